@@ -1,0 +1,160 @@
+"""Opening golocal's database: engine, sessions, and the checks that come first.
+
+:func:`open_database` is the one way in. It turns the configured URL into an engine,
+proves the database can be reached (naming the host, never the password), refuses a
+corrupt SQLite file without touching it, and brings the schema up to date: an embedded
+SQLite database is migrated automatically, a PostgreSQL database that is behind is refused
+with "run golocal db upgrade" so that a shared team database is only ever migrated on
+purpose.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.orm import Session, sessionmaker
+
+from golocal.db import migrate
+from golocal.errors import DatabaseError
+
+
+class Database:
+    """An engine plus a session factory; pass it explicitly, never import a global one."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in a transaction: committed on success, rolled back on error."""
+        with self.sessions.begin() as session:
+            yield session
+
+    def describe(self) -> str:
+        """The URL with the password hidden, for messages."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def normalise_url(raw: str) -> URL:
+    """Parse a database URL; plain ``postgresql://`` means the psycopg 3 driver golocal ships."""
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise DatabaseError(
+            "database URL is not valid (expected e.g. sqlite:///path/golocal.db or "
+            "postgresql://user:password@host:5432/golocal)"
+        ) from None
+    if url.drivername in {"postgresql", "postgres"}:
+        url = url.set(drivername="postgresql+psycopg")
+    if url.get_backend_name() not in {"sqlite", "postgresql"}:
+        raise DatabaseError(
+            f"unsupported database {url.get_backend_name()!r}: use SQLite or PostgreSQL"
+        )
+    return url
+
+
+def create_database_engine(raw_url: str, **engine_args: Any) -> Engine:
+    """Create an engine for ``raw_url`` with golocal's per-dialect settings."""
+    url = normalise_url(raw_url)
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            _check_sqlite_file(Path(url.database))
+        engine = create_engine(url, **engine_args)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    try:
+        return create_engine(url, pool_pre_ping=True, **engine_args)
+    except NoSuchModuleError:
+        raise DatabaseError(f"no driver for {url.drivername}") from None
+
+
+def open_database(raw_url: str, *, migrate_embedded: bool = True) -> Database:
+    """Open, check and (for embedded SQLite) migrate the database.
+
+    Raises:
+        DatabaseError: unreachable server, corrupt file, or a PostgreSQL schema that is behind.
+    """
+    engine = create_database_engine(raw_url)
+    _check_reachable(engine)
+    database = Database(engine)
+    current = migrate.current_revision(engine)
+    head = migrate.head_revision()
+    if current != head:
+        if database.dialect == "sqlite" and migrate_embedded:
+            migrate.upgrade(engine)
+        else:
+            where = f"at revision {current}" if current else "empty (never migrated)"
+            raise DatabaseError(
+                f"the database {database.describe()} is {where}; this golocal needs {head}: "
+                "run golocal db upgrade"
+            )
+    return database
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    # WAL lets the chat handlers read while a collector or the scheduler writes.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _check_sqlite_file(path: Path) -> None:
+    """Refuse a file that is not a SQLite database, read-only, before anything writes to it."""
+    path = path.expanduser()
+    if not path.exists():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseError(f"cannot create {path.parent}: {exc.strerror}") from None
+        return
+    if path.is_dir():
+        raise DatabaseError(f"{path} is a directory, not a SQLite database file")
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(
+            f"{path} is not a usable SQLite database ({exc}); it was left as it is. "
+            "Move it aside or point GOLOCAL_DATABASE_URL elsewhere."
+        ) from None
+
+
+def _check_reachable(engine: Engine) -> None:
+    url = engine.url
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except DBAPIError as exc:
+        engine.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        if url.password:
+            reason = reason.replace(str(url.password), "***")
+        if url.get_backend_name() == "sqlite":
+            raise DatabaseError(f"cannot open SQLite database {url.database}: {reason}") from None
+        where = f"{url.host or 'localhost'}:{url.port or 5432}"
+        raise DatabaseError(
+            f"cannot connect to the database at {where} (database {url.database!r}): {reason}"
+        ) from None

@@ -1,0 +1,5 @@
+"""Allow ``python -m golocal`` as well as the ``golocal`` console script."""
+
+from golocal.bot.cli import main
+
+main()

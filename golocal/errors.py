@@ -1,0 +1,30 @@
+"""The one exception family whose message is meant for the person at the keyboard.
+
+Every adapter (CLI, console, Slack) turns a :class:`GolocalError` into a readable reply in
+exactly one place; anything else is logged with a correlation id and answered "something
+went wrong, logged as <id>".
+"""
+
+from __future__ import annotations
+
+
+class GolocalError(Exception):
+    """A failure with a user-facing message and the CLI exit code it maps to."""
+
+    exit_code: int = 1
+
+    def __init__(self, message: str, *, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+class UsageError(GolocalError):
+    """The user asked for something malformed (a bad date, a bad range): exit code 2."""
+
+    exit_code = 2
+
+
+class DatabaseError(GolocalError):
+    """The database cannot be opened, reached or used as it is."""
