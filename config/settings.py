@@ -1,4 +1,4 @@
-"""golocal's settings schema: a TOML file, overridden by the environment, secrets from the environment.
+"""golocal settings: a TOML file, overridden by the environment; secrets from the environment.
 
 Precedence, highest first: environment variables (``GOLOCAL_*``, nested keys with ``__``,
 e.g. ``GOLOCAL_THRESHOLDS__CLOUD_OK_BELOW=400``), then the TOML file named by ``--config``
@@ -115,10 +115,9 @@ class Settings(BaseSettings):
     #: SQLAlchemy URL; the default is an embedded SQLite file under the data directory.
     database_url: str | None = None
     data_dir: Path = Field(
-        default_factory=lambda: Path(
-            os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+        default_factory=lambda: (
+            Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "golocal"
         )
-        / "golocal"
     )
     timezone: str = "UTC"
     log_level: str = "WARNING"

@@ -85,8 +85,16 @@ def create_database_engine(raw_url: str, **engine_args: Any) -> Engine:
         raise DatabaseError(f"no driver for {url.drivername}") from None
 
 
-def open_database(raw_url: str, *, migrate_embedded: bool = True) -> Database:
+def open_database(
+    raw_url: str, *, migrate_embedded: bool = True, check_schema: bool = True
+) -> Database:
     """Open, check and (for embedded SQLite) migrate the database.
+
+    Args:
+        raw_url: the SQLAlchemy URL.
+        migrate_embedded: apply pending migrations to a SQLite database.
+        check_schema: refuse a database behind this golocal's migrations (off for
+            ``golocal db upgrade`` itself).
 
     Raises:
         DatabaseError: unreachable server, corrupt file, or a PostgreSQL schema that is behind.
@@ -94,6 +102,8 @@ def open_database(raw_url: str, *, migrate_embedded: bool = True) -> Database:
     engine = create_database_engine(raw_url)
     _check_reachable(engine)
     database = Database(engine)
+    if not check_schema:
+        return database
     current = migrate.current_revision(engine)
     head = migrate.head_revision()
     if current != head:

@@ -38,7 +38,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-#: Sources whose name starts with this are synthetic (``golocal demo``) and never mix with real data.
+#: Sources named with this prefix are synthetic (``golocal demo``) and never mix with real data.
 DEMO_PREFIX = "demo:"
 
 

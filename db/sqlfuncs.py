@@ -10,7 +10,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 
-class utc_day(FunctionElement[str]):  # noqa: N801 - reads like the SQL function it stands for
+class utc_day(FunctionElement[str]):
     """The UTC calendar day of a naive-UTC timestamp column, as ``'YYYY-MM-DD'`` text."""
 
     type = String()

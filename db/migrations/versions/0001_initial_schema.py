@@ -309,7 +309,6 @@ def upgrade() -> None:
         )
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("server_rollups", schema=None) as batch_op:
         batch_op.drop_index("ix_server_rollups_resolution_start")

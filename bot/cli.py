@@ -1,0 +1,123 @@
+"""The ``golocal`` command line: the composition root that reads config and wires everything.
+
+Commands live in :mod:`golocal.bot.commands`, one module per area; this module defines the
+group, the shared options and the single place where errors become messages and exit codes:
+
+* 0 success; 1 a failure (a source failed, the database is unreachable); 2 bad usage or a
+  bad configuration value; 130 interrupted.
+* A :class:`~golocal.errors.GolocalError` prints one line; anything unexpected prints a
+  correlation id and is logged with its traceback to the log file (or shown with ``--debug``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import uuid
+from pathlib import Path
+
+import click
+
+from golocal import __version__
+from golocal.bot.commands import chat, database, demo, report
+from golocal.bot.context import AppContext
+from golocal.config.settings import ConfigError
+from golocal.errors import GolocalError
+
+log = logging.getLogger("golocal")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    envvar="GOLOCAL_CONFIG",
+    help="TOML configuration file (default: $GOLOCAL_CONFIG).",
+)
+@click.option(
+    "--debug", is_flag=True, envvar="GOLOCAL_DEBUG", help="Show tracebacks and debug logs."
+)
+@click.version_option(__version__, prog_name="golocal")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
+    """golocal: should we run our AI coding assistance locally, in the cloud, or both?
+
+    It measures what the team really uses (cloud APIs and its own GPUs), stores it, and
+    answers from that evidence. Start with `golocal demo` and `golocal run`.
+    """
+    app = AppContext(config_path=config_path, debug=debug)
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+    _configure_logging(debug)
+
+
+cli.add_command(chat.run)
+cli.add_command(chat.ask)
+cli.add_command(demo.demo)
+cli.add_command(report.report)
+cli.add_command(database.db)
+
+
+def _configure_logging(debug: bool) -> None:
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    level = logging.DEBUG if debug else logging.WARNING
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(level)
+    # httpx logs request URLs at INFO; keep them out unless debugging
+    logging.getLogger("httpx").setLevel(logging.DEBUG if debug else logging.WARNING)
+
+
+def _log_unexpected(exc: BaseException) -> str:
+    incident = uuid.uuid4().hex[:8]
+    log_dir = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "golocal"
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        file_handler = logging.FileHandler(log_dir / "golocal.log")
+        file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logger = logging.getLogger("golocal.crash")
+        logger.propagate = False
+        logger.addHandler(file_handler)
+        logger.error("unexpected error [%s]", incident, exc_info=exc)
+        logger.removeHandler(file_handler)
+        file_handler.close()
+        where = f" in {log_dir / 'golocal.log'}"
+    except OSError:
+        where = ""
+    return f"something went wrong, logged as {incident}{where}; rerun with --debug for details"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``golocal`` console script."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args or os.environ.get("GOLOCAL_DEBUG", "") not in {"", "0"}
+    try:
+        cli.main(args=args, prog_name="golocal", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except ConfigError as exc:
+        click.echo(exc.message, err=True)
+        sys.exit(2)
+    except GolocalError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        if debug:
+            raise
+        click.echo(f"error: {_log_unexpected(exc)}", err=True)
+        sys.exit(1)
+    sys.exit(0)

@@ -1,0 +1,31 @@
+"""``golocal db``: schema migrations."""
+
+from __future__ import annotations
+
+import click
+
+from golocal.bot.context import AppContext, pass_app
+from golocal.db import migrate
+from golocal.db.database import open_database
+
+
+@click.group()
+def db() -> None:
+    """Manage golocal's database schema."""
+
+
+@db.command()
+@pass_app
+def upgrade(app: AppContext) -> None:
+    """Apply pending migrations (run it once per release on PostgreSQL)."""
+    database = open_database(app.settings.effective_database_url, check_schema=False)
+    try:
+        before = migrate.current_revision(database.engine)
+        migrate.upgrade(database.engine)
+        after = migrate.current_revision(database.engine)
+    finally:
+        database.dispose()
+    if before == after:
+        click.echo(f"database already at the newest revision ({after})")
+    else:
+        click.echo(f"database upgraded from {before or 'empty'} to {after}")

@@ -1,0 +1,79 @@
+"""``golocal report``: tables (and JSON) of what the database holds."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from golocal.bot.context import AppContext, pass_app
+from golocal.bot.dates import check_range, parse_day
+from golocal.bot.handlers.volume import volume_report
+from golocal.jobs.money import usd_display
+from golocal.jobs.volume import VolumeReport
+
+
+@click.group()
+def report() -> None:
+    """Reports over the stored usage and telemetry."""
+
+
+@report.command()
+@click.option("--since", metavar="DATE", help="First UTC day (YYYY-MM-DD); default: 7 days ago.")
+@click.option("--until", metavar="DATE", help="Day after the last (exclusive); default: tomorrow.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (a stable contract).")
+@pass_app
+def volume(app: AppContext, since: str | None, until: str | None, as_json: bool) -> None:
+    """Requests, tokens and cost per UTC day, cloud vs local, by source."""
+    today = datetime.now(UTC).date()
+    until_day = parse_day(until, "--until") if until else today + timedelta(days=1)
+    since_day = parse_day(since, "--since") if since else until_day - timedelta(days=7)
+    check_range(since_day, until_day)
+    result = volume_report(app.services, since_day, until_day)
+    if as_json:
+        click.echo(json.dumps(result.as_json(), indent=2))
+        return
+    Console(soft_wrap=False).print(volume_table(result))
+
+
+def _count(value: int | None) -> str:
+    return "—" if value is None else f"{value:,}"
+
+
+def volume_table(result: VolumeReport) -> Table:
+    """A table a person reads at a glance: one row per day, a total row, flags for estimates."""
+    table = Table(
+        title=f"Requests per day, {result.since} to {result.until} (exclusive, UTC)",
+        caption="~ estimated from tokens · — not reported",
+        show_footer=True,
+    )
+    totals = result.as_json()["totals"]
+    peak_day = totals["peak_day"]
+    table.add_column("day", footer="total")
+    table.add_column("requests", justify="right", footer=f"{totals['requests']:,}")
+    table.add_column("cloud", justify="right", footer=f"{totals['cloud_requests']:,}")
+    table.add_column("local", justify="right", footer=f"{totals['local_requests']:,}")
+    table.add_column("input tok", justify="right")
+    table.add_column("output tok", justify="right")
+    table.add_column("cost", justify="right", footer=usd_display(result.total_cost, unknown="—"))
+    table.add_column("sources")
+    for day in result.days:
+        mark = "~" if day.requests_estimated else ""
+        label = f"{day.day:%a %Y-%m-%d}" + (" (peak)" if day.day.isoformat() == peak_day else "")
+        cost = usd_display(day.cost_usd, unknown="—") + ("~" if day.cost_estimated else "")
+        table.add_row(
+            label,
+            f"{mark}{day.requests:,}" if day.has_data else "no data",
+            f"{day.cloud_requests:,}",
+            f"{day.local_requests:,}",
+            _count(day.input_tokens if day.has_data else None),
+            _count(day.output_tokens if day.has_data else None),
+            cost,
+            ", ".join(sorted(day.by_source)),
+        )
+    table.add_section()
+    table.add_row("mean/day", f"{totals['mean_requests_per_day']:,.1f}", "", "", "", "", "", "")
+    return table

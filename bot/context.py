@@ -1,0 +1,55 @@
+"""What every CLI command shares: the ``--config``/``--debug`` options, settings and database.
+
+Settings and the database are opened lazily, on first use, so ``--help`` and commands that
+need neither never touch a file, a server or the network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from golocal.bot.services import Services
+from golocal.config.settings import Settings, load_settings
+from golocal.db.database import Database, open_database
+
+
+@dataclass
+class AppContext:
+    """The click context object (``ctx.obj``) of every golocal command."""
+
+    config_path: Path | None = None
+    debug: bool = False
+    _settings: Settings | None = field(default=None, repr=False)
+    _database: Database | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config_path)
+        return self._settings
+
+    def open_database(self, *, migrate_embedded: bool = True) -> Database:
+        if self._database is None:
+            self._database = open_database(
+                self.settings.effective_database_url, migrate_embedded=migrate_embedded
+            )
+        return self._database
+
+    @property
+    def database(self) -> Database:
+        return self.open_database()
+
+    @property
+    def services(self) -> Services:
+        return Services(settings=self.settings, database=self.database)
+
+    def close(self) -> None:
+        if self._database is not None:
+            self._database.dispose()
+            self._database = None
+
+
+pass_app = click.make_pass_decorator(AppContext)

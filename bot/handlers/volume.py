@@ -1,0 +1,84 @@
+"""The volume intent: "how many requests per day?", "volume", "usage this week"."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from golocal.bot.chat import intent
+from golocal.bot.periods import period_in
+from golocal.bot.replies import Reply
+from golocal.bot.services import Services
+from golocal.db.usage import source_days
+from golocal.jobs.volume import VolumeReport, build_volume_report, volume_zone
+
+
+def volume_report(services: Services, since: date, until: date) -> VolumeReport:
+    """The volume report for a range of UTC days, from the database."""
+    rows = source_days(services.database, since, until)
+    return build_volume_report(
+        rows, since, until, tokens_per_request=services.settings.volume.tokens_per_request
+    )
+
+
+@intent(
+    "volume",
+    patterns=(
+        r"\brequests?\b.*\b(per|a|each)\s+day\b",
+        r"\bhow many (requests|calls)\b",
+        r"\bvolume\b",
+        r"\busage\b",
+        r"\brequests?/day\b",
+    ),
+    example="how many requests per day?",
+    summary="daily request volume, cloud vs local, against the 500 / 2,000 thresholds",
+)
+def answer_volume(question: str, services: Services) -> Reply:
+    """Requests per day over the period the question names (default: the volume window)."""
+    today = services.now().date()
+    period = period_in(question, today, services.settings.volume.window_days)
+    report = volume_report(services, period.since, period.until)
+    data = report.as_json()
+    if not report.days_with_data:
+        return Reply(
+            "volume",
+            f"No usage data for {period.label} ({period.since} to {period.until}, UTC) yet. "
+            "Run `golocal demo` for synthetic data, or configure a source and "
+            "run `golocal collect`.",
+            data,
+        )
+    thresholds = services.settings.thresholds
+    mean = report.mean_requests_per_day
+    zone = volume_zone(mean, thresholds.cloud_ok_below, thresholds.run_cost_model_above)
+    data["zone"] = zone.value
+    peak = report.peak
+    assert peak is not None
+    cloud = sum(day.cloud_requests for day in report.days) / len(report.days)
+    local = sum(day.local_requests for day in report.days) / len(report.days)
+    advice = {
+        "below": f"below {thresholds.cloud_ok_below:,}/day: cloud is probably fine",
+        "between": (
+            f"between {thresholds.cloud_ok_below:,} and {thresholds.run_cost_model_above:,}"
+            "/day: the break-even depends on your hardware, run the numbers"
+        ),
+        "above": f"above {thresholds.run_cost_model_above:,}/day: run the local cost model",
+    }[zone.value]
+    lines = [
+        f"Requests per day over {period.label} ({period.since} to "
+        f"{period.until} exclusive, UTC): mean {mean:,.0f} "
+        f"(cloud {cloud:,.0f}, local {local:,.0f}), "
+        f"peak {peak.requests:,} on {peak.day:%a %Y-%m-%d}.",
+        f"Zone: {zone.value} — {advice}.",
+    ]
+    notes = []
+    if report.requests_estimated:
+        notes.append("some request counts are estimated from tokens (a source reports no count)")
+    if report.days_with_data < len(report.days):
+        notes.append(f"{len(report.days) - report.days_with_data} day(s) have no data")
+    if any(name.startswith("demo:") for day in report.days for name in day.by_source):
+        notes.append("includes synthetic demo data (`golocal demo --clear` removes it)")
+    if notes:
+        lines.append("Note: " + "; ".join(notes) + ".")
+    return Reply("volume", "\n".join(lines), data)
+
+
+INTENTS = [answer_volume]
