@@ -1,0 +1,325 @@
+"""Collecting local telemetry once: inference servers, GPU agents, Prometheus fleets.
+
+:func:`collect_telemetry` is the job the scheduler runs every ``telemetry.interval_seconds``
+(and ``golocal collect`` runs on demand). Every source is fetched in parallel over one shared
+HTTP client with a per-request timeout and bounded concurrency, so one slow or dead server
+never delays the others; then each answer is written (minute rows, rollups of the touched
+hours, local usage buckets) and the attempt recorded in the source status, with counter
+baselines kept in its ``state``. :func:`maintain_telemetry` is the rollup/retention job.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from golocal.config.settings import (
+    GpuAgentSource,
+    InferenceServerSource,
+    PrometheusSource,
+    Settings,
+)
+from golocal.db.database import Database
+from golocal.db.rollups import SERVER, RetentionPolicy, apply_retention, merge_minutes
+from golocal.db.rollups import rollup_telemetry as rollup
+from golocal.db.sources import record_failure, record_success, source_state
+from golocal.db.telemetry import register_server, server_hour_totals
+from golocal.db.usage import upsert_usage_buckets
+from golocal.jobs.counters import counter_increases
+from golocal.jobs.gpu_points import store_gpu_points
+from golocal.jobs.sources.gpu_metrics import DCGM_SERIES, parse_gpu_metrics, points_from_matrix
+from golocal.jobs.sources.inference import (
+    MetricsFormatError,
+    ServerScrape,
+    parse_metrics,
+    parse_ollama_ps,
+)
+from golocal.jobs.sources.prometheus_api import PrometheusError, RangeResult, query_range
+
+log = logging.getLogger(__name__)
+
+#: A server is saturated while requests wait and its KV cache is at least this full.
+KV_SATURATED = 0.9
+#: How far back a Prometheus fleet is read the first time (and at most after downtime).
+FIRST_WINDOW = timedelta(minutes=5)
+MAX_WINDOW = timedelta(hours=6)
+
+LocalSource = InferenceServerSource | PrometheusSource | GpuAgentSource
+
+
+@dataclass(frozen=True, slots=True)
+class SourceResult:
+    """What one collection of one local source did."""
+
+    source: str
+    kind: str
+    ok: bool
+    rows: int
+    message: str
+
+
+class FetchError(Exception):
+    """A source could not be read; the message names why (never a secret)."""
+
+
+def local_sources(settings: Settings) -> list[LocalSource]:
+    """Every configured local telemetry source, in configuration order."""
+    return [*settings.inference_servers, *settings.gpu_agents, *settings.prometheus]
+
+
+def _kind(source: LocalSource) -> str:
+    if isinstance(source, InferenceServerSource):
+        return source.kind
+    return "prometheus" if isinstance(source, PrometheusSource) else "gpu_agent"
+
+
+def _get(client: httpx.Client, url: str) -> httpx.Response:
+    try:
+        response = client.get(url)
+    except httpx.TimeoutException:
+        raise FetchError(f"{url} did not answer in time") from None
+    except httpx.HTTPError as exc:
+        raise FetchError(f"cannot reach {url} ({type(exc).__name__})") from None
+    if response.status_code != 200:
+        raise FetchError(f"{url} answered HTTP {response.status_code}")
+    return response
+
+
+def _fetch(client: httpx.Client, source: LocalSource, database: Database, now: datetime) -> Any:
+    """Network and parsing only (runs in a worker thread)."""
+    if isinstance(source, InferenceServerSource):
+        if source.kind == "ollama":
+            response = _get(client, f"{source.url}/api/ps")
+            try:
+                return parse_ollama_ps(response.json())
+            except ValueError as exc:
+                raise FetchError(f"{source.url}/api/ps: {exc}") from None
+        response = _get(client, f"{source.url}/metrics")
+        marker = response.headers.get("Process-Start-Time-Unix")
+        try:
+            return parse_metrics(
+                source.kind, response.text, restart_marker=float(marker) if marker else None
+            )
+        except (MetricsFormatError, ValueError) as exc:
+            raise FetchError(f"{source.url}/metrics: {exc}") from None
+    if isinstance(source, GpuAgentSource):
+        response = _get(client, source.url)
+        try:
+            return parse_gpu_metrics(response.text, at=now.timestamp(), default_host=source.name)
+        except ValueError as exc:
+            raise FetchError(f"{source.url}: not Prometheus text ({exc})") from None
+    return _fetch_prometheus(client, source, database, now)
+
+
+def _fetch_prometheus(
+    client: httpx.Client, source: PrometheusSource, database: Database, now: datetime
+) -> tuple[list[Any], datetime]:
+    state = source_state(database, source.name)
+    end = now
+    start = end - FIRST_WINDOW
+    if state is not None and state.cursor is not None:
+        start = max(state.cursor + timedelta(seconds=source.step_seconds), end - MAX_WINDOW)
+    if start > end:
+        return [], state.cursor if state and state.cursor else end
+    series: list[Any] = []
+    for name in DCGM_SERIES:
+        try:
+            result: RangeResult = query_range(
+                client,
+                source.url,
+                name,
+                start=start.timestamp(),
+                end=end.timestamp(),
+                step=source.step_seconds,
+            )
+        except PrometheusError as exc:
+            raise FetchError(exc.message) from None
+        series.extend(result.series)
+    # the last evaluated step, so the next window starts right after it
+    last = start + timedelta(
+        seconds=((end - start).total_seconds() // source.step_seconds) * source.step_seconds
+    )
+    return points_from_matrix(series, default_host=source.name), last
+
+
+def collect_telemetry(
+    database: Database,
+    settings: Settings,
+    *,
+    names: Sequence[str] | None = None,
+    now: datetime | None = None,
+    client: httpx.Client | None = None,
+) -> list[SourceResult]:
+    """Collect every configured local source (or those named) once.
+
+    Never raises for a failing source: each one's outcome is a :class:`SourceResult` and
+    is recorded with ``record_success``/``record_failure``.
+    """
+    now = now or datetime.now(UTC)
+    sources = local_sources(settings)
+    if names is not None:
+        sources = [s for s in sources if s.name in set(names)]
+    if not sources:
+        return []
+    timeout = settings.telemetry.timeout_seconds
+    own_client = client is None
+    http = client or httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False)
+    try:
+        workers = min(settings.telemetry.concurrency, len(sources))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="telemetry") as pool:
+            futures = [pool.submit(_fetch, http, source, database, now) for source in sources]
+            fetched = [_outcome(future) for future in futures]
+    finally:
+        if own_client:
+            http.close()
+    results = []
+    for source, (answer, error) in zip(sources, fetched, strict=True):
+        kind = _kind(source)
+        if error is not None:
+            record_failure(database, source.name, error, kind=kind, at=now)
+            results.append(SourceResult(source.name, kind, False, 0, error))
+            continue
+        try:
+            results.append(_store(database, settings, source, answer, now))
+        except Exception:
+            log.exception("storing telemetry of %s failed", source.name)
+            reason = "storing its telemetry failed (see the log)"
+            record_failure(database, source.name, reason, kind=kind, at=now)
+            results.append(SourceResult(source.name, kind, False, 0, reason))
+    return results
+
+
+def _outcome(future: Any) -> tuple[Any, str | None]:
+    try:
+        return future.result(), None
+    except FetchError as exc:
+        return None, str(exc)
+    except Exception as exc:  # a bug must not stop the other sources
+        log.exception("telemetry fetch failed")
+        return None, f"unexpected error ({type(exc).__name__})"
+
+
+def _store(
+    database: Database, settings: Settings, source: LocalSource, answer: Any, now: datetime
+) -> SourceResult:
+    kind = _kind(source)
+    interval = settings.telemetry.interval_seconds
+    state = source_state(database, source.name)
+    previous = state.state if state is not None else {}
+    if isinstance(source, InferenceServerSource):
+        rows, message, new_state = _store_server(database, source, answer, previous, now, interval)
+        record_success(database, source.name, kind=kind, at=now, state=new_state)
+        return SourceResult(source.name, kind, True, rows, message)
+    if isinstance(source, PrometheusSource):
+        points, last = answer
+        rows, energy = store_gpu_points(
+            database, source.name, points, previous.get("energy"), interval=source.step_seconds
+        )
+        record_success(
+            database, source.name, kind=kind, at=now, cursor=last, state={"energy": energy}
+        )
+        return SourceResult(source.name, kind, True, rows, f"{len(points)} GPU samples")
+    rows, energy = store_gpu_points(
+        database, source.name, answer, previous.get("energy"), interval=interval
+    )
+    record_success(database, source.name, kind=kind, at=now, state={"energy": energy})
+    return SourceResult(source.name, kind, True, rows, f"{len({p.uuid for p in answer})} GPUs")
+
+
+def _floor_minute(at: datetime) -> datetime:
+    return at.astimezone(UTC).replace(second=0, microsecond=0)
+
+
+def _store_server(
+    database: Database,
+    source: InferenceServerSource,
+    scrape: ServerScrape,
+    previous: dict[str, Any],
+    now: datetime,
+    interval: float,
+) -> tuple[int, str, dict[str, Any]]:
+    model = source.model or (", ".join(scrape.models) if scrape.models else None)
+    server_id = register_server(
+        database, name=source.name, kind=source.kind, url=source.url, model=model, seen_at=now
+    )
+    increases, baseline = counter_increases(previous.get("counters"), scrape.counters)
+    row: dict[str, Any] = {"server_id": server_id, "minute": _floor_minute(now), "samples": 1}
+    if increases is not None:
+        for name, value in increases.items():
+            row[name] = value if name == "latency_sum_s" else round(value)
+    gauges = scrape.gauges
+    for name, column in (("running", "running"), ("waiting", "waiting"), ("kv_cache", "kv_cache")):
+        if name in gauges:
+            row[f"{column}_mean"] = row[f"{column}_max"] = gauges[name]
+    if "waiting" in gauges and "kv_cache" in gauges:
+        saturated = gauges["waiting"] > 0 and gauges["kv_cache"] >= KV_SATURATED
+        row["saturated_s"] = interval if saturated else 0.0
+    merge_minutes(database, SERVER, [row])
+    rollup(database, now, now + timedelta(seconds=1), specs=(SERVER,))
+    hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    _write_local_usage(database, source, server_id, model, [hour])
+    if source.kind == "ollama":
+        in_ram = scrape.memory_in_ram_bytes or 0
+        message = f"{len(scrape.models)} models loaded" + (
+            f", {in_ram / 1024**3:.1f} GiB of them in system RAM" if in_ram else ""
+        )
+    elif increases is None:
+        message = "baseline scrape (counters start here)"
+    else:
+        requests = increases.get("requests")
+        message = "requests not reported" if requests is None else f"{round(requests)} requests"
+    return 1, message, {"counters": baseline}
+
+
+def _write_local_usage(
+    database: Database,
+    source: InferenceServerSource,
+    server_id: int,
+    model: str | None,
+    hours: Iterable[datetime],
+) -> None:
+    """Hourly local usage buckets from the server's minute rows (re-summed: idempotent)."""
+    rows = [
+        {
+            "source": source.name,
+            "bucket_start": total["bucket_start"],
+            "bucket_seconds": 3600,
+            "location": "local",
+            "provider": source.kind,
+            "model": model or "",
+            "requests": total["requests"],
+            "input_tokens": total["prompt_tokens"],
+            "output_tokens": total["generation_tokens"],
+        }
+        for total in server_hour_totals(database, server_id, hours)
+        if total["prompt_tokens"] is not None or total["requests"] is not None
+    ]
+    if rows:
+        upsert_usage_buckets(database, rows)
+
+
+def maintain_telemetry(
+    database: Database,
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    lookback: timedelta = timedelta(hours=2),
+) -> dict[str, int]:
+    """The rollup/retention job: re-roll the recent hours, then delete what is too old."""
+    now = now or datetime.now(UTC)
+    written = rollup(database, now - lookback, now)
+    retention = settings.retention
+    deleted = apply_retention(
+        database,
+        RetentionPolicy(retention.minute_days, retention.hourly_days, retention.daily_days),
+        now=now,
+    )
+    return {f"rollup:{k}": v for k, v in written.items()} | {
+        f"deleted:{k}": v for k, v in deleted.items()
+    }
