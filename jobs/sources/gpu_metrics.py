@@ -52,6 +52,8 @@ _FIELDS: dict[str, tuple[str, float]] = {
     "DCGM_FI_DEV_FB_RESERVED": ("mem_reserved_mib", 1.0),
     "DCGM_FI_DEV_POWER_USAGE": ("power_w", 1.0),
     "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION": ("energy_j", 1e-3),
+    # prometheus-client's text parser names a counter's samples ``<family>_total``
+    "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION_total": ("energy_j", 1e-3),
     "DCGM_FI_DEV_GPU_TEMP": ("temperature_c", 1.0),
     "golocal_gpu_utilization_percent": ("util_percent", 1.0),
     "golocal_gpu_memory_utilization_percent": ("mem_util_percent", 1.0),
@@ -66,7 +68,9 @@ _FIELDS: dict[str, tuple[str, float]] = {
     "golocal_gpu_lost": ("lost", 1.0),
 }
 #: The dcgm-exporter series a Prometheus fleet is asked for.
-DCGM_SERIES = tuple(name for name in _FIELDS if name.startswith("DCGM_"))
+DCGM_SERIES = tuple(
+    name for name in _FIELDS if name.startswith("DCGM_") and not name.endswith("_total")
+)
 
 
 @dataclass(frozen=True, slots=True)
