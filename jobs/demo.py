@@ -297,7 +297,7 @@ class _Generator:
             util_sum += util
             mem_sum += mem
             power_sum += power
-            util_max, mem_max = max(util_max, util), max(mem_max, mem)
+            util_max, mem_max = max(util_max, min(100.0, util + 2)), max(mem_max, mem)
             power_max, temp_max = max(power_max, power), max(temp_max, temp)
             throttled += thr
             saturated += sat

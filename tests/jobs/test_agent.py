@@ -5,17 +5,24 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 from click.testing import CliRunner
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import select
 
 from golocal.bot.cli import cli
+from golocal.config.settings import load_settings
+from golocal.db.database import Database
+from golocal.db.models import Gpu, GpuMinute
 from golocal.errors import UsageError
 from golocal.jobs.agent import GpuAgent, make_server, parse_listen
 from golocal.jobs.sources import nvml
 from golocal.jobs.sources.gpu_metrics import parse_gpu_metrics
+from golocal.jobs.telemetry import collect_telemetry
 from tests.fakes.nvml import NOT_SUPPORTED, ScriptedGpu, install
 
 
@@ -154,3 +161,25 @@ def test_bad_listen_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
     assert isinstance(result.exception, UsageError)
     assert result.exception.exit_code == 2
     assert result.exception.message == "--listen: 'nowhere' is not HOST:PORT"
+
+
+def test_collect_from_a_golocal_agent(
+    served: str, database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "golocal.toml"
+    path.write_text(f'[[gpu_agents]]\nname = "node1"\nurl = "{served}/metrics"\n')
+    settings = load_settings(path)
+    t0 = datetime(2026, 3, 2, 10, 0, 5, tzinfo=UTC)
+
+    collect_telemetry(database, settings, now=t0)
+    (result,) = collect_telemetry(database, settings, now=t0 + timedelta(seconds=15))
+
+    assert result.ok, result.message
+    with database.session() as session:
+        gpus = {g.uuid: g for g in session.scalars(select(Gpu))}
+        minutes = session.scalars(select(GpuMinute)).all()
+    assert set(gpus) == {"GPU-00000000-0000-4000-8000-000000000000", "GPU-b"}
+    assert gpus["GPU-b"].name == "NVIDIA L40S"
+    assert gpus["GPU-b"].memory_total_mib == 81920
+    assert {m.samples for m in minutes} == {2}
+    assert all(m.throttled_s == 30.0 for m in minutes)  # SwPowerCap / HwThermalSlowdown
