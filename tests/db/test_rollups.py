@@ -224,3 +224,24 @@ def test_retention_keeps_each_resolution_for_its_days(database: Database) -> Non
             ).first()
             is not None
         )
+
+
+def test_maintenance_job_rolls_up_and_applies_retention(database: Database, tmp_path) -> None:
+    from golocal.config.settings import load_settings
+    from golocal.jobs.telemetry import maintain_telemetry
+
+    path = tmp_path / "golocal.toml"
+    path.write_text("[retention]\nminute_days = 1\nhourly_days = 2\n")
+    settings = load_settings(path)
+    gpu = _gpu(database)
+    now = T0 + timedelta(hours=30)
+    merge_minutes(
+        database, GPU, [_minute(gpu, T0, 10, 10), _minute(gpu, now - timedelta(minutes=5), 50, 50)]
+    )
+
+    done = maintain_telemetry(database, settings, now=now)
+
+    assert done["rollup:hour"] == 1  # only the recent hour is re-rolled
+    assert done["deleted:gpu_minutes"] == 1  # the minute 30 hours ago
+    with database.session() as session:
+        assert len(session.scalars(select(GpuMinute)).all()) == 1
