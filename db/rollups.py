@@ -4,8 +4,10 @@ Minute rows (``gpu_minutes``, ``server_minutes``) are written by collection, pos
 several scrapes in the same minute, so a write *merges* into an existing row: counters and
 seconds add up, maxima take the larger value, means are weighted by their samples. Rollups
 are recomputed from the finer table with SQL aggregates (idempotent, replace on conflict):
-minutes → hours → days. Reports read the daily rollups, so a year costs what a week does.
-A NULL stays NULL ("not reported") through every step.
+minutes → hours → days → months (``resolution`` ``'hour'``, ``'day'``, ``'month'`` in the
+rollup tables). Reports read whole months from the monthly rollups and the days at the
+edges from the daily ones, so a year costs about what a week does. A NULL stays NULL
+("not reported") through every step.
 """
 
 from __future__ import annotations
@@ -116,6 +118,21 @@ def _floor_day(at: datetime) -> datetime:
     return _floor_hour(at).replace(hour=0)
 
 
+def floor_month(at: datetime) -> datetime:
+    """The first instant of ``at``'s UTC month."""
+    return _floor_day(at).replace(day=1)
+
+
+def next_month(at: datetime) -> datetime:
+    """The first instant of the UTC month after ``at``'s."""
+    start = floor_month(at)
+    return (
+        start.replace(year=start.year + 1, month=1)
+        if start.month == 12
+        else start.replace(month=start.month + 1)
+    )
+
+
 def _aggregate_columns(spec: AggregateSpec, source: Any, weight: Any) -> list[Any]:
     """SUM/MAX columns, and means weighted by ``weight`` over the rows that report them."""
     columns = [func.sum(getattr(source, name)).label(name) for name in spec.sums]
@@ -151,7 +168,7 @@ def _roll(
     start: datetime,
     end: datetime,
 ) -> int:
-    """Recompute one hour (from minutes) or one day (from hours) for every GPU/server."""
+    """Recompute one hour (from minutes), day (from hours) or month (from days)."""
     if resolution == "hour":
         source = spec.minute
         time_column, weight = source.minute, literal(1)
@@ -160,7 +177,8 @@ def _roll(
     else:
         source = spec.rollup
         time_column, weight = source.bucket_start, source.minutes
-        where = and_(source.resolution == "hour", time_column >= start, time_column < end)
+        finer = "hour" if resolution == "day" else "day"
+        where = and_(source.resolution == finer, time_column >= start, time_column < end)
         minutes = func.sum(source.minutes)
     key = getattr(source, spec.key)
     query = (
@@ -194,7 +212,8 @@ def rollup_telemetry(
     specs: Sequence[AggregateSpec] = (GPU, SERVER),
 ) -> dict[str, int]:
     """Recompute hourly rollups for the hours overlapping ``[since, until)`` from minute
-    rows, then daily rollups of the days they touch from the hourly rows.
+    rows, then the daily rollups of the days they touch from the hourly rows, then the
+    monthly rollups of those days' months.
 
     Idempotent: run it as often as minute rows arrive (collection does, for the current
     hour). An hour with no minute rows left (retention) keeps its stored rollup.
@@ -219,7 +238,38 @@ def rollup_telemetry(
                 written["day"] += _roll(
                     connection, spec, resolution="day", start=day, end=day + timedelta(days=1)
                 )
+        written["month"] = _roll_months(connection, specs, days)
     return written
+
+
+def _roll_months(
+    connection: Connection, specs: Sequence[AggregateSpec], days: Iterable[datetime]
+) -> int:
+    written = 0
+    for month in sorted({floor_month(day) for day in days}):
+        for spec in specs:
+            written += _roll(
+                connection, spec, resolution="month", start=month, end=next_month(month)
+            )
+    return written
+
+
+def rollup_months(
+    database: Database,
+    since: datetime,
+    until: datetime,
+    *,
+    specs: Sequence[AggregateSpec] = (GPU, SERVER),
+) -> int:
+    """Recompute the monthly rollups of the months overlapping ``[since, until)`` from the
+    daily rollups (for data written as daily rollups directly, e.g. ``golocal demo``)."""
+    months = []
+    month = floor_month(since)
+    while month < until:
+        months.append(month)
+        month = next_month(month)
+    with database.engine.begin() as connection:
+        return _roll_months(connection, specs, months)
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,9 +301,13 @@ def apply_retention(
             )
             deleted[f"{rollup.__tablename__}:hour"] = result.rowcount or 0
             if policy.daily_days is not None:
+                # months go with the days: a month rollup never outlives its days' retention
                 day_cut = now - timedelta(days=policy.daily_days)
-                result = connection.execute(
-                    delete(rollup).where(rollup.resolution == "day", rollup.bucket_start < day_cut)
-                )
-                deleted[f"{rollup.__tablename__}:day"] = result.rowcount or 0
+                for resolution, cut in (("day", day_cut), ("month", floor_month(day_cut))):
+                    result = connection.execute(
+                        delete(rollup).where(
+                            rollup.resolution == resolution, rollup.bucket_start < cut
+                        )
+                    )
+                    deleted[f"{rollup.__tablename__}:{resolution}"] = result.rowcount or 0
     return deleted

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, insert, literal, select, update
+from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, update
 
 from golocal.db.database import Database
 from golocal.db.models import (
@@ -21,6 +21,7 @@ from golocal.db.models import (
     ServerMinute,
     ServerRollup,
 )
+from golocal.db.rollups import floor_month, next_month
 
 BATCH = 10_000
 
@@ -207,12 +208,29 @@ class GpuSummary:
     last_seen: datetime
 
 
+def _whole_months_and_edge_days(since: datetime, until: datetime) -> Any:
+    """Rollup rows covering ``[since, until)`` (day-aligned): monthly rows for the whole
+    months inside it, daily rows for the days before the first and after the last."""
+    r = GpuRollup
+    first = floor_month(since)
+    first = first if first == since else next_month(since)
+    last = floor_month(until)
+    if first >= last:  # no whole month inside: days only
+        return and_(r.resolution == "day", r.bucket_start >= since, r.bucket_start < until)
+    return or_(
+        and_(r.resolution == "day", r.bucket_start >= since, r.bucket_start < first),
+        and_(r.resolution == "month", r.bucket_start >= first, r.bucket_start < last),
+        and_(r.resolution == "day", r.bucket_start >= last, r.bucket_start < until),
+    )
+
+
 def gpu_summaries(database: Database, since: datetime, until: datetime) -> list[GpuSummary]:
     """Per-GPU utilisation, memory, power, energy and saturation for ``[since, until)``.
 
-    Reads the daily rollups only (days starting in the range), so the cost of a report
-    grows with the number of GPUs and days, never with minutes. GPUs with no data in the
-    range are listed too (with ``minutes == 0``), so a silent GPU is visible.
+    ``since`` and ``until`` are UTC midnights. Reads whole months from the monthly rollups
+    and the days at the edges from the daily ones, so the cost of a report grows with the
+    number of GPUs, never with minutes, and barely with the length of the range. GPUs with
+    no data in the range are listed too (with ``minutes == 0``), so a silent GPU is visible.
     """
     r = GpuRollup
     weight = r.minutes
@@ -241,7 +259,7 @@ def gpu_summaries(database: Database, since: datetime, until: datetime) -> list[
             func.sum(r.saturated_s).label("saturated_s"),
             func.sum(r.throttled_s).label("throttled_s"),
         )
-        .where(and_(r.resolution == "day", r.bucket_start >= since, r.bucket_start < until))
+        .where(_whole_months_and_edge_days(since, until))
         .group_by(r.gpu_id)
         .subquery()
     )

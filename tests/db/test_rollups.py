@@ -88,7 +88,7 @@ def test_rollups_hours_then_days_and_the_summary(database: Database) -> None:
     written = rollup_telemetry(database, T0, T0 + timedelta(hours=2))
     rollup_telemetry(database, T0, T0 + timedelta(hours=2))  # idempotent
 
-    assert written == {"hour": 2, "day": 1}
+    assert written == {"hour": 2, "day": 1, "month": 1}
     with database.session() as session:
         hours = session.scalars(
             select(GpuRollup).where(GpuRollup.resolution == "hour").order_by(GpuRollup.bucket_start)
@@ -245,3 +245,44 @@ def test_maintenance_job_rolls_up_and_applies_retention(database: Database, tmp_
     assert done["deleted:gpu_minutes"] == 1  # the minute 30 hours ago
     with database.session() as session:
         assert len(session.scalars(select(GpuMinute)).all()) == 1
+
+
+def test_long_ranges_read_months_and_edge_days(database: Database) -> None:
+    gpu = register_gpu(
+        database,
+        source="node1",
+        host="node1",
+        gpu_index=0,
+        uuid="GPU-a",
+        name="NVIDIA L40S",
+        memory_total_mib=46068,
+        power_limit_w=350.0,
+        seen_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    # one busy hour on each of 20 days spread over three months
+    starts = [datetime(2026, 1, 20, 9, tzinfo=UTC) + timedelta(days=5 * i) for i in range(20)]
+    for i, start in enumerate(starts):
+        rows = [_minute(gpu, start + timedelta(minutes=m), 10 + i, 100 + i) for m in range(60)]
+        merge_minutes(database, GPU, rows)
+        rollup_telemetry(database, start, start + timedelta(hours=1))
+
+    def summary(since: datetime, until: datetime):
+        (result,) = gpu_summaries(database, since, until)
+        return result
+
+    # 2026-01-25 .. 2026-04-10: days of January, February and March whole, days of April
+    since, until = datetime(2026, 1, 25, tzinfo=UTC), datetime(2026, 4, 10, tzinfo=UTC)
+    inside = [i for i, s in enumerate(starts) if since <= s < until]
+    long = summary(since, until)
+    assert long.minutes == 60 * len(inside)
+    assert long.util_mean == pytest.approx(sum(10 + i for i in inside) / len(inside))
+    assert long.util_max == max(10 + i for i in inside)
+    assert long.energy_kwh == pytest.approx(sum((100 + i) * 15 * 60 for i in inside) / 3.6e6)
+    # the same figures as adding up the days one by one
+    days = [summary(since + timedelta(days=d), since + timedelta(days=d + 1)) for d in range(75)]
+    assert sum(d.minutes for d in days) == long.minutes
+    with database.session() as session:
+        months = session.scalars(
+            select(GpuRollup.bucket_start).where(GpuRollup.resolution == "month")
+        ).all()
+    assert [m.month for m in sorted(months)] == [1, 2, 3, 4]
