@@ -10,7 +10,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 
 from golocal.db.database import Database
 from golocal.db.models import (
@@ -208,14 +219,30 @@ class GpuSummary:
     last_seen: datetime
 
 
-def _whole_months_and_edge_days(since: datetime, until: datetime) -> Any:
-    """Rollup rows covering ``[since, until)`` (day-aligned): monthly rows for the whole
-    months inside it, daily rows for the days before the first and after the last."""
+def _has_days(connection: Connection, start: datetime, end: datetime) -> bool:
+    r = GpuRollup
+    query = select(r.gpu_id).where(
+        r.resolution == "day", r.bucket_start >= start, r.bucket_start < end
+    )
+    return connection.execute(query.limit(1)).first() is not None
+
+
+def _whole_months_and_edge_days(connection: Connection, since: datetime, until: datetime) -> Any:
+    """Rollup rows covering ``[since, until)`` (day-aligned): monthly rows for the months
+    inside it, daily rows for the days before the first and after the last.
+
+    A month the range only partly covers still comes from its monthly row when the rest of
+    that month holds no data (the usual "until today" and "since collection began" edges):
+    a monthly row is exactly the sum of its days.
+    """
     r = GpuRollup
     first = floor_month(since)
-    first = first if first == since else next_month(since)
+    if first != since and _has_days(connection, first, since):
+        first = next_month(since)
     last = floor_month(until)
-    if first >= last:  # no whole month inside: days only
+    if last != until and not _has_days(connection, until, next_month(until)):
+        last = next_month(until)
+    if first >= last:  # no month usable: days only
         return and_(r.resolution == "day", r.bucket_start >= since, r.bucket_start < until)
     return or_(
         and_(r.resolution == "day", r.bucket_start >= since, r.bucket_start < first),
@@ -243,6 +270,8 @@ def gpu_summaries(database: Database, since: datetime, until: datetime) -> list[
     estimated = func.sum(
         case((r.energy_j.is_(None), r.power_mean_w * r.minutes * 60), else_=literal(None))
     )
+    with database.engine.connect() as connection:
+        covering = _whole_months_and_edge_days(connection, since, until)
     aggregates = (
         select(
             r.gpu_id.label("gpu_id"),
@@ -259,7 +288,7 @@ def gpu_summaries(database: Database, since: datetime, until: datetime) -> list[
             func.sum(r.saturated_s).label("saturated_s"),
             func.sum(r.throttled_s).label("throttled_s"),
         )
-        .where(_whole_months_and_edge_days(since, until))
+        .where(covering)
         .group_by(r.gpu_id)
         .subquery()
     )

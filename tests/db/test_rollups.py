@@ -281,6 +281,19 @@ def test_long_ranges_read_months_and_edge_days(database: Database) -> None:
     # the same figures as adding up the days one by one
     days = [summary(since + timedelta(days=d), since + timedelta(days=d + 1)) for d in range(75)]
     assert sum(d.minutes for d in days) == long.minutes
+    # partial months whose other days hold no data come from the monthly rows: same figures
+    for since, until in (
+        (datetime(2026, 1, 10, tzinfo=UTC), datetime(2026, 5, 20, tzinfo=UTC)),
+        (datetime(2026, 1, 21, tzinfo=UTC), datetime(2026, 4, 24, tzinfo=UTC)),
+    ):
+        whole = summary(since, until)
+        span = (until - since).days
+        by_day = [
+            summary(since + timedelta(days=d), since + timedelta(days=d + 1)) for d in range(span)
+        ]
+        assert whole.minutes == sum(d.minutes for d in by_day)
+        assert whole.energy_kwh == pytest.approx(sum(d.energy_kwh or 0 for d in by_day))
+        assert whole.util_max == max(d.util_max for d in by_day if d.util_max is not None)
     with database.session() as session:
         months = session.scalars(
             select(GpuRollup.bucket_start).where(GpuRollup.resolution == "month")
