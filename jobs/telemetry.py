@@ -11,7 +11,7 @@ baselines kept in its ``state``. :func:`maintain_telemetry` is the rollup/retent
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,17 +26,25 @@ from golocal.config.settings import (
     Settings,
 )
 from golocal.db.database import Database
-from golocal.db.rollups import SERVER, RetentionPolicy, apply_retention, merge_minutes
+from golocal.db.rollups import RetentionPolicy, apply_retention
 from golocal.db.rollups import rollup_telemetry as rollup
 from golocal.db.sources import record_failure, record_success, source_state
-from golocal.db.telemetry import register_server, server_hour_totals
-from golocal.db.usage import upsert_usage_buckets
-from golocal.jobs.counters import counter_increases
 from golocal.jobs.gpu_points import store_gpu_points
-from golocal.jobs.sources.gpu_metrics import DCGM_SERIES, parse_gpu_metrics, points_from_matrix
+from golocal.jobs.server_minutes import store_fleet_servers, store_server_scrape
+from golocal.jobs.sources.fleet_servers import (
+    SERVER_QUERIES,
+    WINDOW_SECONDS,
+    FleetServerMinute,
+    fleet_server_minutes,
+)
+from golocal.jobs.sources.gpu_metrics import (
+    DCGM_SERIES,
+    GpuPoint,
+    parse_gpu_metrics,
+    points_from_matrix,
+)
 from golocal.jobs.sources.inference import (
     MetricsFormatError,
-    ServerScrape,
     parse_metrics,
     parse_ollama_ps,
 )
@@ -44,8 +52,6 @@ from golocal.jobs.sources.prometheus_api import PrometheusError, RangeResult, qu
 
 log = logging.getLogger(__name__)
 
-#: A server is saturated while requests wait and its KV cache is at least this full.
-KV_SATURATED = 0.9
 #: How far back a Prometheus fleet is read the first time (and at most after downtime).
 FIRST_WINDOW = timedelta(minutes=5)
 MAX_WINDOW = timedelta(hours=6)
@@ -117,35 +123,65 @@ def _fetch(client: httpx.Client, source: LocalSource, database: Database, now: d
     return _fetch_prometheus(client, source, database, now)
 
 
+@dataclass
+class FleetAnswer:
+    """What a Prometheus fleet answered for one collection window."""
+
+    points: list[GpuPoint]
+    cursor: datetime
+    servers: list[FleetServerMinute]
+    server_cursor: datetime | None
+
+
+def _query(
+    client: httpx.Client, url: str, query: str, start: datetime, end: datetime, step: float
+) -> RangeResult:
+    try:
+        return query_range(
+            client, url, query, start=start.timestamp(), end=end.timestamp(), step=step
+        )
+    except PrometheusError as exc:
+        raise FetchError(exc.message) from None
+
+
 def _fetch_prometheus(
     client: httpx.Client, source: PrometheusSource, database: Database, now: datetime
-) -> tuple[list[Any], datetime]:
+) -> FleetAnswer:
     state = source_state(database, source.name)
+    step = source.step_seconds
     end = now
     start = end - FIRST_WINDOW
     if state is not None and state.cursor is not None:
-        start = max(state.cursor + timedelta(seconds=source.step_seconds), end - MAX_WINDOW)
-    if start > end:
-        return [], state.cursor if state and state.cursor else end
-    series: list[Any] = []
-    for name in DCGM_SERIES:
-        try:
-            result: RangeResult = query_range(
-                client,
-                source.url,
-                name,
-                start=start.timestamp(),
-                end=end.timestamp(),
-                step=source.step_seconds,
-            )
-        except PrometheusError as exc:
-            raise FetchError(exc.message) from None
-        series.extend(result.series)
-    # the last evaluated step, so the next window starts right after it
-    last = start + timedelta(
-        seconds=((end - start).total_seconds() // source.step_seconds) * source.step_seconds
-    )
-    return points_from_matrix(series, default_host=source.name), last
+        start = max(state.cursor + timedelta(seconds=step), end - MAX_WINDOW)
+    points: list[GpuPoint] = []
+    cursor = state.cursor if state is not None and state.cursor is not None else end
+    if start <= end:
+        series: list[Any] = []
+        for name in DCGM_SERIES:
+            series.extend(_query(client, source.url, name, start, end, step).series)
+        points = points_from_matrix(series, default_host=source.name)
+        # the last evaluated step, so the next window starts right after it
+        cursor = start + timedelta(seconds=((end - start).total_seconds() // step) * step)
+
+    # vLLM series: one value per whole minute, evaluated at the minute's end
+    previous = (state.state if state is not None else {}).get("server_cursor")
+    server_end = _floor_minute(now)
+    server_start = server_end - FIRST_WINDOW + timedelta(seconds=WINDOW_SECONDS)
+    if previous:
+        server_start = max(
+            datetime.fromisoformat(previous) + timedelta(seconds=WINDOW_SECONDS),
+            server_end - MAX_WINDOW,
+        )
+    servers: list[FleetServerMinute] = []
+    server_cursor = datetime.fromisoformat(previous) if previous else None
+    if server_start <= server_end:
+        results = {
+            column: _query(client, source.url, query, server_start, server_end, WINDOW_SECONDS)
+            for column, query in SERVER_QUERIES.items()
+        }
+        servers = fleet_server_minutes(results)
+        server_cursor = server_end
+    return FleetAnswer(points, cursor, servers, server_cursor)
 
 
 def collect_telemetry(
@@ -213,18 +249,34 @@ def _store(
     state = source_state(database, source.name)
     previous = state.state if state is not None else {}
     if isinstance(source, InferenceServerSource):
-        rows, message, new_state = _store_server(database, source, answer, previous, now, interval)
+        rows, message, new_state = store_server_scrape(
+            database, source, answer, previous, now, interval
+        )
         record_success(database, source.name, kind=kind, at=now, state=new_state)
         return SourceResult(source.name, kind, True, rows, message)
     if isinstance(source, PrometheusSource):
-        points, last = answer
+        fleet: FleetAnswer = answer
         rows, energy = store_gpu_points(
-            database, source.name, points, previous.get("energy"), interval=source.step_seconds
+            database,
+            source.name,
+            fleet.points,
+            previous.get("energy"),
+            interval=source.step_seconds,
         )
+        server_rows = store_fleet_servers(database, source, fleet.servers, now)
+        new_state: dict[str, Any] = {"energy": energy}
+        if fleet.server_cursor is not None:
+            new_state["server_cursor"] = fleet.server_cursor.isoformat()
         record_success(
-            database, source.name, kind=kind, at=now, cursor=last, state={"energy": energy}
+            database, source.name, kind=kind, at=now, cursor=fleet.cursor, state=new_state
         )
-        return SourceResult(source.name, kind, True, rows, f"{len(points)} GPU samples")
+        return SourceResult(
+            source.name,
+            kind,
+            True,
+            rows + server_rows,
+            f"{len(fleet.points)} GPU samples, {server_rows} inference-server minutes",
+        )
     rows, energy = store_gpu_points(
         database, source.name, answer, previous.get("energy"), interval=interval
     )
@@ -234,74 +286,6 @@ def _store(
 
 def _floor_minute(at: datetime) -> datetime:
     return at.astimezone(UTC).replace(second=0, microsecond=0)
-
-
-def _store_server(
-    database: Database,
-    source: InferenceServerSource,
-    scrape: ServerScrape,
-    previous: dict[str, Any],
-    now: datetime,
-    interval: float,
-) -> tuple[int, str, dict[str, Any]]:
-    model = source.model or (", ".join(scrape.models) if scrape.models else None)
-    server_id = register_server(
-        database, name=source.name, kind=source.kind, url=source.url, model=model, seen_at=now
-    )
-    increases, baseline = counter_increases(previous.get("counters"), scrape.counters)
-    row: dict[str, Any] = {"server_id": server_id, "minute": _floor_minute(now), "samples": 1}
-    if increases is not None:
-        for name, value in increases.items():
-            row[name] = value if name == "latency_sum_s" else round(value)
-    gauges = scrape.gauges
-    for name, column in (("running", "running"), ("waiting", "waiting"), ("kv_cache", "kv_cache")):
-        if name in gauges:
-            row[f"{column}_mean"] = row[f"{column}_max"] = gauges[name]
-    if "waiting" in gauges and "kv_cache" in gauges:
-        saturated = gauges["waiting"] > 0 and gauges["kv_cache"] >= KV_SATURATED
-        row["saturated_s"] = interval if saturated else 0.0
-    merge_minutes(database, SERVER, [row])
-    rollup(database, now, now + timedelta(seconds=1), specs=(SERVER,))
-    hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-    _write_local_usage(database, source, server_id, model, [hour])
-    if source.kind == "ollama":
-        in_ram = scrape.memory_in_ram_bytes or 0
-        message = f"{len(scrape.models)} models loaded" + (
-            f", {in_ram / 1024**3:.1f} GiB of them in system RAM" if in_ram else ""
-        )
-    elif increases is None:
-        message = "baseline scrape (counters start here)"
-    else:
-        requests = increases.get("requests")
-        message = "requests not reported" if requests is None else f"{round(requests)} requests"
-    return 1, message, {"counters": baseline}
-
-
-def _write_local_usage(
-    database: Database,
-    source: InferenceServerSource,
-    server_id: int,
-    model: str | None,
-    hours: Iterable[datetime],
-) -> None:
-    """Hourly local usage buckets from the server's minute rows (re-summed: idempotent)."""
-    rows = [
-        {
-            "source": source.name,
-            "bucket_start": total["bucket_start"],
-            "bucket_seconds": 3600,
-            "location": "local",
-            "provider": source.kind,
-            "model": model or "",
-            "requests": total["requests"],
-            "input_tokens": total["prompt_tokens"],
-            "output_tokens": total["generation_tokens"],
-        }
-        for total in server_hour_totals(database, server_id, hours)
-        if total["prompt_tokens"] is not None or total["requests"] is not None
-    ]
-    if rows:
-        upsert_usage_buckets(database, rows)
 
 
 def maintain_telemetry(

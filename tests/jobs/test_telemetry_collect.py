@@ -18,8 +18,15 @@ from golocal.db.database import Database
 from golocal.db.models import Gpu, GpuMinute, InferenceServer, ServerMinute, UsageBucket
 from golocal.db.sources import source_state
 from golocal.db.usage import source_days
+from golocal.jobs.sources.fleet_servers import SERVER_QUERIES
 from golocal.jobs.telemetry import collect_telemetry
-from tests.fakes.dcgm import DcgmGpu, dcgm_metrics, prometheus_error, query_range_handler
+from tests.fakes.dcgm import (
+    DcgmGpu,
+    dcgm_metrics,
+    matrix,
+    prometheus_error,
+    query_range_handler,
+)
 from tests.fakes.inference_servers import VllmEngine, llamacpp_metrics, ollama_ps, vllm_metrics
 from tests.fakes.loopback import LoopbackServer, Request, Response, json_response
 
@@ -400,3 +407,64 @@ def test_named_sources_only(database: Database, fake: LoopbackServer, tmp_path: 
     )
     fake.script("/metrics", Response(body=llamacpp_metrics(1, 1, 0, 0)))
     assert [r.source for r in collect_telemetry(database, settings, names=["b"], now=T0)] == ["b"]
+
+
+def test_prometheus_fleet_vllm_servers(
+    database: Database, fake: LoopbackServer, tmp_path: Path
+) -> None:
+    per_minute = {
+        "requests": "12",
+        "prompt_tokens": "2.4e+04",
+        "generation_tokens": "3600",
+        "running": "5",
+        "waiting": "2",
+        "kv_cache": "0.95",
+    }
+    by_query = {query: column for column, query in SERVER_QUERIES.items()}
+
+    def handle(request: Request) -> Response:
+        query = request.params["query"][0]
+        column = by_query.get(query)
+        if column is None:
+            return matrix([])
+        start, end = float(request.params["start"][0]), float(request.params["end"][0])
+        step = float(request.params["step"][0])
+        times = [start + i * step for i in range(int((end - start) // step) + 1)]
+        # 10.0.0.6 has a minute without two samples in the window: NaN, i.e. no data
+        return matrix(
+            [
+                {
+                    "metric": {"instance": instance, "model_name": "Qwen/Qwen2.5-Coder-32B"},
+                    "values": [
+                        [
+                            t,
+                            "NaN"
+                            if instance.startswith("10.0.0.6") and i == 0
+                            else per_minute[column],
+                        ]
+                        for i, t in enumerate(times)
+                    ],
+                }
+                for instance in ("10.0.0.5:8000", "10.0.0.6:8000")
+            ]
+        )
+
+    fake.script("/api/v1/query_range", handle)
+    settings = _prometheus_settings(tmp_path, fake.url)
+
+    (result,) = collect_telemetry(database, settings, now=T0)
+    (again,) = collect_telemetry(database, settings, now=T0 + timedelta(seconds=15))
+
+    assert result.ok, result.message
+    assert result.message == "0 GPU samples, 9 inference-server minutes"
+    assert again.message == "0 GPU samples, 0 inference-server minutes"  # same minute: nothing new
+    with database.session() as session:
+        names = session.scalars(select(InferenceServer.name).order_by(InferenceServer.name)).all()
+        rows = session.scalars(select(ServerMinute)).all()
+    assert names == ["fleet/10.0.0.5:8000", "fleet/10.0.0.6:8000"]
+    assert sum(r.requests or 0 for r in rows) == 12 * 9  # 5 + 4 minutes
+    assert all(r.saturated_s == 60.0 for r in rows)
+    days = {d.source: d for d in source_days(database, date(2026, 3, 2), date(2026, 3, 3))}
+    assert days["fleet/10.0.0.5:8000"].requests == 60
+    assert days["fleet/10.0.0.5:8000"].location == "local"
+    assert days["fleet/10.0.0.6:8000"].input_tokens == 24_000 * 4
