@@ -4,9 +4,10 @@ Minute rows (``gpu_minutes``, ``server_minutes``) are written by collection, pos
 several scrapes in the same minute, so a write *merges* into an existing row: counters and
 seconds add up, maxima take the larger value, means are weighted by their samples. Rollups
 are recomputed from the finer table with SQL aggregates (idempotent, replace on conflict):
-minutes → hours → days → months (``resolution`` ``'hour'``, ``'day'``, ``'month'`` in the
-rollup tables). Reports read whole months from the monthly rollups and the days at the
-edges from the daily ones, so a year costs about what a week does. A NULL stays NULL
+minutes → hours → days → weeks and months (``resolution`` ``'hour'``, ``'day'``,
+``'week'`` (ISO, from Monday), ``'month'`` in the rollup tables). Reports read whole months
+from the monthly rollups, whole weeks at the edges from the weekly ones and only the last
+few days from the daily ones, so a year costs about what a week does. A NULL stays NULL
 ("not reported") through every step.
 """
 
@@ -123,6 +124,12 @@ def floor_month(at: datetime) -> datetime:
     return _floor_day(at).replace(day=1)
 
 
+def floor_week(at: datetime) -> datetime:
+    """The first instant of ``at``'s ISO week (Monday, UTC)."""
+    day = _floor_day(at)
+    return day - timedelta(days=day.weekday())
+
+
 def next_month(at: datetime) -> datetime:
     """The first instant of the UTC month after ``at``'s."""
     start = floor_month(at)
@@ -168,7 +175,7 @@ def _roll(
     start: datetime,
     end: datetime,
 ) -> int:
-    """Recompute one hour (from minutes), day (from hours) or month (from days)."""
+    """Recompute one hour (from minutes), day (from hours), week or month (from days)."""
     if resolution == "hour":
         source = spec.minute
         time_column, weight = source.minute, literal(1)
@@ -177,7 +184,7 @@ def _roll(
     else:
         source = spec.rollup
         time_column, weight = source.bucket_start, source.minutes
-        finer = "hour" if resolution == "day" else "day"
+        finer = "hour" if resolution == "day" else "day"  # weeks and months from days
         where = and_(source.resolution == finer, time_column >= start, time_column < end)
         minutes = func.sum(source.minutes)
     key = getattr(source, spec.key)
@@ -213,7 +220,7 @@ def rollup_telemetry(
 ) -> dict[str, int]:
     """Recompute hourly rollups for the hours overlapping ``[since, until)`` from minute
     rows, then the daily rollups of the days they touch from the hourly rows, then the
-    monthly rollups of those days' months.
+    weekly and monthly rollups of those days' weeks and months.
 
     Idempotent: run it as often as minute rows arrive (collection does, for the current
     hour). An hour with no minute rows left (retention) keeps its stored rollup.
@@ -238,38 +245,44 @@ def rollup_telemetry(
                 written["day"] += _roll(
                     connection, spec, resolution="day", start=day, end=day + timedelta(days=1)
                 )
-        written["month"] = _roll_months(connection, specs, days)
+        written |= _roll_weeks_and_months(connection, specs, days)
     return written
 
 
-def _roll_months(
+def _roll_weeks_and_months(
     connection: Connection, specs: Sequence[AggregateSpec], days: Iterable[datetime]
-) -> int:
-    written = 0
+) -> dict[str, int]:
+    written = {"week": 0, "month": 0}
+    days = list(days)
+    for week in sorted({floor_week(day) for day in days}):
+        for spec in specs:
+            written["week"] += _roll(
+                connection, spec, resolution="week", start=week, end=week + timedelta(days=7)
+            )
     for month in sorted({floor_month(day) for day in days}):
         for spec in specs:
-            written += _roll(
+            written["month"] += _roll(
                 connection, spec, resolution="month", start=month, end=next_month(month)
             )
     return written
 
 
-def rollup_months(
+def rollup_weeks_and_months(
     database: Database,
     since: datetime,
     until: datetime,
     *,
     specs: Sequence[AggregateSpec] = (GPU, SERVER),
 ) -> int:
-    """Recompute the monthly rollups of the months overlapping ``[since, until)`` from the
+    """Recompute the weekly and monthly rollups overlapping ``[since, until)`` from the
     daily rollups (for data written as daily rollups directly, e.g. ``golocal demo``)."""
-    months = []
-    month = floor_month(since)
-    while month < until:
-        months.append(month)
-        month = next_month(month)
+    days = []
+    day = _floor_day(since)
+    while day < until:
+        days.append(day)
+        day += timedelta(days=1)
     with database.engine.begin() as connection:
-        return _roll_months(connection, specs, months)
+        return _roll_weeks_and_months(connection, specs, days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,9 +314,13 @@ def apply_retention(
             )
             deleted[f"{rollup.__tablename__}:hour"] = result.rowcount or 0
             if policy.daily_days is not None:
-                # months go with the days: a month rollup never outlives its days' retention
+                # weeks and months go with the days: never outliving their days' retention
                 day_cut = now - timedelta(days=policy.daily_days)
-                for resolution, cut in (("day", day_cut), ("month", floor_month(day_cut))):
+                for resolution, cut in (
+                    ("day", day_cut),
+                    ("week", floor_week(day_cut)),
+                    ("month", floor_month(day_cut)),
+                ):
                     result = connection.execute(
                         delete(rollup).where(
                             rollup.resolution == resolution, rollup.bucket_start < cut

@@ -32,7 +32,7 @@ from golocal.db.models import (
     ServerMinute,
     ServerRollup,
 )
-from golocal.db.rollups import floor_month, next_month
+from golocal.db.rollups import floor_month, floor_week, next_month
 
 BATCH = 10_000
 
@@ -227,37 +227,70 @@ def _has_days(connection: Connection, start: datetime, end: datetime) -> bool:
     return connection.execute(query.limit(1)).first() is not None
 
 
-def _whole_months_and_edge_days(connection: Connection, since: datetime, until: datetime) -> Any:
-    """Rollup rows covering ``[since, until)`` (day-aligned): monthly rows for the months
-    inside it, daily rows for the days before the first and after the last.
+Segment = tuple[str, datetime, datetime]
 
-    A month the range only partly covers still comes from its monthly row when the rest of
-    that month holds no data (the usual "until today" and "since collection began" edges):
-    a monthly row is exactly the sum of its days.
+
+def _week_segments(connection: Connection, start: datetime, end: datetime) -> list[Segment]:
+    """Whole weeks inside ``[start, end)`` and the days around them."""
+    if start >= end:
+        return []
+    first = floor_week(start)
+    if first < start and _has_days(connection, first, start):
+        first += timedelta(days=7)
+    last = floor_week(end)
+    if last < end and not _has_days(connection, end, last + timedelta(days=7)):
+        last += timedelta(days=7)
+    if first >= last:
+        return [("day", start, end)]
+    segments: list[Segment] = []
+    if start < first:
+        segments.append(("day", start, first))
+    segments.append(("week", first, last))
+    if last < end:
+        segments.append(("day", last, end))
+    return segments
+
+
+def rollup_segments(connection: Connection, since: datetime, until: datetime) -> list[Segment]:
+    """The coarsest rollup rows that cover ``[since, until)`` (UTC midnights) exactly:
+    months inside it, then whole weeks at the edges, then days.
+
+    A month or week the range only partly covers still comes from its own row when the
+    rest of it holds no data (the usual "until today" and "since collection began" edges):
+    such a row is exactly the sum of the days in the range.
     """
-    r = GpuRollup
     first = floor_month(since)
-    if first != since and _has_days(connection, first, since):
+    if first < since and _has_days(connection, first, since):
         first = next_month(since)
     last = floor_month(until)
-    if last != until and not _has_days(connection, until, next_month(until)):
+    if last < until and not _has_days(connection, until, next_month(until)):
         last = next_month(until)
-    if first >= last:  # no month usable: days only
-        return and_(r.resolution == "day", r.bucket_start >= since, r.bucket_start < until)
+    if first >= last:
+        return _week_segments(connection, since, until)
+    return [
+        *_week_segments(connection, since, first),
+        ("month", first, last),
+        *_week_segments(connection, last, until),
+    ]
+
+
+def _covering(segments: list[Segment]) -> Any:
+    r = GpuRollup
     return or_(
-        and_(r.resolution == "day", r.bucket_start >= since, r.bucket_start < first),
-        and_(r.resolution == "month", r.bucket_start >= first, r.bucket_start < last),
-        and_(r.resolution == "day", r.bucket_start >= last, r.bucket_start < until),
+        *(
+            and_(r.resolution == resolution, r.bucket_start >= start, r.bucket_start < end)
+            for resolution, start, end in segments
+        )
     )
 
 
 def gpu_summaries(database: Database, since: datetime, until: datetime) -> list[GpuSummary]:
     """Per-GPU utilisation, memory, power, energy and saturation for ``[since, until)``.
 
-    ``since`` and ``until`` are UTC midnights. Reads whole months from the monthly rollups
-    and the days at the edges from the daily ones, so the cost of a report grows with the
-    number of GPUs, never with minutes, and barely with the length of the range. GPUs with
-    no data in the range are listed too (with ``minutes == 0``), so a silent GPU is visible.
+    ``since`` and ``until`` are UTC midnights. Reads the coarsest rollups that cover the
+    range (:func:`rollup_segments`), so the cost of a report grows with the number of GPUs,
+    never with minutes, and barely with the length of the range. GPUs with no data in the
+    range are listed too (with ``minutes == 0``), so a silent GPU is visible.
     """
     r = GpuRollup
     weight = r.minutes
@@ -271,7 +304,7 @@ def gpu_summaries(database: Database, since: datetime, until: datetime) -> list[
         case((r.energy_j.is_(None), r.power_mean_w * r.minutes * 60), else_=literal(None))
     )
     with database.engine.connect() as connection:
-        covering = _whole_months_and_edge_days(connection, since, until)
+        covering = _covering(rollup_segments(connection, since, until))
     aggregates = (
         select(
             r.gpu_id.label("gpu_id"),

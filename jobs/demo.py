@@ -21,7 +21,7 @@ from typing import Any
 
 from golocal.db.database import Database
 from golocal.db.models import DEMO_PREFIX, GpuMinute, GpuRollup, ServerMinute, ServerRollup
-from golocal.db.rollups import rollup_months
+from golocal.db.rollups import rollup_weeks_and_months
 from golocal.db.telemetry import (
     delete_telemetry_sources,
     insert_rows,
@@ -481,8 +481,8 @@ def generate_demo(
             totals[name] = totals.get(name, 0) + count
         if progress is not None:
             progress(done, len(days))
-    # monthly rollups from the daily ones, as the telemetry rollup job writes them
-    rollup_months(
+    # weekly and monthly rollups from the daily ones, as the telemetry rollup job writes them
+    rollup_weeks_and_months(
         database,
         datetime(generator.first_day.year, generator.first_day.month, 1, tzinfo=UTC),
         generator.now + timedelta(days=1),

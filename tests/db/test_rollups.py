@@ -22,6 +22,7 @@ from golocal.db.telemetry import (
     mark_gpu_lost,
     register_gpu,
     register_server,
+    rollup_segments,
     server_hour_totals,
 )
 
@@ -88,7 +89,7 @@ def test_rollups_hours_then_days_and_the_summary(database: Database) -> None:
     written = rollup_telemetry(database, T0, T0 + timedelta(hours=2))
     rollup_telemetry(database, T0, T0 + timedelta(hours=2))  # idempotent
 
-    assert written == {"hour": 2, "day": 1, "month": 1}
+    assert written == {"hour": 2, "day": 1, "week": 1, "month": 1}
     with database.session() as session:
         hours = session.scalars(
             select(GpuRollup).where(GpuRollup.resolution == "hour").order_by(GpuRollup.bucket_start)
@@ -281,10 +282,12 @@ def test_long_ranges_read_months_and_edge_days(database: Database) -> None:
     # the same figures as adding up the days one by one
     days = [summary(since + timedelta(days=d), since + timedelta(days=d + 1)) for d in range(75)]
     assert sum(d.minutes for d in days) == long.minutes
-    # partial months whose other days hold no data come from the monthly rows: same figures
+    # partial months and weeks whose other days hold no data come from their own rows
     for since, until in (
         (datetime(2026, 1, 10, tzinfo=UTC), datetime(2026, 5, 20, tzinfo=UTC)),
         (datetime(2026, 1, 21, tzinfo=UTC), datetime(2026, 4, 24, tzinfo=UTC)),
+        (datetime(2026, 1, 29, tzinfo=UTC), datetime(2026, 2, 26, tzinfo=UTC)),
+        (datetime(2026, 2, 3, tzinfo=UTC), datetime(2026, 2, 12, tzinfo=UTC)),
     ):
         whole = summary(since, until)
         span = (until - since).days
@@ -294,6 +297,19 @@ def test_long_ranges_read_months_and_edge_days(database: Database) -> None:
         assert whole.minutes == sum(d.minutes for d in by_day)
         assert whole.energy_kwh == pytest.approx(sum(d.energy_kwh or 0 for d in by_day))
         assert whole.util_max == max(d.util_max for d in by_day if d.util_max is not None)
+    with database.engine.connect() as connection:
+        segments = rollup_segments(
+            connection, datetime(2026, 1, 25, tzinfo=UTC), datetime(2026, 4, 10, tzinfo=UTC)
+        )
+    # 2026-01-25 (a Sunday) .. 2026-04-10: that day, the week of 26 January (whose 1 February
+    # holds no data), February and March, then April's days (data before and after them
+    # rules out its weeks and the month)
+    assert segments == [
+        ("day", datetime(2026, 1, 25, tzinfo=UTC), datetime(2026, 1, 26, tzinfo=UTC)),
+        ("week", datetime(2026, 1, 26, tzinfo=UTC), datetime(2026, 2, 2, tzinfo=UTC)),
+        ("month", datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC)),
+        ("day", datetime(2026, 4, 1, tzinfo=UTC), datetime(2026, 4, 10, tzinfo=UTC)),
+    ]
     with database.session() as session:
         months = session.scalars(
             select(GpuRollup.bucket_start).where(GpuRollup.resolution == "month")
