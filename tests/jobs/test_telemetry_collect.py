@@ -3,6 +3,7 @@ and Prometheus, into minute rows, rollups and local usage buckets."""
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import time
@@ -11,8 +12,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 
+from golocal.bot.cli import cli
 from golocal.config.settings import Settings, load_settings
 from golocal.db.database import Database
 from golocal.db.models import Gpu, GpuMinute, InferenceServer, ServerMinute, UsageBucket
@@ -468,3 +471,28 @@ def test_prometheus_fleet_vllm_servers(
     assert days["fleet/10.0.0.5:8000"].requests == 60
     assert days["fleet/10.0.0.5:8000"].location == "local"
     assert days["fleet/10.0.0.6:8000"].input_tokens == 24_000 * 4
+
+
+def test_local_requests_in_the_volume_report(
+    database: Database, database_url: str, fake: LoopbackServer, tmp_path: Path
+) -> None:
+    settings = settings_for(
+        tmp_path, f'[[inference_servers]]\nname = "coder"\nkind = "vllm"\nurl = "{fake.url}"\n'
+    )
+    fake.script(
+        "/metrics",
+        Response(body=vllm_metrics(_engines(1000, 0, 5000))),
+        Response(body=vllm_metrics(_engines(1400, 0, 9000))),
+    )
+    collect_telemetry(database, settings, now=T0)
+    collect_telemetry(database, settings, now=T0 + timedelta(minutes=1))
+
+    result = CliRunner(env={"GOLOCAL_DATABASE_URL": database_url}).invoke(
+        cli, ["report", "volume", "--since", "2026-03-02", "--until", "2026-03-03", "--json"]
+    )
+
+    assert result.exit_code == 0, result.output
+    (day,) = json.loads(result.output)["days"]
+    assert day["local_requests"] == 600
+    assert day["by_source"]["coder"]["location"] == "local"
+    assert day["by_source"]["coder"]["requests"] == 600
