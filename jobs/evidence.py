@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 from golocal.config.settings import Settings
 from golocal.db.attribution import AttributionEntry, list_attributions
@@ -19,6 +20,7 @@ from golocal.db.evidence import (
     GpuPower,
     ModelUsage,
     ServerLatency,
+    billed_cloud_spend,
     gpu_incident_count,
     gpu_power,
     model_usage,
@@ -41,6 +43,8 @@ class Evidence:
     gpu: GpuPower | None = None
     latency: ServerLatency | None = None
     gpu_incidents: int = 0
+    #: spend per provider from the providers' own cost reports, where collected
+    billed: dict[str, Decimal] = field(default_factory=dict)
 
     @property
     def window_days(self) -> int:
@@ -97,4 +101,5 @@ def gather_evidence(database: Database, settings: Settings, today: date) -> Evid
         gpu=gpu_power(database, since, until),
         latency=server_latency(database, since, until),
         gpu_incidents=gpu_incident_count(database, since, until),
+        billed=billed_cloud_spend(database, since, until),
     )

@@ -85,7 +85,11 @@ def sensitivity_of(
 
 
 def derive_facts(evidence: Evidence, advisor: Advisor, tokens_per_request: int) -> Facts:
-    """Reduce the window's per-model usage to the facts the checklist and cost model need."""
+    """Reduce the window's per-model usage to the facts the checklist and cost model need.
+
+    A provider whose own cost report (cost lines) covers the window is priced by what it
+    billed; the others by the cost on their usage buckets.
+    """
     answers = {(a.key, a.scope): a.value for a in evidence.answers}
     cloud = priced = unpriced = frontier = capable = unclassified = ft = 0
     spend: Decimal | None = None
@@ -105,7 +109,10 @@ def derive_facts(evidence: Evidence, advisor: Advisor, tokens_per_request: int) 
             continue
         count = counted_requests(row, tokens_per_request)
         cloud += count
-        if row.cost_usd is None:
+        if row.provider in evidence.billed:
+            # the provider's own cost report prices every request of it (added below)
+            priced += count
+        elif row.cost_usd is None:
             unpriced += count
             unpriced_models.add(row.model or "(unnamed model)")
         else:
@@ -124,6 +131,9 @@ def derive_facts(evidence: Evidence, advisor: Advisor, tokens_per_request: int) 
             ft_models.add(row.model)
         tag = sensitivity_of(row, evidence.attributions, answers)
         by_sensitivity[tag] = by_sensitivity.get(tag, 0) + count
+    for provider, amount in evidence.billed.items():
+        if any(r.location == "cloud" and r.provider == provider for r in evidence.models):
+            spend = amount if spend is None else spend + amount
     if local_requests:
         tpr, tpr_source = Decimal(local_tokens) / local_requests, "measured"
     elif cloud_counted:

@@ -11,7 +11,7 @@ spend to price a request — never a guess), ``cloud``, ``local`` or ``hybrid``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -327,8 +327,3 @@ def _decide(
         f"{b.replace('_', ' ')} leans cloud: that traffic stays in the cloud" for b in blockers
     ]
     return Verdict.HYBRID, reasons, changes
-
-
-def with_scenario(assessment: Assessment, **changes: Any) -> Scenario:
-    """A scenario like the assessment's, with some inputs changed."""
-    return replace(assessment.scenario, **changes)

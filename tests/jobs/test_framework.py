@@ -224,3 +224,13 @@ def test_what_if_other_profile_prices_it_without_measured_power():
     assert result.local.profile == "h100x8-node"
     assert result.local.energy_source == "profile"
     assert result.local.capex_monthly == Decimal("300000") / 36
+
+
+def test_billed_spend_from_cost_reports_prices_that_provider():
+    from dataclasses import replace
+
+    usages = [Usage(model="gpt-4.1", per_day=1000, cost_per_day=None)]
+    evidence = replace(make_evidence(usages), billed={"openai": Decimal("140")})
+    result = assess(evidence, make_settings())
+    assert result.facts.unpriced_models == []
+    assert result.cost_per_request == Decimal("0.02")  # $140 / 7,000 requests
