@@ -6,14 +6,12 @@ import json
 
 import pytest
 
-from golocal.bot.cli import main
+from tests.cli_runner import run_golocal
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(exit_info.value.code or 0), out, err
+    result = run_golocal(capsys, *args)
+    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from advisor_fixtures import Usage, make_evidence, make_settings
 
 from golocal.db.attribution import AttributionEntry
 from golocal.jobs.framework import Scenario, Verdict, assess
+from tests.jobs.advisor_fixtures import Usage, make_evidence, make_settings
 
 OWNER = {("ops_owner", ""): "alice"}
 
