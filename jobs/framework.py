@@ -39,6 +39,8 @@ from golocal.jobs.volume import Zone, volume_zone
 
 
 class Verdict(StrEnum):
+    """The framework's answer; ``insufficient_data`` is never replaced by a guess."""
+
     CLOUD = "cloud"
     LOCAL = "local"
     HYBRID = "hybrid"

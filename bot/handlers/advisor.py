@@ -203,6 +203,8 @@ def answer_break_even(question: str, services: Services) -> Reply:
         r"\bcloud or local\b",
         r"\bverdict\b",
         r"\brecommend",
+        r"\blocal\b.*\bcheaper\b",
+        r"\bcheaper\b.*\blocal(ly)?\b",
     ),
     example="should we go local?",
     summary="the verdict — cloud, local or hybrid — with the five-point checklist",

@@ -156,3 +156,19 @@ def test_empty_database_is_insufficient_data_with_a_hint(sqlite_database):
 
 def test_volume_questions_still_reach_the_volume_intent(services):
     assert answer("how many requests per day?", services).intent == "volume"
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("is local cheaper?", "should_we_go_local"),
+        ("should we run this locally or in the cloud?", "should_we_go_local"),
+        ("what's the break even?", "break_even"),
+        ("cloud vs local?", "compare"),
+        ("how much did we spend this month?", "cost"),
+        ("what if cloud prices doubled?", "what_if"),
+        ("usage this week", "volume"),
+    ],
+)
+def test_questions_reach_the_right_intent(services, question, intent):
+    assert answer(question, services).intent == intent
