@@ -74,9 +74,13 @@ def config_attributions(settings: Settings) -> list[AttributionEntry]:
 
 
 def gather_evidence(database: Database, settings: Settings, today: date) -> Evidence:
-    """The evidence for the trailing ``volume.window_days`` complete UTC days before today."""
+    """The evidence for the trailing complete UTC days before today.
+
+    The window is ``volume.window_days`` long, or ``volume.min_days`` if that is longer, so
+    a window can always hold the days of data the verdict requires.
+    """
     until = today
-    since = until - timedelta(days=settings.volume.window_days)
+    since = until - timedelta(days=max(settings.volume.window_days, settings.volume.min_days))
     volume = build_volume_report(
         source_days(database, since, until),
         since,

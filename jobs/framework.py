@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from golocal.config.settings import Settings
+from golocal.errors import UsageError
 from golocal.jobs.checkpoints import (
     Point,
     code_point,
@@ -142,7 +143,11 @@ class Assessment:
 
 
 def assess(evidence: Evidence, settings: Settings, scenario: Scenario | None = None) -> Assessment:
-    """Run the framework on the evidence (and a what-if scenario, if any)."""
+    """Run the framework on the evidence (and a what-if scenario, if any).
+
+    Raises:
+        UsageError: the scenario names a hardware profile that is not configured.
+    """
     scenario = scenario or Scenario()
     advisor = settings.advisor
     facts = derive_facts(evidence, advisor, settings.volume.tokens_per_request)
@@ -171,7 +176,10 @@ def assess(evidence: Evidence, settings: Settings, scenario: Scenario | None = N
     if per_request is not None:
         per_request *= scenario.cloud_price_factor
     profile_name = scenario.profile or advisor.profile
-    profile = advisor.profiles[profile_name]
+    profile = advisor.profiles.get(profile_name)
+    if profile is None:
+        known = ", ".join(sorted(advisor.profiles))
+        raise UsageError(f"unknown hardware profile {profile_name!r} (known: {known})")
     measured_watts = (
         evidence.gpu.mean_power_w if evidence.gpu is not None and scenario.profile is None else None
     )

@@ -234,3 +234,10 @@ def test_billed_spend_from_cost_reports_prices_that_provider():
     result = assess(evidence, make_settings())
     assert result.facts.unpriced_models == []
     assert result.cost_per_request == Decimal("0.02")  # $140 / 7,000 requests
+
+
+def test_unknown_scenario_profile_is_a_usage_error():
+    from golocal.errors import UsageError
+
+    with pytest.raises(UsageError, match="unknown hardware profile 'tpu-pod'"):
+        assess(make_evidence([Usage()]), make_settings(), Scenario(profile="tpu-pod"))
