@@ -17,6 +17,7 @@ from golocal.db.database import Database
 from golocal.db.models import (
     AlertIncident,
     CostLine,
+    Gpu,
     GpuMinute,
     GpuRollup,
     ServerRollup,
@@ -130,6 +131,8 @@ class GpuPower:
     saturated_hours: float
     throttled_hours: float
     resolution: str
+    #: mean power / power limit of the GPUs whose limit is known (how hard they were driven)
+    load_share: float | None = None
 
 
 def gpu_power(database: Database, since: date, until: date) -> GpuPower | None:
@@ -139,33 +142,47 @@ def gpu_power(database: Database, since: date, until: date) -> GpuPower | None:
     window) only where no rollup exists.
     """
     start, end = _bounds(since, until)
+    both = and_(GpuRollup.power_mean_w.is_not(None), Gpu.power_limit_w > 0)
     for resolution in ("hour", "day"):
-        query = select(
-            func.count(func.distinct(GpuRollup.gpu_id)),
-            func.sum(GpuRollup.minutes),
-            func.sum(GpuRollup.energy_j),
-            func.sum(GpuRollup.power_mean_w * GpuRollup.minutes),
-            func.sum(case((GpuRollup.power_mean_w.is_not(None), GpuRollup.minutes), else_=0)),
-            func.sum(GpuRollup.saturated_s),
-            func.sum(GpuRollup.throttled_s),
-        ).where(
-            GpuRollup.resolution == resolution,
-            GpuRollup.bucket_start >= start,
-            GpuRollup.bucket_start < end,
+        query = (
+            select(
+                func.count(func.distinct(GpuRollup.gpu_id)),
+                func.sum(GpuRollup.minutes),
+                func.sum(GpuRollup.energy_j),
+                func.sum(GpuRollup.power_mean_w * GpuRollup.minutes),
+                func.sum(case((GpuRollup.power_mean_w.is_not(None), GpuRollup.minutes), else_=0)),
+                func.sum(GpuRollup.saturated_s),
+                func.sum(GpuRollup.throttled_s),
+                func.sum(case((both, GpuRollup.power_mean_w * GpuRollup.minutes), else_=None)),
+                func.sum(case((both, Gpu.power_limit_w * GpuRollup.minutes), else_=None)),
+            )
+            .join(Gpu, Gpu.id == GpuRollup.gpu_id)
+            .where(
+                GpuRollup.resolution == resolution,
+                GpuRollup.bucket_start >= start,
+                GpuRollup.bucket_start < end,
+            )
         )
         with database.engine.connect() as connection:
             row = connection.execute(query).one()
         if row[0]:
             return _gpu_power(row, resolution)
-    query = select(
-        func.count(func.distinct(GpuMinute.gpu_id)),
-        func.count(),
-        func.sum(GpuMinute.energy_j),
-        func.sum(GpuMinute.power_mean_w),
-        func.count(GpuMinute.power_mean_w),
-        func.sum(GpuMinute.saturated_s),
-        func.sum(GpuMinute.throttled_s),
-    ).where(GpuMinute.minute >= start, GpuMinute.minute < end)
+    minute_both = and_(GpuMinute.power_mean_w.is_not(None), Gpu.power_limit_w > 0)
+    query = (
+        select(
+            func.count(func.distinct(GpuMinute.gpu_id)),
+            func.count(),
+            func.sum(GpuMinute.energy_j),
+            func.sum(GpuMinute.power_mean_w),
+            func.count(GpuMinute.power_mean_w),
+            func.sum(GpuMinute.saturated_s),
+            func.sum(GpuMinute.throttled_s),
+            func.sum(case((minute_both, GpuMinute.power_mean_w), else_=None)),
+            func.sum(case((minute_both, Gpu.power_limit_w), else_=None)),
+        )
+        .join(Gpu, Gpu.id == GpuMinute.gpu_id)
+        .where(GpuMinute.minute >= start, GpuMinute.minute < end)
+    )
     with database.engine.connect() as connection:
         row = connection.execute(query).one()
     return _gpu_power(row, "minute") if row[0] else None
@@ -184,6 +201,7 @@ def _gpu_power(row: tuple, resolution: str) -> GpuPower:
         saturated_hours=float(row[5] or 0.0) / 3600,
         throttled_hours=float(row[6] or 0.0) / 3600,
         resolution=resolution,
+        load_share=min(1.0, float(row[7]) / float(row[8])) if row[7] and row[8] else None,
     )
 
 

@@ -72,16 +72,24 @@ def cloud_cost_per_request(spend: Decimal | None, requests: int) -> Decimal | No
 
 
 def monthly_energy_kwh(
-    profile: HardwareProfile, duty: Decimal, measured_gpu_watts: float | None
+    profile: HardwareProfile,
+    duty: Decimal,
+    measured_gpu_watts: float | None = None,
+    measured_load: float | None = None,
 ) -> tuple[Decimal, str]:
-    """Energy a month, and where it came from.
+    """Energy a month, and where it came from (``measured`` or ``profile``).
 
     Args:
         profile: the hardware priced.
         duty: share of the month at full power, used when nothing was measured.
-        measured_gpu_watts: mean measured power per GPU over the window, if telemetry has it;
-            applied to the profile's GPU count (host power is not measured).
+        measured_gpu_watts: mean measured power per GPU over the window; applied to the
+            profile's GPU count when no load share is known (host power is not measured).
+        measured_load: measured mean power / power limit of the team's GPUs; preferred, as
+            it carries over to a profile with other GPUs: ``profile watts × load``.
     """
+    if measured_load is not None and measured_load > 0:
+        load = Decimal(str(round(measured_load, 4)))
+        return Decimal(str(profile.watts)) * load * HOURS_PER_MONTH / 1000, "measured"
     if measured_gpu_watts is not None and measured_gpu_watts > 0:
         watts = Decimal(str(round(measured_gpu_watts, 3))) * profile.gpus
         return watts * HOURS_PER_MONTH / 1000, "measured"
@@ -95,6 +103,7 @@ def local_monthly_cost(
     advisor: Advisor,
     *,
     measured_gpu_watts: float | None = None,
+    measured_load: float | None = None,
     electricity_usd_per_kwh: Decimal | None = None,
 ) -> LocalCost:
     """Monthly cost of ``profile``: amortised capex + energy + operator time + other fixed.
@@ -104,6 +113,7 @@ def local_monthly_cost(
         profile: the hardware.
         advisor: prices, PUE, amortisation, duty and operator defaults.
         measured_gpu_watts: mean measured power per GPU, replacing watts × duty.
+        measured_load: measured power / power limit, replacing duty (preferred).
         electricity_usd_per_kwh: overrides the configured price (what-if).
     """
     price = (
@@ -111,7 +121,7 @@ def local_monthly_cost(
         if electricity_usd_per_kwh is None
         else (electricity_usd_per_kwh)
     )
-    kwh, source = monthly_energy_kwh(profile, advisor.duty, measured_gpu_watts)
+    kwh, source = monthly_energy_kwh(profile, advisor.duty, measured_gpu_watts, measured_load)
     hours = (
         profile.operator_hours_per_month
         if profile.operator_hours_per_month is not None

@@ -180,14 +180,15 @@ def assess(evidence: Evidence, settings: Settings, scenario: Scenario | None = N
     if profile is None:
         known = ", ".join(sorted(advisor.profiles))
         raise UsageError(f"unknown hardware profile {profile_name!r} (known: {known})")
-    measured_watts = (
-        evidence.gpu.mean_power_w if evidence.gpu is not None and scenario.profile is None else None
-    )
+    # Measured power describes the team's own hardware under its own load: it prices the
+    # configured profile, not hardware a what-if would buy.
+    gpu = evidence.gpu if scenario.profile is None else None
     local = local_monthly_cost(
         profile_name,
         profile,
         advisor,
-        measured_gpu_watts=measured_watts,
+        measured_gpu_watts=gpu.mean_power_w if gpu else None,
+        measured_load=gpu.load_share if gpu else None,
         electricity_usd_per_kwh=scenario.electricity_usd_per_kwh,
     )
     break_even = break_even_requests_per_day(local.total, per_request)

@@ -125,6 +125,7 @@ def test_gpu_power_reads_hourly_rollups_and_falls_back_to_minutes(database):
     minutes = gpu_power(database, SINCE, UNTIL)
     assert minutes is not None and minutes.resolution == "minute"
     assert minutes.mean_power_w == pytest.approx(100.0)
+    assert minutes.load_share == pytest.approx(100.0 / 350.0)
     insert_rows(
         database,
         GpuRollup,
@@ -148,6 +149,8 @@ def test_gpu_power_reads_hourly_rollups_and_falls_back_to_minutes(database):
     assert hourly.mean_power_w == pytest.approx(250.0)
     assert hourly.gpu_hours == pytest.approx(2.0)
     assert hourly.saturated_hours == pytest.approx(1.0)
+    # 250 W mean of a 350 W limit
+    assert hourly.load_share == pytest.approx(250.0 / 350.0)
 
 
 def test_server_latency_and_gpu_incidents(database):

@@ -60,6 +60,8 @@ def test_energy_profile_vs_measured():
     assert monthly_energy_kwh(BOX, Decimal("0.5"), None) == (Decimal("182.4"), "profile")
     # measured 150 W per GPU x 2 GPUs x 729.6 h
     assert monthly_energy_kwh(BOX, Decimal("0.5"), 150.0) == (Decimal("218.88"), "measured")
+    # a measured load share carries over to the profile's whole-system watts: 500 W x 0.25
+    assert monthly_energy_kwh(BOX, Decimal("0.5"), 150.0, 0.25) == (Decimal("91.2"), "measured")
 
 
 def test_local_monthly_cost_parts():

@@ -87,6 +87,9 @@ def test_measured_gpu_power_replaces_profile_watts():
     result = assess(make_evidence([Usage()], gpu=gpu), make_settings())
     assert result.local.energy_source == "measured"
     assert result.local.energy_kwh == Decimal("182.4")  # 250 W x 729.6 h
+    with_limit = GpuPower(1, 168.0, 0.0, 250.0, 0.0, 0.0, "hour", load_share=0.4)
+    result = assess(make_evidence([Usage()], gpu=with_limit), make_settings())
+    assert result.local.energy_kwh == Decimal("291.84")  # 1000 W x 0.4 x 729.6 h
 
 
 def test_unpriced_model_is_named_and_left_out_of_the_price():
