@@ -247,6 +247,13 @@ def assess(evidence: Evidence, settings: Settings, scenario: Scenario | None = N
     )
 
 
+#: What would remove a point that keeps traffic in the cloud.
+_UNBLOCK = {
+    "model_size": "a 7B–30B model being enough for more of the work (fewer frontier requests)",
+    "exit_cost": "moving off fine-tuned cloud models (lower exit cost)",
+}
+
+
 def _decide(
     checklist: list[Point],
     zone: Zone | None,
@@ -305,6 +312,7 @@ def _decide(
                 f"peak {peak:,}/day exceeds local capacity {capacity:,}/day: bursts to the cloud"
             )
         reasons += [f"{b.replace('_', ' ')} leans cloud" for b in blockers]
+        changes += [_UNBLOCK[b] for b in blockers]
         return Verdict.HYBRID, reasons, changes
     if zone is Zone.BELOW:
         changes.append(f"volume above {settings.thresholds.cloud_ok_below:,}/day")
@@ -337,4 +345,5 @@ def _decide(
     reasons += [
         f"{b.replace('_', ' ')} leans cloud: that traffic stays in the cloud" for b in blockers
     ]
+    changes += [_UNBLOCK[b] for b in blockers]
     return Verdict.HYBRID, reasons, changes

@@ -244,3 +244,20 @@ def test_unknown_scenario_profile_is_a_usage_error():
 
     with pytest.raises(UsageError, match="unknown hardware profile 'tpu-pod'"):
         assess(make_evidence([Usage()]), make_settings(), Scenario(profile="tpu-pod"))
+
+
+@pytest.mark.parametrize(
+    ("usages", "answers"),
+    [
+        ([Usage(per_day=300)], {}),
+        ([Usage(per_day=9000, cost_per_day=Decimal(90))], OWNER),  # frontier: hybrid
+        ([Usage(model="gpt-4.1-mini", per_day=9000, cost_per_day=Decimal(90))], OWNER),
+        ([Usage(per_day=200)], {**OWNER, ("code_location", ""): "proprietary"}),
+        ([Usage(per_day=9000, cost_per_day=Decimal(90))], {("ops_owner", ""): "none"}),
+    ],
+)
+def test_every_verdict_says_what_would_change_it(usages, answers):
+    result = assess(make_evidence(usages, answers=answers), make_settings())
+    assert result.verdict is not Verdict.INSUFFICIENT_DATA
+    assert result.reasons
+    assert result.what_would_change
