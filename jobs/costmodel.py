@@ -35,6 +35,7 @@ class LocalCost:
     energy_usd: Decimal
     operator_usd: Decimal
     other_usd: Decimal
+    operator_hours: Decimal
     #: ``measured`` (GPU power from telemetry) or ``profile`` (watts × duty)
     energy_source: str
 
@@ -54,6 +55,7 @@ class LocalCost:
             "energy_kwh": str(self.energy_kwh.quantize(Decimal("0.1"))),
             "energy_usd": str(_cents(self.energy_usd)),
             "operator_usd": str(_cents(self.operator_usd)),
+            "operator_hours_per_month": str(self.operator_hours),
             "other_usd": str(_cents(self.other_usd)),
             "local_monthly_usd": str(_cents(self.total)),
             "energy_source": self.energy_source,
@@ -134,6 +136,7 @@ def local_monthly_cost(
         energy_usd=kwh * price * advisor.pue,
         operator_usd=hours * advisor.operator_usd_per_hour,
         other_usd=advisor.other_fixed_usd_per_month,
+        operator_hours=hours,
         energy_source=source,
     )
 

@@ -125,6 +125,7 @@ class Assessment:
                     for k in ("capex_monthly_usd", "energy_usd", "operator_usd", "other_usd")
                 },
                 "energy_kwh_per_month": local["energy_kwh"],
+                "operator_hours_per_month": local["operator_hours_per_month"],
                 "break_even_requests_per_day": self.break_even,
                 "profile": self.local.profile,
                 "energy_source": self.local.energy_source,

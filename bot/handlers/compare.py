@@ -66,10 +66,10 @@ def _compliance(result: Assessment) -> dict[str, str]:
 
 def _maintenance(result: Assessment, evidence: Evidence) -> dict[str, str]:
     owner = result.point("ops_owner")
-    hours = result.local.operator_usd
     local = (
         f"drivers, model updates, hardware lifecycle; {evidence.gpu_incidents} GPU incident(s) "
-        f"in the window; ops {usd_display(hours)}/month budgeted"
+        f"in the window; {result.local.operator_hours} operator hours/month "
+        f"({usd_display(result.local.operator_usd)}) budgeted"
     )
     if owner.source == "declared":
         local += f"; {owner.evidence.split(';')[0]}"
