@@ -328,7 +328,13 @@ def gpu_summaries(database: Database, since: datetime, until: datetime) -> list[
     query = (
         select(Gpu, aggregates)
         .outerjoin(aggregates, aggregates.c.gpu_id == Gpu.id)
-        .where(Gpu.first_seen < until)
+        # GPUs with data in the range, and those known during it that sent none
+        .where(
+            or_(
+                aggregates.c.gpu_id.is_not(None),
+                and_(Gpu.first_seen < until, Gpu.last_seen >= since),
+            )
+        )
         .order_by(Gpu.host, Gpu.gpu_index, Gpu.uuid)
     )
     summaries = []

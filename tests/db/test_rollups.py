@@ -24,6 +24,7 @@ from golocal.db.telemetry import (
     register_server,
     rollup_segments,
     server_hour_totals,
+    touch_gpus,
 )
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -260,6 +261,7 @@ def test_long_ranges_read_months_and_edge_days(database: Database) -> None:
         power_limit_w=350.0,
         seen_at=datetime(2026, 1, 1, tzinfo=UTC),
     )
+    touch_gpus(database, [gpu], datetime(2026, 6, 1, tzinfo=UTC))  # still reporting
     # one busy hour on each of 20 days spread over three months
     starts = [datetime(2026, 1, 20, 9, tzinfo=UTC) + timedelta(days=5 * i) for i in range(20)]
     for i, start in enumerate(starts):
@@ -315,3 +317,15 @@ def test_long_ranges_read_months_and_edge_days(database: Database) -> None:
             select(GpuRollup.bucket_start).where(GpuRollup.resolution == "month")
         ).all()
     assert [m.month for m in sorted(months)] == [1, 2, 3, 4]
+
+
+def test_a_gpu_registered_after_its_data_is_still_reported(database: Database) -> None:
+    gpu = _gpu(database)  # first seen at T0
+    earlier = T0 - timedelta(days=40)
+    merge_minutes(database, GPU, [_minute(gpu, earlier, 30, 100)])
+    rollup_telemetry(database, earlier, earlier + timedelta(minutes=1))
+    day = earlier.replace(hour=0)
+    (summary,) = gpu_summaries(database, day, day + timedelta(days=1))
+    assert summary.minutes == 1
+    # and a range from before it existed, without data, does not list it
+    assert gpu_summaries(database, day - timedelta(days=5), day) == []
