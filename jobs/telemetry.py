@@ -184,6 +184,15 @@ def _fetch_prometheus(
     return FleetAnswer(points, cursor, servers, server_cursor)
 
 
+def telemetry_client(settings: Settings) -> httpx.Client:
+    """The HTTP client a long-running scheduler keeps and passes to every collection."""
+    return httpx.Client(
+        timeout=httpx.Timeout(settings.telemetry.timeout_seconds),
+        limits=httpx.Limits(max_connections=max(10, settings.telemetry.concurrency * 2)),
+        follow_redirects=False,
+    )
+
+
 def collect_telemetry(
     database: Database,
     settings: Settings,
@@ -196,6 +205,11 @@ def collect_telemetry(
 
     Never raises for a failing source: each one's outcome is a :class:`SourceResult` and
     is recorded with ``record_success``/``record_failure``.
+
+    Args:
+        names: only these sources (``golocal collect coder``); default: all configured.
+        client: a long-lived client from :func:`telemetry_client` (the scheduled job);
+            without one, a client is made for this call and closed after it.
     """
     now = now or datetime.now(UTC)
     sources = local_sources(settings)
@@ -203,9 +217,8 @@ def collect_telemetry(
         sources = [s for s in sources if s.name in set(names)]
     if not sources:
         return []
-    timeout = settings.telemetry.timeout_seconds
     own_client = client is None
-    http = client or httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False)
+    http = client or telemetry_client(settings)
     try:
         workers = min(settings.telemetry.concurrency, len(sources))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="telemetry") as pool:
