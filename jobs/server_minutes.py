@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from golocal.config.settings import InferenceServerSource, PrometheusSource
 from golocal.db.database import Database
@@ -25,6 +26,16 @@ from golocal.jobs.sources.inference import ServerScrape
 
 #: A server is saturated while requests wait and its KV cache is at least this full.
 KV_SATURATED = 0.9
+
+
+def shown_url(url: str) -> str:
+    """A URL fit for messages and the source status: credentials in it are never shown."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _floor_minute(at: datetime) -> datetime:
@@ -41,7 +52,12 @@ def store_server_scrape(
 ) -> tuple[int, str, dict[str, Any]]:
     model = source.model or (", ".join(scrape.models) if scrape.models else None)
     server_id = register_server(
-        database, name=source.name, kind=source.kind, url=source.url, model=model, seen_at=now
+        database,
+        name=source.name,
+        kind=source.kind,
+        url=shown_url(source.url),
+        model=model,
+        seen_at=now,
     )
     increases, baseline = counter_increases(previous.get("counters"), scrape.counters)
     row: dict[str, Any] = {"server_id": server_id, "minute": _floor_minute(now), "samples": 1}

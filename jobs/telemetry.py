@@ -30,7 +30,7 @@ from golocal.db.rollups import RetentionPolicy, apply_retention
 from golocal.db.rollups import rollup_telemetry as rollup
 from golocal.db.sources import record_failure, record_success, source_state
 from golocal.jobs.gpu_points import store_gpu_points
-from golocal.jobs.server_minutes import store_fleet_servers, store_server_scrape
+from golocal.jobs.server_minutes import shown_url, store_fleet_servers, store_server_scrape
 from golocal.jobs.sources.fleet_servers import (
     SERVER_QUERIES,
     WINDOW_SECONDS,
@@ -86,14 +86,15 @@ def _kind(source: LocalSource) -> str:
 
 
 def _get(client: httpx.Client, url: str) -> httpx.Response:
+    shown = shown_url(url)
     try:
         response = client.get(url)
     except httpx.TimeoutException:
-        raise FetchError(f"{url} did not answer in time") from None
+        raise FetchError(f"{shown} did not answer in time") from None
     except httpx.HTTPError as exc:
-        raise FetchError(f"cannot reach {url} ({type(exc).__name__})") from None
+        raise FetchError(f"cannot reach {shown} ({type(exc).__name__})") from None
     if response.status_code != 200:
-        raise FetchError(f"{url} answered HTTP {response.status_code}")
+        raise FetchError(f"{shown} answered HTTP {response.status_code}")
     return response
 
 
@@ -105,7 +106,7 @@ def _fetch(client: httpx.Client, source: LocalSource, database: Database, now: d
             try:
                 return parse_ollama_ps(response.json())
             except ValueError as exc:
-                raise FetchError(f"{source.url}/api/ps: {exc}") from None
+                raise FetchError(f"{shown_url(source.url)}/api/ps: {exc}") from None
         response = _get(client, f"{source.url}/metrics")
         marker = response.headers.get("Process-Start-Time-Unix")
         try:
@@ -113,13 +114,13 @@ def _fetch(client: httpx.Client, source: LocalSource, database: Database, now: d
                 source.kind, response.text, restart_marker=float(marker) if marker else None
             )
         except (MetricsFormatError, ValueError) as exc:
-            raise FetchError(f"{source.url}/metrics: {exc}") from None
+            raise FetchError(f"{shown_url(source.url)}/metrics: {exc}") from None
     if isinstance(source, GpuAgentSource):
         response = _get(client, source.url)
         try:
             return parse_gpu_metrics(response.text, at=now.timestamp(), default_host=source.name)
         except ValueError as exc:
-            raise FetchError(f"{source.url}: not Prometheus text ({exc})") from None
+            raise FetchError(f"{shown_url(source.url)}: not Prometheus text ({exc})") from None
     return _fetch_prometheus(client, source, database, now)
 
 

@@ -121,5 +121,5 @@ def query_range(
 
     result = attempt()
     for warning in result.warnings:
-        log.warning("Prometheus %s warned about %r: %s", base_url, query, warning)
+        log.warning("Prometheus warned about %r: %s", query, warning)
     return result

@@ -496,3 +496,37 @@ def test_local_requests_in_the_volume_report(
     assert day["local_requests"] == 600
     assert day["by_source"]["coder"]["location"] == "local"
     assert day["by_source"]["coder"]["requests"] == 600
+
+
+def test_credentials_in_a_url_are_never_shown(
+    database: Database, fake: LoopbackServer, tmp_path: Path
+) -> None:
+    port = fake.url.rsplit(":", 1)[1]
+    settings = settings_for(
+        tmp_path,
+        '[[inference_servers]]\nname = "coder"\nkind = "vllm"\n'
+        f'url = "http://scraper:s3cret-pass@127.0.0.1:{port}"\n',
+    )
+    fake.script("/metrics", Response(status=401, body="unauthorized"))
+    (result,) = collect_telemetry(database, settings, now=T0)
+    assert result.message == f"http://127.0.0.1:{port}/metrics answered HTTP 401"
+    state = source_state(database, "coder")
+    assert state is not None and "s3cret" not in (state.last_error or "")
+    with database.session() as session:
+        assert session.scalars(select(InferenceServer)).first() is None  # never answered
+
+
+def test_a_stored_server_url_has_no_credentials(
+    database: Database, fake: LoopbackServer, tmp_path: Path
+) -> None:
+    port = fake.url.rsplit(":", 1)[1]
+    settings = settings_for(
+        tmp_path,
+        '[[inference_servers]]\nname = "laptop"\nkind = "llamacpp"\n'
+        f'url = "http://scraper:s3cret-pass@127.0.0.1:{port}"\n',
+    )
+    fake.script("/metrics", Response(body=llamacpp_metrics(1, 1, 0, 0)))
+    (result,) = collect_telemetry(database, settings, now=T0)
+    assert result.ok
+    with database.session() as session:
+        assert session.scalars(select(InferenceServer.url)).one() == f"http://127.0.0.1:{port}"
