@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any, Protocol, TextIO
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -54,6 +55,22 @@ class Poster(Protocol):
         thread_ts: str | None = None,
     ) -> None:
         """Attach a file to a channel (in a thread, if given)."""
+
+
+class PostError(Exception):
+    """Slack refused or failed a call; the message names the method, status and error code."""
+
+
+def _slack_call(method: str, call: Callable[[], Any]) -> Any:
+    """Run a Web API call, turning Slack's errors into a short :class:`PostError`."""
+    try:
+        return call()
+    except SlackApiError as exc:
+        status = getattr(exc.response, "status_code", None)
+        code = exc.response.get("error") if exc.response is not None else None
+        raise PostError(f"Slack {method}: HTTP {status}, {code or 'no error code'}") from None
+    except (SlackRequestError, OSError) as exc:
+        raise PostError(f"Slack {method}: {type(exc).__name__}: {exc}") from None
 
 
 class ChannelPacer:
@@ -118,8 +135,11 @@ class SlackPoster:
         thread_ts: str | None = None,
     ) -> str | None:
         self.pacer.wait(channel)
-        response = self.client.chat_postMessage(
-            channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False
+        response = _slack_call(
+            "chat.postMessage",
+            lambda: self.client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False
+            ),
         )
         return response.get("ts")
 
@@ -127,7 +147,10 @@ class SlackPoster:
         self, channel: str, ts: str, text: str, *, blocks: list[dict[str, Any]] | None = None
     ) -> None:
         self.pacer.wait(channel)
-        self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        _slack_call(
+            "chat.update",
+            lambda: self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks),
+        )
 
     def upload(
         self,
@@ -139,8 +162,15 @@ class SlackPoster:
         thread_ts: str | None = None,
     ) -> None:
         self.pacer.wait(channel)
-        self.client.files_upload_v2(
-            channel=channel, filename=filename, content=content, title=title, thread_ts=thread_ts
+        _slack_call(
+            "files upload",
+            lambda: self.client.files_upload_v2(
+                channel=channel,
+                filename=filename,
+                content=content,
+                title=title,
+                thread_ts=thread_ts,
+            ),
         )
 
 
