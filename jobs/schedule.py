@@ -38,6 +38,7 @@ from golocal.jobs.digest import last_complete_week
 
 log = logging.getLogger(__name__)
 
+#: APScheduler's table; golocal's migrations leave it alone (``migrate.FOREIGN_TABLES``).
 JOBSTORE_TABLE = "apscheduler_jobs"
 #: Job ids; the composition root maps each to a callable (missing ones are not scheduled).
 COLLECT = "collect_cloud"

@@ -146,3 +146,22 @@ def test_a_missed_monday_is_posted_once_on_start(database: Database) -> None:
     late = datetime(2026, 3, 24, 12, 0, tzinfo=BERLIN)
     assert run_due_digest(Services(settings, database, clock=lambda: late), poster) is None
     assert len(poster.posts) == 1
+
+
+def test_migrations_ignore_the_job_store_table(sqlite_database: Database) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from golocal.db.migrate import include_name
+
+    scheduler = build_scheduler(sqlite_database, _settings(), {ALERTS: lambda: None})
+    start_scheduler(scheduler, paused=True)
+    scheduler.shutdown(wait=False)
+    with sqlite_database.engine.connect() as connection:
+        bare = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        filtered = compare_metadata(
+            MigrationContext.configure(connection, opts={"include_name": include_name}),
+            Base.metadata,
+        )
+    assert ("remove_table", JOBSTORE_TABLE) in [(diff[0], diff[1].name) for diff in bare]
+    assert filtered == []
