@@ -155,6 +155,24 @@ def run_alerts(services: Services, poster: Poster) -> tuple[AlertCheck, list[Sen
     return check, notify_alerts(services, poster)
 
 
+def advisor_break_even(services: Services) -> BreakEven | None:
+    """The advisor's break-even (requests/day) for a range of days, where this build has one.
+
+    The cost model (``golocal.jobs.costmodel``) plugs in here; until it does, digests show
+    the thresholds without a break-even line.
+    """
+    return None
+
+
+def collection_runners(services: Services) -> dict[str, Callable[[], Any]]:
+    """Runners for ``COLLECT``, ``TELEMETRY`` and ``ROLLUPS`` where this build has them.
+
+    The collectors (``golocal.jobs.collect``) and local telemetry (``golocal.jobs.telemetry``)
+    plug in here, each as a function of ``services``; ids without a runner are not scheduled.
+    """
+    return {}
+
+
 def scheduled_runners(
     services: Services,
     poster: Poster,

@@ -305,8 +305,9 @@ def evaluate_rules(
         notes.append(note)
     conditions += _telemetry_conditions(database, settings, now)
     conditions += _source_conditions(database, settings, now)
+    # always judged: removing the budget from the config resolves its incidents
+    evaluated.add("budget")
     if settings.budget.monthly_usd is not None:
-        evaluated.add("budget")
         conditions += _budget_conditions(database, settings.budget.monthly_usd, now)
     conditions += _unpriced_conditions(database, now)
     return Evaluation(now, conditions, frozenset(evaluated), notes)

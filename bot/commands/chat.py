@@ -67,11 +67,23 @@ def _start_schedule(app: AppContext) -> Any:
     """The scheduled work (digest, alerts; collection where plugged in), printing to stdout."""
     if not app.settings.schedule.enabled:
         return None
-    from golocal.bot.publish import make_poster, scheduled_runners
+    from golocal.bot.publish import (
+        advisor_break_even,
+        collection_runners,
+        make_poster,
+        scheduled_runners,
+    )
     from golocal.jobs.schedule import build_scheduler, start_scheduler
 
+    services = app.services
     poster = make_poster(app.settings, console=True)
-    scheduler = build_scheduler(app.database, app.settings, scheduled_runners(app.services, poster))
+    runners = scheduled_runners(
+        services,
+        poster,
+        extra=collection_runners(services),
+        break_even=advisor_break_even(services),
+    )
+    scheduler = build_scheduler(app.database, app.settings, runners)
     start_scheduler(scheduler)
     return scheduler
 

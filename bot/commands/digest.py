@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from golocal.bot.context import AppContext, pass_app
-from golocal.bot.publish import make_poster, publish_digest
+from golocal.bot.publish import advisor_break_even, make_poster, publish_digest
 from golocal.bot.render.chart import render_digest_chart
 from golocal.bot.render.digest import digest_blocks, digest_text
 from golocal.db.digests import DigestPostError
@@ -53,7 +53,9 @@ def digest(
     services = app.services
     now = services.now()
     chosen = week or last_complete_week(now, settings.tz)
-    built = build_digest(services.database, settings, chosen, now=now)
+    built = build_digest(
+        services.database, settings, chosen, now=now, break_even=advisor_break_even(services)
+    )
     chart = render_digest_chart(built.data) if (post or chart_path) else None
     if chart_path is not None and chart is not None:
         try:
