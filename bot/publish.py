@@ -20,7 +20,7 @@ from golocal.bot.render.digest import digest_blocks, digest_text
 from golocal.bot.services import Services
 from golocal.config.settings import Settings
 from golocal.db import alerts as incidents_db
-from golocal.db.digests import PostOutcome, post_digest_once
+from golocal.db.digests import PostOutcome, digest_post_state, post_digest_once
 from golocal.jobs.alerts import AlertCheck, check_alerts, due_notifications
 from golocal.jobs.digest import BreakEven, Digest, build_digest
 from golocal.jobs.schedule import ALERTS, DIGEST, digest_week_due
@@ -93,6 +93,9 @@ def run_due_digest(
     channel = digest_channel(services.settings, poster)
     if week is None or channel is None:
         return None
+    known = digest_post_state(services.database, week, channel)
+    if known is not None and known.state == "posted":
+        return PostOutcome("already_posted", known)  # the retry job's usual case: no rebuild
     digest = build_digest(
         services.database, services.settings, week, now=now, break_even=break_even
     )

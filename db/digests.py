@@ -21,8 +21,9 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, select, text, update
+from sqlalchemy import Connection, Row, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from golocal.db.database import Database
@@ -70,7 +71,7 @@ def _lock_key(period: str, channel: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def _claim_row(connection: Connection, period: str, channel: str, now: datetime) -> DigestPost:
+def _claim_row(connection: Connection, period: str, channel: str, now: datetime) -> Row[Any]:
     insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     if connection.dialect.name == "postgresql":
         connection.execute(
@@ -86,18 +87,18 @@ def _claim_row(connection: Connection, period: str, channel: str, now: datetime)
     )
     if connection.dialect.name == "postgresql":
         query = query.with_for_update()
-    return connection.execute(query).one()  # type: ignore[return-value]
+    return connection.execute(query).one()
 
 
-def _state(row: object) -> DigestPostState:
+def _state(row: Row[Any]) -> DigestPostState:
     return DigestPostState(
-        period=row.period,  # type: ignore[attr-defined]
-        channel=row.channel,  # type: ignore[attr-defined]
-        state=row.state,  # type: ignore[attr-defined]
-        attempts=row.attempts,  # type: ignore[attr-defined]
-        posted_at=row.posted_at,  # type: ignore[attr-defined]
-        message_ts=row.message_ts,  # type: ignore[attr-defined]
-        last_error=row.last_error,  # type: ignore[attr-defined]
+        period=row.period,
+        channel=row.channel,
+        state=row.state,
+        attempts=row.attempts,
+        posted_at=row.posted_at,
+        message_ts=row.message_ts,
+        last_error=row.last_error,
     )
 
 
