@@ -132,7 +132,11 @@ def notify_alerts(services: Services, poster: Poster) -> list[SentNotification]:
             if due.kind == "open":
                 ts = poster.post(channel, text, blocks=alert_status_blocks(incident, now))
                 incidents_db.record_notification(
-                    database, incident.id, channel=channel, thread_ts=ts, summary=incident.summary
+                    database,
+                    incident.id,
+                    channel=channel,
+                    thread_ts=ts,
+                    signature=incident.details.get("signature", incident.summary),
                 )
             else:
                 poster.post(channel, text, thread_ts=thread_ts)
@@ -143,7 +147,11 @@ def notify_alerts(services: Services, poster: Poster) -> list[SentNotification]:
                         text,
                         blocks=alert_status_blocks(incident, now),
                     )
-                incidents_db.record_notification(database, incident.id, summary=incident.summary)
+                incidents_db.record_notification(
+                    database,
+                    incident.id,
+                    signature=incident.details.get("signature", incident.summary),
+                )
         except Exception:
             incidents_db.release_notification(database, incident)
             log.warning("alert %s (%s) could not be sent", incident.id, due.kind, exc_info=True)

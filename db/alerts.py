@@ -114,7 +114,7 @@ def fire(
                         notify_count=0,
                     )
                     session.add(row)
-                # keep what the last notification said, so a changed summary is noticed
+                # keep what the last notification was about, so a change is noticed
                 kept = {k: v for k, v in (row.details or {}).items() if k.startswith("_")}
                 row.severity = severity
                 row.summary = summary
@@ -204,9 +204,9 @@ def record_notification(
     *,
     channel: str | None = None,
     thread_ts: str | None = None,
-    summary: str | None = None,
+    signature: str | None = None,
 ) -> None:
-    """Remember where an incident was posted and what its last message said."""
+    """Remember where an incident was posted and what its last message was about."""
     with database.session() as session:
         row = session.get(AlertIncident, incident_id)
         if row is None:
@@ -215,5 +215,5 @@ def record_notification(
             row.channel = channel
         if thread_ts is not None:
             row.thread_ts = thread_ts
-        if summary is not None:
-            row.details = {**(row.details or {}), "_notified_summary": summary}
+        if signature is not None:
+            row.details = {**(row.details or {}), "_notified_signature": signature}

@@ -53,6 +53,9 @@ class Condition:
     severity: str
     summary: str
     details: dict[str, Any] = field(default_factory=dict)
+    #: What a thread update is about: a change of it (not of every figure in the summary,
+    #: such as a temperature) is worth an update. ``None`` means the summary itself.
+    signature: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +133,7 @@ def _volume_conditions(
                         "since": since.isoformat(),
                         "until": until.isoformat(),
                     },
+                    signature=key,
                 )
             )
     return conditions, True, None
@@ -166,6 +170,7 @@ def _telemetry_conditions(database: Database, settings: Settings, now: datetime)
                     + ", ".join(reasons)
                     + ".",
                     {"gpu": gpu.label, "reasons": reasons},
+                    signature=", ".join(reasons),
                 )
             )
         if gpu.throttled_s >= cfg.throttle_seconds:
@@ -177,6 +182,7 @@ def _telemetry_conditions(database: Database, settings: Settings, now: datetime)
                     f"{gpu.label} throttled (thermal/power) for {gpu.throttled_s:,.0f} s in the "
                     f"last {cfg.saturation_window_minutes} minutes.",
                     {"gpu": gpu.label, "throttled_s": gpu.throttled_s},
+                    signature="throttled",
                 )
             )
         if gpu.temp_min is not None and gpu.temp_min >= cfg.temperature_c:
@@ -188,6 +194,7 @@ def _telemetry_conditions(database: Database, settings: Settings, now: datetime)
                     f"{gpu.label} at {gpu.temp_max:.0f} °C (≥ {cfg.temperature_c:g} °C for "
                     f"{cfg.saturation_window_minutes}+ minutes).",
                     {"gpu": gpu.label, "temp_max_c": gpu.temp_max},
+                    signature="hot",
                 )
             )
     for server in server_windows(database, now - window, now):
@@ -222,6 +229,7 @@ def _source_conditions(database: Database, settings: Settings, now: datetime) ->
                     f"Source {state.source} failed {state.consecutive_failures} times in a "
                     f"row: {state.last_error or 'no reason recorded'}",
                     {"last_error": state.last_error},
+                    signature=state.last_error or "",
                 )
             )
         elif state.last_success_at is not None and now - state.last_success_at > timedelta(
@@ -235,6 +243,7 @@ def _source_conditions(database: Database, settings: Settings, now: datetime) ->
                     f"Source {state.source} has not reported since "
                     f"{state.last_success_at:%Y-%m-%d %H:%M} UTC.",
                     {"last_success_at": state.last_success_at.isoformat()},
+                    signature="stale",
                 )
             )
     return conditions
@@ -252,7 +261,7 @@ def _budget_conditions(database: Database, budget: Decimal, now: datetime) -> li
             f"Cloud spend {usd_display(spent)} this month is over the budget of "
             f"{usd_display(budget)}."
         )
-        return [Condition("budget", f"{month}:spent", "critical", summary, details)]
+        return [Condition("budget", f"{month}:spent", "critical", summary, details, "spent")]
     elapsed = (utc - month_start).total_seconds()
     if elapsed < FORECAST_MIN_DAYS * 86400:
         return []
@@ -263,7 +272,7 @@ def _budget_conditions(database: Database, budget: Decimal, now: datetime) -> li
             f"of {usd_display(budget)} ({usd_display(spent)} so far)."
         )
         details["forecast_usd"] = usd_string(forecast)
-        return [Condition("budget", f"{month}:forecast", "warning", summary, details)]
+        return [Condition("budget", f"{month}:forecast", "warning", summary, details, "forecast")]
     return []
 
 
@@ -276,6 +285,7 @@ def _unpriced_conditions(database: Database, now: datetime) -> list[Condition]:
             f"{row.provider} model {row.model or '(unnamed)'} has usage but no known price "
             f"({row.tokens:,} tokens in the last 2 days): its cost is missing from totals.",
             {"provider": row.provider, "model": row.model, "tokens": row.tokens},
+            signature="unpriced",
         )
         for row in unpriced_usage(database, now - UNPRICED_LOOKBACK, now)
     ]
@@ -327,7 +337,10 @@ def check_alerts(database: Database, settings: Settings, now: datetime) -> Alert
             key=condition.key,
             severity=condition.severity,
             summary=condition.summary,
-            details=condition.details,
+            details={
+                **condition.details,
+                "signature": condition.signature or condition.summary,
+            },
             now=now,
         )
         dedupe = incidents_db.open_key(condition.rule, condition.key)
@@ -363,7 +376,8 @@ def due_notifications(database: Database, settings: Settings, now: datetime) -> 
                 due.append(Notification("open", incident))
             continue
         since_last = now - (incident.last_notified_at or incident.first_seen)
-        changed = incident.details.get("_notified_summary") not in (None, incident.summary)
+        notified = incident.details.get("_notified_signature")
+        changed = notified is not None and notified != incident.details.get("signature")
         if changed and since_last >= timedelta(minutes=cfg.update_minutes):
             due.append(Notification("update", incident))
         elif since_last >= timedelta(hours=cfg.repeat_hours):

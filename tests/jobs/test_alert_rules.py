@@ -246,3 +246,29 @@ def test_notifications_claimed_once_across_two_evaluators(database: Database) ->
     notify_alerts(Services(settings, database, clock=lambda: now), one)
     notify_alerts(Services(settings, database, clock=lambda: now), two)
     assert len(one.posts) + len(two.posts) == 1
+
+
+def test_changing_figures_do_not_make_thread_updates(database: Database) -> None:
+    settings = _settings()
+    gpu = _gpu(database)
+    insert_rows(
+        database,
+        GpuMinute,
+        [
+            {
+                "gpu_id": gpu,
+                "minute": START + timedelta(minutes=i),
+                "samples": 4,
+                "util_mean": 50.0,
+                "mem_used_mean_mib": 20000.0,
+                "temp_max_c": 86.0 + i % 5,  # a different temperature every minute
+                "throttled_s": 0.0,
+            }
+            for i in range(90)
+        ],
+    )
+    poster = RecordingPoster()
+    _run_minutes(_driver(database, settings, poster), 90)
+    (incident,) = firing_incidents(database)
+    assert incident.rule == "gpu_temperature"
+    assert len(poster.posts) == 1  # the opening message only: no update per new reading
