@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from fakes.slack_posts import FakeSlack, running_fake_slack
+from tests.fakes.slack_posts import FakeSlack, running_fake_slack
 
 from golocal.bot.posting import ChannelPacer, ConsolePoster, SlackPoster
 from golocal.bot.publish import run_alerts, run_due_digest

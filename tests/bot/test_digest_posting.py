@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from fakes.slack_posts import FakeSlack, running_fake_slack
+from tests.fakes.slack_posts import FakeSlack, running_fake_slack
 
 from golocal.bot.posting import ChannelPacer, SlackPoster
 from golocal.bot.publish import publish_digest
@@ -110,7 +110,7 @@ def test_a_failed_post_is_recorded_and_retried_later(database: Database, slack: 
 def test_two_concurrent_digest_posts_post_once(
     postgres_url: str, _migrated_postgres: Database, slack: FakeSlack, tmp_path: Path
 ) -> None:
-    from conftest import _truncate_all
+    from tests.conftest import _truncate_all
 
     _truncate_all(_migrated_postgres)
     _seed(_migrated_postgres)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from golocal.bot.cli import main
 from golocal.bot.render.chart import render_digest_chart
 from golocal.bot.render.digest import MAX_BLOCKS, digest_blocks, digest_text
 from golocal.config.settings import Budget, load_settings
@@ -18,6 +17,7 @@ from golocal.db.database import Database
 from golocal.db.usage import upsert_usage_buckets
 from golocal.jobs.demo import DemoOptions, generate_demo
 from golocal.jobs.digest import build_digest, last_complete_week, parse_week, week_range
+from tests.cli_runner import run_golocal
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 
@@ -160,10 +160,8 @@ def _golocal(
     args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, url: str
 ) -> tuple[int, str, str]:
     monkeypatch.setenv("GOLOCAL_DATABASE_URL", url)
-    with pytest.raises(SystemExit) as exit_info:
-        main(args)
-    captured = capsys.readouterr()
-    return int(exit_info.value.code or 0), captured.out, captured.err
+    result = run_golocal(capsys, *args)
+    return result.exit_code, result.stdout, result.stderr
 
 
 def test_digest_command_json_and_chart(
