@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from tests.fakes.slack_posts import FakeSlack, running_fake_slack
 
 from golocal.bot.posting import ChannelPacer, ConsolePoster, SlackPoster
 from golocal.bot.publish import run_alerts, run_due_digest
@@ -15,6 +14,7 @@ from golocal.bot.services import Services
 from golocal.config.settings import load_settings
 from golocal.db.database import Database
 from golocal.db.sources import record_failure, record_success
+from tests.fakes.slack_posts import FakeSlack, running_fake_slack
 
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 

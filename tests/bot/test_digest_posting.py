@@ -11,7 +11,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from tests.fakes.slack_posts import FakeSlack, running_fake_slack
 
 from golocal.bot.posting import ChannelPacer, SlackPoster
 from golocal.bot.publish import publish_digest
@@ -21,6 +20,7 @@ from golocal.db.database import Database
 from golocal.db.digests import DigestPostError, digest_post_state
 from golocal.db.usage import upsert_usage_buckets
 from golocal.jobs.digest import build_digest
+from tests.fakes.slack_posts import FakeSlack, running_fake_slack
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 WEEK = "2026-W10"
