@@ -91,13 +91,21 @@ def test_a_slack_500_is_retried_and_posts_once(database: Database, slack: FakeSl
     assert len(slack.messages()) == 1
 
 
+def test_a_rate_limit_is_waited_out_and_posts_once(database: Database, slack: FakeSlack) -> None:
+    _seed(database)
+    slack.fail_next("chat.postMessage", 429)  # with Retry-After: 0
+    assert _publish(database, slack).status == "posted"
+    assert len(slack.messages()) == 1
+
+
 def test_a_failed_post_is_recorded_and_retried_later(database: Database, slack: FakeSlack) -> None:
     _seed(database)
     slack.fail_next("chat.postMessage", 500, count=10)  # more than the client retries
     with pytest.raises(DigestPostError):
         _publish(database, slack)
     state = digest_post_state(database, WEEK, "C-DIGEST")
-    assert state is not None and state.state == "failed" and "500" in (state.last_error or "")
+    assert state is not None and state.state == "failed"
+    assert state.last_error == "PostError: Slack chat.postMessage: HTTP 500, fatal_error"
     slack.record.failures.clear()
     assert _publish(database, slack).status == "posted"
     assert _publish(database, slack).status == "already_posted"

@@ -272,3 +272,42 @@ def test_changing_figures_do_not_make_thread_updates(database: Database) -> None
     (incident,) = firing_incidents(database)
     assert incident.rule == "gpu_temperature"
     assert len(poster.posts) == 1  # the opening message only: no update per new reading
+
+
+def test_server_queue_with_full_kv_cache_and_a_lost_gpu(database: Database) -> None:
+    from golocal.db.models import Gpu, ServerMinute
+    from golocal.db.telemetry import register_server
+
+    settings = _settings()
+    server = register_server(
+        database,
+        name="vllm-coder",
+        kind="vllm",
+        url="http://gpu1:8000",
+        model="qwen",
+        seen_at=START,
+    )
+    insert_rows(
+        database,
+        ServerMinute,
+        [
+            {
+                "server_id": server,
+                "minute": START + timedelta(minutes=i),
+                "samples": 4,
+                "waiting_max": 3.0 if i >= 5 else 0.0,
+                "kv_cache_mean": 0.95,
+            }
+            for i in range(20)
+        ],
+    )
+    gpu = _gpu(database)
+    with database.session() as session:
+        session.get(Gpu, gpu).lost = True
+    early = check_alerts(database, settings, START + timedelta(minutes=12))
+    assert {(i.rule, i.key) for i in early.firing} == {("gpu_lost", str(gpu))}
+    later = check_alerts(database, settings, START + timedelta(minutes=16))
+    assert {(i.rule, i.key) for i in later.firing} == {
+        ("gpu_lost", str(gpu)),
+        ("server_saturation", "vllm-coder"),
+    }
