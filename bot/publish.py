@@ -11,6 +11,7 @@ import logging
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from golocal.bot.posting import CONSOLE_CHANNEL, ConsolePoster, Poster, SlackPoster
@@ -21,8 +22,11 @@ from golocal.bot.services import Services
 from golocal.config.settings import Settings
 from golocal.db import alerts as incidents_db
 from golocal.db.digests import PostOutcome, digest_post_state, post_digest_once
+from golocal.errors import GolocalError
 from golocal.jobs.alerts import AlertCheck, check_alerts, due_notifications
 from golocal.jobs.digest import BreakEven, Digest, build_digest
+from golocal.jobs.evidence import gather_evidence
+from golocal.jobs.framework import assess
 from golocal.jobs.schedule import ALERTS, DIGEST, digest_week_due
 
 log = logging.getLogger(__name__)
@@ -167,12 +171,24 @@ def run_alerts(services: Services, poster: Poster) -> tuple[AlertCheck, list[Sen
 
 
 def advisor_break_even(services: Services) -> BreakEven | None:
-    """The advisor's break-even (requests/day) for a range of days, where this build has one.
+    """The advisor's break-even (requests/day) for the days before ``until``.
 
-    The cost model (``golocal.jobs.costmodel``) plugs in here; until it does, digests show
-    the thresholds without a break-even line.
+    It prices the configured hardware profile on the evidence of the window ending at the
+    digest week's end; ``None`` where the advisor cannot say (too little data, no priced
+    cloud usage), and the digest then shows the thresholds alone.
     """
-    return None
+
+    def compute(_since: date, until: date) -> float | None:
+        try:
+            result = assess(
+                gather_evidence(services.database, services.settings, until), services.settings
+            )
+        except GolocalError as exc:
+            log.warning("no break-even for the digest: %s", exc.message)
+            return None
+        return None if result.break_even is None else float(result.break_even)
+
+    return compute
 
 
 def collection_runners(services: Services) -> dict[str, Callable[[], Any]]:

@@ -35,6 +35,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from golocal.config.advisor import Advisor
+
 CONFIG_ENV = "GOLOCAL_CONFIG"
 
 #: Environment variables that hold secrets; never read from a file, never printed.
@@ -135,8 +137,6 @@ class Digest(Section):
 
     channel: str | None = None
     trend_weeks: int = Field(4, ge=1, le=52)
-    #: Price of a kWh for the local energy cost line; unset leaves the cost out.
-    electricity_usd_per_kwh: Decimal | None = Field(None, ge=0)
 
 
 class Alerts(Section):
@@ -203,6 +203,7 @@ class Settings(BaseSettings):
     thresholds: Thresholds = Thresholds()
     volume: Volume = Volume()
     retention: Retention = Retention()
+    advisor: Advisor = Field(default_factory=Advisor)
     schedule: Schedule = Schedule()
     digest: Digest = Digest()
     alerts: Alerts = Alerts()

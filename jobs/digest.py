@@ -271,10 +271,11 @@ def build_digest(
     start_dt = datetime(since.year, since.month, since.day, tzinfo=UTC)
     end_dt = datetime(until.year, until.month, until.day, tzinfo=UTC)
     gpus = gpu_week(database, start_dt, end_dt)
-    price = settings.digest.electricity_usd_per_kwh
+    # priced like the advisor's cost model: the electricity price times the room's PUE
+    price = settings.advisor.electricity_usd_per_kwh * settings.advisor.pue
     energy_cost = (
         (Decimal(str(round(gpus.energy_kwh, 6))) * price).quantize(Decimal("0.0001"))
-        if price is not None and gpus.energy_kwh is not None
+        if gpus.energy_kwh is not None
         else None
     )
     local_rules = ("gpu_", "server_")

@@ -198,3 +198,25 @@ def test_alerts_check_command(
     data = json.loads(out)
     assert data["incidents"] == [] and data["notified"] == []
     assert any("days of data needed" in note for note in data["notes"])
+
+
+def test_digest_command_shows_the_advisors_break_even(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from golocal.db.database import open_database
+
+    url = f"sqlite:///{tmp_path / 'advisor.db'}"
+    database = open_database(url)
+    generate_demo(database, DemoOptions(days=14, profile="small"), now=NOW)
+    database.dispose()
+    code, out, _ = _golocal(
+        ["digest", "--week", "2026-W10", "--format", "json"], capsys, monkeypatch, url
+    )
+    assert code == 0
+    data = json.loads(out)
+    break_even = data["break_even_requests_per_day"]
+    assert break_even is not None and break_even > 0
+    assert data["gpus"]["count"] == 1
+    assert Decimal(data["gpus"]["energy_cost_usd"]) > 0
+    code, text, _ = _golocal(["digest", "--week", "2026-W10"], capsys, monkeypatch, url)
+    assert f"Break-even (cost model): {break_even:,.0f}/day" in text
