@@ -1,0 +1,107 @@
+"""Estimated prices for usage that arrived as tokens without money, via ``genai-prices``.
+
+A model the price table does not know is **unpriced**: its cost stays ``None`` and it is
+listed, never priced at $0 (a silent zero would make cloud look free).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from functools import lru_cache
+
+from genai_prices import Usage, calc_price
+
+log = logging.getLogger(__name__)
+
+#: golocal's provider names → genai-prices provider ids (None: let it match on the model)
+_PROVIDER_IDS: dict[str, str | None] = {
+    "openai": "openai",
+    "anthropic": "anthropic",
+    "litellm": None,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TokenCounts:
+    """What a price is computed from; ``input_tokens`` includes cached and cache-write."""
+
+    input_tokens: int | None
+    cached_input_tokens: int | None
+    cache_write_tokens: int | None
+    output_tokens: int | None
+
+    @property
+    def any(self) -> bool:
+        return bool((self.input_tokens or 0) + (self.output_tokens or 0))
+
+
+def _model_ref(provider: str, model: str) -> tuple[str, str | None]:
+    """A gateway's ``openai/gpt-4o`` names its provider; a fine-tune ``ft:base:org::id``
+    is priced as the fine-tuned base model (genai-prices knows the ft: rates)."""
+    provider_id = _PROVIDER_IDS.get(provider)
+    if provider_id is None and "/" in model:
+        prefix, rest = model.split("/", 1)
+        return rest, prefix
+    return model, provider_id
+
+
+@lru_cache(maxsize=4096)
+def _price(
+    provider: str,
+    model: str,
+    input_tokens: int,
+    cached: int,
+    cache_write: int,
+    output_tokens: int,
+    day: datetime | None,
+) -> Decimal | None:
+    model_ref, provider_id = _model_ref(provider, model)
+    usage = Usage(
+        input_tokens=input_tokens,
+        cache_read_tokens=cached,
+        cache_write_tokens=cache_write,
+        output_tokens=output_tokens,
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = calc_price(
+                usage,
+                model_ref,
+                provider_id=provider_id,
+                genai_request_timestamp=day,
+            )
+    except LookupError:
+        return None
+    except ValueError as exc:
+        log.info("cannot price %s/%s: %s", provider, model, exc)
+        return None
+    return Decimal(result.total_price)
+
+
+def estimate_cost(
+    provider: str, model: str, tokens: TokenCounts, *, day: datetime | None = None
+) -> Decimal | None:
+    """The estimated cost in dollars, or ``None`` when the model cannot be priced.
+
+    Args:
+        provider: golocal's provider name (``openai``, ``anthropic``, ``litellm``).
+        model: the model id as the provider reported it.
+        tokens: the bucket's token counts.
+        day: when the tokens were used (prices change over time); ``None`` means now.
+    """
+    if not model or not tokens.any:
+        return None
+    return _price(
+        provider,
+        model,
+        tokens.input_tokens or 0,
+        tokens.cached_input_tokens or 0,
+        tokens.cache_write_tokens or 0,
+        tokens.output_tokens or 0,
+        day,
+    )
