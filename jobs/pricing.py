@@ -15,6 +15,9 @@ from functools import lru_cache
 
 from genai_prices import Usage, calc_price
 
+from golocal.db.costs import estimated_usage_rows, set_estimated_costs
+from golocal.db.database import Database
+
 log = logging.getLogger(__name__)
 
 #: golocal's provider names → genai-prices provider ids (None: let it match on the model)
@@ -104,4 +107,42 @@ def estimate_cost(
         tokens.cache_write_tokens or 0,
         tokens.output_tokens or 0,
         day,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RepriceResult:
+    """What ``golocal reprice`` changed."""
+
+    rows: int
+    priced: int
+    unpriced: tuple[str, ...]
+
+    def as_json(self) -> dict[str, object]:
+        return {"rows": self.rows, "priced": self.priced, "unpriced": list(self.unpriced)}
+
+
+def reprice(database: Database, since: datetime) -> RepriceResult:
+    """Recompute every estimated (or unknown) cloud cost since ``since`` from the price table.
+
+    Costs a provider reported itself are never touched; a model the table still cannot price
+    goes back to ``None`` (unpriced), never $0.
+    """
+    _price.cache_clear()
+    rows = estimated_usage_rows(database, since)
+    updates: list[tuple[int, Decimal | None]] = []
+    unpriced: set[str] = set()
+    for row in rows:
+        tokens = TokenCounts(
+            row.input_tokens, row.cached_input_tokens, row.cache_write_tokens, row.output_tokens
+        )
+        cost = estimate_cost(row.provider, row.model, tokens, day=row.bucket_start)
+        if cost is None:
+            unpriced.add(f"{row.provider}/{row.model or '(no model)'}")
+        updates.append((row.id, cost))
+    set_estimated_costs(database, updates)
+    return RepriceResult(
+        rows=len(rows),
+        priced=sum(1 for _, cost in updates if cost is not None),
+        unpriced=tuple(sorted(unpriced)),
     )
