@@ -11,7 +11,7 @@ import click
 from golocal.bot.context import AppContext, pass_app
 from golocal.bot.dates import check_range, parse_day
 from golocal.db.sources import all_source_states
-from golocal.errors import UsageError
+from golocal.errors import GolocalError, UsageError
 from golocal.jobs.collect import (
     CollectRequest,
     collect_sources,
@@ -68,8 +68,9 @@ def collect(
                 f"{r.source}: {r.status}, {r.windows} windows, {r.rows:,} rows upserted"
                 + (f" — {r.message}" if r.message else "")
             )
-    if any(not r.ok for r in results):
-        raise click.exceptions.Exit(1)
+    failed = [r.source for r in results if not r.ok]
+    if failed:
+        raise GolocalError(f"{len(failed)} of {len(results)} sources failed: {', '.join(failed)}")
 
 
 @click.command()
