@@ -32,7 +32,7 @@ from tenacity import (
     Retrying,
     retry_if_exception_type,
     stop_after_attempt,
-    wait_exponential_jitter,
+    wait_random_exponential,
 )
 
 from golocal.errors import GolocalError
@@ -143,6 +143,11 @@ class ApiClient:
         self.policy = policy or RetryPolicy()
         self._credential = credential
         self._sleep = sleep
+        # "full jitter": a random wait up to initial * 2**attempt, capped, so many clients
+        # retrying at once do not hit the provider in lockstep
+        self._backoff = wait_random_exponential(
+            multiplier=self.policy.backoff_initial_s, max=self.policy.backoff_max_s
+        )
         self._base = httpx.URL(base_url.rstrip("/") + "/")
         self._http = httpx.Client(
             headers={"accept": "application/json", "user-agent": "golocal", **(headers or {})},
@@ -221,10 +226,7 @@ class ApiClient:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, _Retryable) and exc.retry_after is not None:
             return min(exc.retry_after, self.policy.retry_after_cap_s)
-        backoff = wait_exponential_jitter(
-            initial=self.policy.backoff_initial_s, max=self.policy.backoff_max_s
-        )
-        return float(backoff(state))
+        return float(self._backoff(state))
 
     def _attempt(self, url: httpx.URL, params: Any, headers: dict[str, str]) -> httpx.Response:
         try:
