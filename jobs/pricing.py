@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import warnings
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
 
@@ -52,38 +52,47 @@ def _model_ref(provider: str, model: str) -> tuple[str, str | None]:
     return model, provider_id
 
 
+@dataclass(frozen=True, slots=True)
+class TokenRates:
+    """Dollars per token of each kind, at the price table's base tier."""
+
+    uncached_input: Decimal
+    cached_input: Decimal
+    cache_write: Decimal
+    output: Decimal
+
+
+def _one(model_ref: str, provider_id: str | None, day: datetime | None, **tokens: int) -> Decimal:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # genai-prices warns about keys we never pass
+        result = calc_price(
+            Usage(**tokens), model_ref, provider_id=provider_id, genai_request_timestamp=day
+        )
+    return Decimal(result.total_price)
+
+
 @lru_cache(maxsize=4096)
-def _price(
-    provider: str,
-    model: str,
-    input_tokens: int,
-    cached: int,
-    cache_write: int,
-    output_tokens: int,
-    day: datetime | None,
-) -> Decimal | None:
+def token_rates(provider: str, model: str, day: date | None) -> TokenRates | None:
+    """The per-token rates of a model on a day, or ``None`` when the table cannot price it.
+
+    Buckets aggregate many requests, so a bucket's tokens must not be priced as if they were
+    one request: long-context tiers (e.g. above 200k input tokens per request) would then
+    apply to every busy day. Pricing one token of each kind gives the base-tier rates, which
+    are then multiplied by the bucket's counts.
+    """
     model_ref, provider_id = _model_ref(provider, model)
-    usage = Usage(
-        input_tokens=input_tokens,
-        cache_read_tokens=cached,
-        cache_write_tokens=cache_write,
-        output_tokens=output_tokens,
-    )
+    when = None if day is None else datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = calc_price(
-                usage,
-                model_ref,
-                provider_id=provider_id,
-                genai_request_timestamp=day,
-            )
+        uncached = _one(model_ref, provider_id, when, input_tokens=1)
+        cached = _one(model_ref, provider_id, when, input_tokens=1, cache_read_tokens=1)
+        write = _one(model_ref, provider_id, when, input_tokens=1, cache_write_tokens=1)
+        output = _one(model_ref, provider_id, when, output_tokens=1)
     except LookupError:
         return None
     except ValueError as exc:
         log.info("cannot price %s/%s: %s", provider, model, exc)
         return None
-    return Decimal(result.total_price)
+    return TokenRates(uncached, cached, write, output)
 
 
 def estimate_cost(
@@ -99,14 +108,18 @@ def estimate_cost(
     """
     if not model or not tokens.any:
         return None
-    return _price(
-        provider,
-        model,
-        tokens.input_tokens or 0,
-        tokens.cached_input_tokens or 0,
-        tokens.cache_write_tokens or 0,
-        tokens.output_tokens or 0,
-        day,
+    rates = token_rates(provider, model, None if day is None else day.date())
+    if rates is None:
+        return None
+    cached = tokens.cached_input_tokens or 0
+    write = tokens.cache_write_tokens or 0
+    # input_tokens includes cached and cache-write tokens (every source maps it that way)
+    uncached = max(0, (tokens.input_tokens or 0) - cached - write)
+    return (
+        uncached * rates.uncached_input
+        + cached * rates.cached_input
+        + write * rates.cache_write
+        + (tokens.output_tokens or 0) * rates.output
     )
 
 
@@ -128,7 +141,7 @@ def reprice(database: Database, since: datetime) -> RepriceResult:
     Costs a provider reported itself are never touched; a model the table still cannot price
     goes back to ``None`` (unpriced), never $0.
     """
-    _price.cache_clear()
+    token_rates.cache_clear()
     rows = estimated_usage_rows(database, since)
     updates: list[tuple[int, Decimal | None]] = []
     unpriced: set[str] = set()

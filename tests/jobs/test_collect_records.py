@@ -83,3 +83,9 @@ def test_copilot_file_with_day_totals_wrapper_and_user_rows():
 def test_copilot_broken_file_is_malformed():
     with pytest.raises(MalformedResponse):
         parse_report('{"day": "2026-01-02", ', date(2026, 1, 2))
+
+
+def test_aggregated_buckets_are_priced_at_the_base_tier():
+    # a busy day of 1M input tokens is many requests, not one long-context request
+    cost = estimate_cost("litellm", "google/gemini-2.5-pro", TokenCounts(1_000_000, 0, 0, 0))
+    assert cost == Decimal("1.25")
