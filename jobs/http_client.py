@@ -24,6 +24,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -172,10 +173,14 @@ class ApiClient:
         return self._base.join(path.lstrip("/"))
 
     def get_json(self, path: str, params: Any = None) -> Any:
-        """GET ``path`` (relative to the base URL) and return its parsed JSON body."""
+        """GET ``path`` (relative to the base URL) and return its parsed JSON body.
+
+        JSON numbers with a fraction become ``Decimal`` straight from their text, so a
+        provider's ``0.1`` dollars is exactly 0.1, never a binary float's neighbour.
+        """
         response = self._get(self.url(path), params, authenticated=True)
         try:
-            return response.json()
+            return response.json(parse_float=Decimal)
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise MalformedResponse(
                 f"{self.provider} returned a page that is not JSON ({self._where(response)})"
@@ -187,7 +192,7 @@ class ApiClient:
         if response.status_code == 204 or not response.content:
             return response.status_code, None
         try:
-            return response.status_code, response.json()
+            return response.status_code, response.json(parse_float=Decimal)
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise MalformedResponse(
                 f"{self.provider} returned a page that is not JSON ({self._where(response)})"

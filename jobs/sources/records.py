@@ -97,9 +97,9 @@ def variant_of(parts: Iterable[tuple[str, Any]]) -> str:
 
 def from_unix(seconds: Any) -> datetime:
     """A Unix timestamp from a provider page as an aware UTC datetime."""
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float | Decimal):
         raise ValueError(f"expected a Unix timestamp, got {seconds!r}")
-    return datetime.fromtimestamp(seconds, tz=UTC)
+    return datetime.fromtimestamp(float(seconds), tz=UTC)
 
 
 def parse_rfc3339(text: Any) -> datetime:
@@ -132,10 +132,10 @@ def required_int(data: dict[str, Any], key: str) -> int:
 
 def decimal_of(value: Any, what: str) -> Decimal:
     """A JSON number or decimal string as an exact ``Decimal`` (never through a float's repr)."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         raise ValueError(f"{what} is not a number: {value!r}")
     try:
-        result = Decimal(str(value))
+        result = value if isinstance(value, Decimal) else Decimal(str(value))
     except ArithmeticError:
         raise ValueError(f"{what} is not a number: {value!r}") from None
     if not result.is_finite():

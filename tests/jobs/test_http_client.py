@@ -136,3 +136,12 @@ def test_credential_goes_only_to_the_api_host():
 def test_redact_removes_key_shaped_strings(text):
     assert "[redacted]" in redact(text)
     assert "abcd" not in redact(text).replace("[redacted]", "")
+
+
+def test_json_fractions_are_exact_decimals():
+    from decimal import Decimal
+
+    handler, _ = scripted(httpx.Response(200, text='{"value": 0.30000000000000001, "n": 3}'))
+    body = client(handler, []).get_json("x")
+    assert body == {"value": Decimal("0.30000000000000001"), "n": 3}
+    assert isinstance(body["n"], int)
