@@ -34,6 +34,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from golocal.config.advisor import Advisor
+
 CONFIG_ENV = "GOLOCAL_CONFIG"
 
 #: Environment variables that hold secrets; never read from a file, never printed.
@@ -156,6 +158,7 @@ class Settings(BaseSettings):
     collection: Collection = Collection()
     litellm: LiteLLM = LiteLLM()
     copilot: Copilot = Copilot()
+    advisor: Advisor = Field(default_factory=Advisor)
 
     openai_base_url: str = "https://api.openai.com/v1"
     anthropic_base_url: str = "https://api.anthropic.com"
