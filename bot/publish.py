@@ -24,10 +24,11 @@ from golocal.db import alerts as incidents_db
 from golocal.db.digests import PostOutcome, digest_post_state, post_digest_once
 from golocal.errors import GolocalError
 from golocal.jobs.alerts import AlertCheck, check_alerts, due_notifications
+from golocal.jobs.collect import CollectRequest, CollectResult, collect_sources
 from golocal.jobs.digest import BreakEven, Digest, build_digest
 from golocal.jobs.evidence import gather_evidence
 from golocal.jobs.framework import assess
-from golocal.jobs.schedule import ALERTS, DIGEST, digest_week_due
+from golocal.jobs.schedule import ALERTS, COLLECT, DIGEST, digest_week_due
 
 log = logging.getLogger(__name__)
 
@@ -191,13 +192,29 @@ def advisor_break_even(services: Services) -> BreakEven | None:
     return compute
 
 
+def collect_cloud(services: Services) -> list[CollectResult]:
+    """The hourly collection: every configured cloud source from its cursor.
+
+    Each source re-collects its last ``collection.recollect_days`` (providers settle late)
+    and, after downtime, backfills from its cursor, so the start-up run fills the gap.
+    """
+    request = CollectRequest(
+        settings=services.settings, database=services.database, now=services.now()
+    )
+    results = collect_sources(None, request)
+    for result in results:
+        if result.configured and not result.ok:
+            log.warning("scheduled collection of %s failed: %s", result.source, result.message)
+    return results
+
+
 def collection_runners(services: Services) -> dict[str, Callable[[], Any]]:
     """Runners for ``COLLECT``, ``TELEMETRY`` and ``ROLLUPS`` where this build has them.
 
-    The collectors (``golocal.jobs.collect``) and local telemetry (``golocal.jobs.telemetry``)
-    plug in here, each as a function of ``services``; ids without a runner are not scheduled.
+    Local telemetry and its rollups (``golocal.jobs.telemetry``) plug in here the same way,
+    each as a function of ``services``; ids without a runner are not scheduled.
     """
-    return {}
+    return {COLLECT: lambda: collect_cloud(services)}
 
 
 def scheduled_runners(

@@ -105,13 +105,39 @@ class Retention(Section):
         return self
 
 
+class Collection(Section):
+    """How the cloud collectors fetch: the re-collection window and the retry limits."""
+
+    #: days before the cursor fetched again on every run (providers settle late)
+    recollect_days: int = Field(2, ge=0, le=60)
+    #: how far back the first run of a source reaches when no dates are given
+    initial_days: int = Field(30, ge=1, le=366)
+    #: attempts per request in total for 429/5xx/timeouts, the first one included
+    max_attempts: int = Field(5, ge=1, le=20)
+    #: the longest Retry-After honoured (seconds); longer asks are cut to this
+    retry_after_cap_s: float = Field(120.0, ge=0)
+    backoff_initial_s: float = Field(1.0, ge=0)
+    backoff_max_s: float = Field(30.0, ge=0)
+    timeout_s: float = Field(30.0, gt=0)
+
+
+class LiteLLM(Section):
+    """A LiteLLM proxy whose daily activity API golocal reads (key: ``LITELLM_API_KEY``)."""
+
+    url: str | None = None
+
+
+class Copilot(Section):
+    """The GitHub organisation whose Copilot usage metrics golocal reads (``GITHUB_TOKEN``)."""
+
+    org: str | None = None
+
+
 class Schedule(Section):
     """When the scheduled jobs run (``[schedule]``); times are in ``settings.timezone``."""
 
     enabled: bool = True
     collect_minutes: int = Field(60, ge=1, le=1440)
-    #: Providers' buckets settle late: each collection re-collects this many days.
-    collect_lookback_days: int = Field(2, ge=0, le=31)
     telemetry_seconds: int = Field(15, ge=1, le=3600)
     rollup_minutes: int = Field(60, ge=1, le=1440)
     alerts_seconds: int = Field(60, ge=5, le=3600)
@@ -203,6 +229,9 @@ class Settings(BaseSettings):
     thresholds: Thresholds = Thresholds()
     volume: Volume = Volume()
     retention: Retention = Retention()
+    collection: Collection = Collection()
+    litellm: LiteLLM = LiteLLM()
+    copilot: Copilot = Copilot()
     advisor: Advisor = Field(default_factory=Advisor)
     schedule: Schedule = Schedule()
     digest: Digest = Digest()
