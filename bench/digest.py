@@ -19,8 +19,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from golocal.bot.publish import advisor_break_even
 from golocal.bot.render.chart import render_digest_chart
 from golocal.bot.render.digest import digest_blocks, digest_text
+from golocal.bot.services import Services
 from golocal.config.settings import Settings, load_settings
 from golocal.db.database import Database, open_database
 from golocal.jobs.demo import DemoOptions, generate_demo
@@ -42,8 +44,12 @@ def _generate(database: Database, days: int, profile: str) -> None:
 
 
 def _digest_once(database: Database, settings: Settings, week: str) -> tuple[float, dict]:
+    """One digest as the scheduled job builds it: with the advisor's break-even, rendered."""
     start = time.perf_counter()
-    digest = build_digest(database, settings, week, now=NOW)
+    services = Services(settings, database, clock=lambda: NOW)
+    digest = build_digest(
+        database, settings, week, now=NOW, break_even=advisor_break_even(services)
+    )
     digest_text(digest.data)
     digest_blocks(digest.data)
     return time.perf_counter() - start, digest.data
