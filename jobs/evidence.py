@@ -27,6 +27,7 @@ from golocal.db.evidence import (
     server_latency,
 )
 from golocal.db.usage import source_days
+from golocal.jobs.request_estimate import measured_tokens_per_request
 from golocal.jobs.volume import VolumeReport, build_volume_report
 
 
@@ -81,11 +82,13 @@ def gather_evidence(database: Database, settings: Settings, today: date) -> Evid
     """
     until = today
     since = until - timedelta(days=max(settings.volume.window_days, settings.volume.min_days))
+    rows = source_days(database, since, until)
     volume = build_volume_report(
-        source_days(database, since, until),
+        rows,
         since,
         until,
-        tokens_per_request=settings.volume.tokens_per_request,
+        # token-only sources (Anthropic) are estimated with the team's own tokens/request
+        tokens_per_request=measured_tokens_per_request(rows, settings.volume.tokens_per_request),
     )
     stored = list_attributions(database)
     stored_keys = {(a.provider, a.kind, a.external_id) for a in stored}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 import click
 
@@ -53,8 +54,38 @@ def run(app: AppContext, mode: str | None, http_address: str | None) -> None:
         interactive=sys.stdin.isatty() and sys.stdout.isatty(),
         load_demo=lambda: _load_demo(app),
     )
-    adapter.greet()
-    adapter.loop()
+    scheduler = _start_schedule(app)
+    try:
+        adapter.greet()
+        adapter.loop()
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+def _start_schedule(app: AppContext) -> Any:
+    """The scheduled work (digest, alerts; collection where plugged in), printing to stdout."""
+    if not app.settings.schedule.enabled:
+        return None
+    from golocal.bot.publish import (
+        advisor_break_even,
+        collection_runners,
+        make_poster,
+        scheduled_runners,
+    )
+    from golocal.jobs.schedule import build_scheduler, start_scheduler
+
+    services = app.services
+    poster = make_poster(app.settings, console=True)
+    runners = scheduled_runners(
+        services,
+        poster,
+        extra=collection_runners(services),
+        break_even=advisor_break_even(services),
+    )
+    scheduler = build_scheduler(app.database, app.settings, runners)
+    start_scheduler(scheduler)
+    return scheduler
 
 
 def _load_demo(app: AppContext) -> str:
