@@ -147,8 +147,6 @@ class GpuAgentSource(LocalSource):
 class Telemetry(Section):
     """How local telemetry is collected (``[telemetry]``)."""
 
-    #: Seconds between collections; each sample stands for this long in minute aggregates.
-    interval_seconds: float = Field(15.0, gt=0, le=3600)
     #: Per-request timeout, so one dead server never delays the others.
     timeout_seconds: float = Field(5.0, gt=0, le=120)
     concurrency: int = Field(8, ge=1, le=256)

@@ -1,6 +1,6 @@
 """Collecting local telemetry once: inference servers, GPU agents, Prometheus fleets.
 
-:func:`collect_telemetry` is the job the scheduler runs every ``telemetry.interval_seconds``
+:func:`collect_telemetry` is the job the scheduler runs every ``schedule.telemetry_seconds``
 (and ``golocal collect`` runs on demand). Every source is fetched in parallel over one shared
 HTTP client with a per-request timeout and bounded concurrency, so one slow or dead server
 never delays the others; then each answer is written (minute rows, rollups of the touched
@@ -259,7 +259,8 @@ def _store(
     database: Database, settings: Settings, source: LocalSource, answer: Any, now: datetime
 ) -> SourceResult:
     kind = _kind(source)
-    interval = settings.telemetry.interval_seconds
+    # each sample stands for one collection interval in the minute aggregates
+    interval = float(settings.schedule.telemetry_seconds)
     state = source_state(database, source.name)
     previous = state.state if state is not None else {}
     if isinstance(source, InferenceServerSource):

@@ -22,7 +22,7 @@ def test_sources_are_read(tmp_path: Path) -> None:
         '[[inference_servers]]\nname = "laptop"\nkind = "ollama"\nurl = "http://127.0.0.1:11434"\n'
         '[[prometheus]]\nname = "fleet"\nurl = "http://prometheus:9090"\n'
         '[[gpu_agents]]\nname = "node1"\nurl = "http://node1:9400/metrics"\n'
-        "[telemetry]\ninterval_seconds = 30\n",
+        "[telemetry]\ntimeout_seconds = 2.5\n",
     )
     assert [(s.name, s.kind, s.url) for s in settings.inference_servers] == [
         ("coder", "vllm", "http://10.0.0.5:8000"),
@@ -30,7 +30,7 @@ def test_sources_are_read(tmp_path: Path) -> None:
     ]
     assert settings.prometheus[0].step_seconds == 15
     assert settings.gpu_agents[0].url == "http://node1:9400/metrics"
-    assert settings.telemetry.interval_seconds == 30
+    assert settings.telemetry.timeout_seconds == 2.5
     assert settings.agent.listen == "127.0.0.1:9835"
 
 
