@@ -79,7 +79,8 @@ def local_sources(settings: Settings) -> list[LocalSource]:
     return [*settings.inference_servers, *settings.gpu_agents, *settings.prometheus]
 
 
-def _kind(source: LocalSource) -> str:
+def source_kind(source: LocalSource) -> str:
+    """The kind a local source is listed as: its server kind, ``prometheus`` or ``gpu_agent``."""
     if isinstance(source, InferenceServerSource):
         return source.kind
     return "prometheus" if isinstance(source, PrometheusSource) else "gpu_agent"
@@ -230,7 +231,7 @@ def collect_telemetry(
             http.close()
     results = []
     for source, (answer, error) in zip(sources, fetched, strict=True):
-        kind = _kind(source)
+        kind = source_kind(source)
         if error is not None:
             record_failure(database, source.name, error, kind=kind, at=now)
             results.append(SourceResult(source.name, kind, False, 0, error))
@@ -258,7 +259,7 @@ def _outcome(future: Any) -> tuple[Any, str | None]:
 def _store(
     database: Database, settings: Settings, source: LocalSource, answer: Any, now: datetime
 ) -> SourceResult:
-    kind = _kind(source)
+    kind = source_kind(source)
     # each sample stands for one collection interval in the minute aggregates
     interval = float(settings.schedule.telemetry_seconds)
     state = source_state(database, source.name)

@@ -14,11 +14,13 @@ from golocal.db.sources import all_source_states
 from golocal.errors import GolocalError, UsageError
 from golocal.jobs.collect import (
     CollectRequest,
+    CollectResult,
     collect_sources,
     registered_sources,
     source_entry,
 )
 from golocal.jobs.pricing import reprice as reprice_costs
+from golocal.jobs.telemetry import collect_telemetry, local_sources, source_kind
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -41,9 +43,10 @@ def collect(
     it backfills that window. Exit status 1 when any requested source failed; the others
     are still collected.
     """
-    known = [entry.name for entry in registered_sources()]
+    local = [source.name for source in local_sources(app.settings)]
+    known = [entry.name for entry in registered_sources()] + local
     for name in sources:
-        if source_entry(name) is None:
+        if name not in known:
             raise UsageError(f"unknown source {name!r} (known: {', '.join(known)})")
     now = datetime.now(UTC)
     since_day = parse_day(since, "--since") if since else None
@@ -56,7 +59,19 @@ def collect(
     request = CollectRequest(
         settings=app.settings, database=app.database, now=now, since=since_day, until=until_day
     )
-    results = collect_sources(sources, request)
+    cloud_names = [name for name in sources if source_entry(name) is not None]
+    local_names = [name for name in sources if name in local]
+    results: list[CollectResult] = []
+    if cloud_names or not sources:
+        results += collect_sources(cloud_names, request)
+    if local and (local_names or not sources):
+        # Local telemetry has no history to backfill: one scrape of each server, now.
+        results += [
+            CollectResult(source=r.source, ok=r.ok, windows=1, rows=r.rows, message=r.message)
+            for r in collect_telemetry(
+                app.database, app.settings, names=local_names or None, now=now
+            )
+        ]
     if as_json:
         click.echo(json.dumps({"sources": [r.as_json() for r in results]}, indent=2))
     else:
@@ -80,17 +95,19 @@ def sources(app: AppContext, as_json: bool) -> None:
     """Every source: configured?, last success, last error, cursor."""
     states = {state.source: state for state in all_source_states(app.database)}
     rows: list[dict[str, Any]] = []
-    names = [entry.name for entry in registered_sources()]
+    local = {source.name: source_kind(source) for source in local_sources(app.settings)}
+    names = [entry.name for entry in registered_sources()] + list(local)
     names += sorted(name for name in states if name not in names)
     for name in names:
         entry = source_entry(name)
         state = states.get(name)
         missing = entry.missing(app.settings) if entry else None
+        kind = entry.kind if entry else local.get(name) or (state.kind if state else "")
         rows.append(
             {
                 "source": name,
-                "kind": entry.kind if entry else (state.kind if state else ""),
-                "configured": entry is not None and missing is None,
+                "kind": kind,
+                "configured": (entry is not None and missing is None) or name in local,
                 "not_configured_reason": missing,
                 "cursor": _iso(state.cursor if state else None),
                 "last_success_at": _iso(state.last_success_at if state else None),
