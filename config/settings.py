@@ -12,6 +12,7 @@ This module imports nothing else of golocal's (DESIGN.md section 6).
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, ClassVar
@@ -102,6 +103,23 @@ class Retention(Section):
         return self
 
 
+class Slack(Section):
+    """The Slack app: who may change declared answers, thresholds and budgets."""
+
+    #: Slack user ids (``U…``/``W…``) allowed to change checklist answers and settings.
+    admins: tuple[str, ...] = ()
+    #: Seconds a re-delivered event id is remembered, so a retry is answered once.
+    redelivery_window_s: int = Field(600, ge=10, le=86400)
+
+    @field_validator("admins")
+    @classmethod
+    def _user_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for user in value:
+            if not re.fullmatch(r"[UW][A-Z0-9]{2,}", user):
+                raise ValueError(f"{user!r} is not a Slack user id (like U012AB3CD)")
+        return value
+
+
 class Settings(BaseSettings):
     """Everything golocal reads at start-up. Build it with :func:`load_settings`."""
 
@@ -125,6 +143,7 @@ class Settings(BaseSettings):
     thresholds: Thresholds = Thresholds()
     volume: Volume = Volume()
     retention: Retention = Retention()
+    slack: Slack = Slack()
 
     openai_base_url: str = "https://api.openai.com/v1"
     anthropic_base_url: str = "https://api.anthropic.com"

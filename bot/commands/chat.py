@@ -41,10 +41,12 @@ def run(app: AppContext, mode: str | None, http_address: str | None) -> None:
     if mode is None and http_address is None:
         has_tokens = settings.slack_bot_token is not None and settings.slack_app_token is not None
         mode = "socket" if has_tokens else "console"
-    if http_address is not None or mode == "socket":
-        raise GolocalError(
-            "the Slack app is not part of this build yet; run `golocal run --console`"
-        )
+    if http_address is not None:
+        _run_http(app, http_address)
+        return
+    if mode == "socket":
+        _run_socket(app)
+        return
     services = app.services
     adapter = ConsoleAdapter(
         services,
@@ -55,6 +57,30 @@ def run(app: AppContext, mode: str | None, http_address: str | None) -> None:
     )
     adapter.greet()
     adapter.loop()
+
+
+def _run_http(app: AppContext, address: str) -> None:
+    from golocal.bot.slack.app import create_app
+    from golocal.bot.slack.http import parse_address, serve_http
+
+    host, port = parse_address(address)
+    settings = app.settings
+    slack_app = create_app(settings, app.services, http_mode=True)
+    assert settings.slack_signing_secret is not None  # create_app checked it
+    click.echo(f"golocal: serving Slack requests on http://{address}/slack/events", err=True)
+    serve_http(slack_app, settings.slack_signing_secret.get_secret_value(), host, port)
+
+
+def _run_socket(app: AppContext) -> None:
+    from golocal.bot.slack.app import create_app
+    from golocal.bot.slack.socket_mode import socket_mode_handler
+
+    settings = app.settings
+    if settings.slack_app_token is None:
+        raise GolocalError("SLACK_APP_TOKEN is not set: Socket Mode needs the app-level token")
+    handler = socket_mode_handler(create_app(settings, app.services), settings)
+    click.echo("golocal: connected to Slack in Socket Mode", err=True)
+    handler.start()
 
 
 def _load_demo(app: AppContext) -> str:
