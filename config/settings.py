@@ -35,6 +35,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from golocal.config.advisor import Advisor
+
 CONFIG_ENV = "GOLOCAL_CONFIG"
 
 #: Environment variables that hold secrets; never read from a file, never printed.
@@ -143,6 +145,7 @@ class Settings(BaseSettings):
     thresholds: Thresholds = Thresholds()
     volume: Volume = Volume()
     retention: Retention = Retention()
+    advisor: Advisor = Field(default_factory=Advisor)
     slack: Slack = Slack()
 
     openai_base_url: str = "https://api.openai.com/v1"
