@@ -49,7 +49,9 @@ def gpu_utilisation(database: Database, since: datetime, until: datetime) -> Gpu
             gpus, mean, peak = connection.execute(query).one()
         if gpus:
             return GpuUtilisation(
-                int(gpus), None if mean is None else float(mean), None if peak is None else float(peak)
+                int(gpus),
+                None if mean is None else float(mean),
+                None if peak is None else float(peak),
             )
     return GpuUtilisation(0, None, None)
 

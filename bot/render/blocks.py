@@ -41,8 +41,11 @@ MAX_FALLBACK_TEXT = 3000
 MAX_LIST_ITEMS = 15
 
 _LEANS_EMOJI = {"local": ":house:", "cloud": ":cloud:", "hybrid": ":left_right_arrow:"}
-_ZONE_EMOJI = {"below": ":large_green_circle:", "between": ":large_yellow_circle:",
-               "above": ":red_circle:"}
+_ZONE_EMOJI = {
+    "below": ":large_green_circle:",
+    "between": ":large_yellow_circle:",
+    "above": ":red_circle:",
+}
 
 
 def clip(text: str, limit: int) -> str:
@@ -164,8 +167,12 @@ def volume_blocks(reply: Reply) -> list[Block]:
     ]
     if lines:
         blocks.append(section("\n".join(cut_list(lines[::-1]))))
-    blocks.append(context(*_note_lines(reply.text), f"{data.get('since')} to {data.get('until')}"
-                          " (exclusive), UTC days"))
+    blocks.append(
+        context(
+            *_note_lines(reply.text),
+            f"{data.get('since')} to {data.get('until')} (exclusive), UTC days",
+        )
+    )
     return blocks
 
 
@@ -189,8 +196,11 @@ def verdict_blocks(reply: Reply) -> list[Block]:
     cost_model = data.get("cost_model")
     if isinstance(cost_model, dict) and cost_model:
         blocks.append(DividerBlock())
-        fields = [f"*{_label(key)}*\n{_scalar(value)}" for key, value in cost_model.items()
-                  if not isinstance(value, dict | list)]
+        fields = [
+            f"*{_label(key)}*\n{_scalar(value)}"
+            for key, value in cost_model.items()
+            if not isinstance(value, dict | list)
+        ]
         blocks.append(section("*Cost model*", fields=cut_list(fields, MAX_FIELDS)))
     rest = "\n".join(reply.text.splitlines()[1:]).strip()
     if rest and not checklist:

@@ -29,8 +29,11 @@ def web_client(settings: Settings, token: str | None = None) -> WebClient:
     """A Web API client for ``settings.slack_api_url`` that retries 429s and dropped connections."""
     if token is None and settings.slack_bot_token is not None:
         token = settings.slack_bot_token.get_secret_value()
-    base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else (
-        settings.slack_api_url + "/")
+    base_url = (
+        settings.slack_api_url
+        if settings.slack_api_url.endswith("/")
+        else (settings.slack_api_url + "/")
+    )
     return WebClient(
         token=token,
         base_url=base_url,

@@ -1,4 +1,4 @@
-"""The checklist modal: the declared answers, prefilled, validated on the fields, stored with who/when.
+"""The checklist modal: declared answers, prefilled, validated per field, stored with who/when.
 
 Slack's modal contract (https://api.slack.com/surfaces/modals): views.open needs a
 ``trigger_id`` that expires after 3 seconds; a ``view_submission`` is answered in its ack,
@@ -48,11 +48,13 @@ def is_admin(settings: Settings, user_id: str) -> bool:
 
 
 def _select(key: str, current: str | None) -> StaticSelectElement:
-    options = [Option(value=value, text=value.replace("_", " ")) for value in
-               CHECKLIST_KEYS[key].choices]
+    options = [
+        Option(value=value, text=value.replace("_", " ")) for value in CHECKLIST_KEYS[key].choices
+    ]
     initial = next((o for o in options if o.value == current), None)
-    return StaticSelectElement(action_id=key, options=options, initial_option=initial,
-                               placeholder="not answered")
+    return StaticSelectElement(
+        action_id=key, options=options, initial_option=initial, placeholder="not answered"
+    )
 
 
 def checklist_view(services: Services, *, channel: str | None) -> dict[str, Any]:
@@ -60,31 +62,50 @@ def checklist_view(services: Services, *, channel: str | None) -> dict[str, Any]
     answers = current_answers(services.database)
     org = {a.key: a.value for a in answers if a.scope == ""}
     scoped = [f"{a.scope}: {a.value}" for a in answers if a.key == "code_location" and a.scope]
-    blocks: list[Block] = [section("Declared answers behind the verdict. Measured evidence "
-                                   "(volume, model mix, GPU incidents) is added by golocal.")]
+    blocks: list[Block] = [
+        section(
+            "Declared answers behind the verdict. Measured evidence "
+            "(volume, model mix, GPU incidents) is added by golocal."
+        )
+    ]
     for key in ("code_location", SCOPED_BLOCK, "ops_owner", "model_size", "exit_cost"):
         spec = CHECKLIST_KEYS["code_location" if key == SCOPED_BLOCK else key]
         if key in _SELECT_KEYS:
             element: Any = _select(key, org.get(key))
             label, hint = spec.question, spec.help
         elif key == SCOPED_BLOCK:
-            element = PlainTextInputElement(action_id=key, multiline=True,
-                                            initial_value="\n".join(scoped) or None,
-                                            placeholder="proj_payments: regulated")
+            element = PlainTextInputElement(
+                action_id=key,
+                multiline=True,
+                initial_value="\n".join(scoped) or None,
+                placeholder="proj_payments: regulated",
+            )
             label = "Code location per project or team"
             hint = "One per line: a project id or team:<name>, a colon, then " + ", ".join(
-                spec.choices)
+                spec.choices
+            )
         else:
-            element = PlainTextInputElement(action_id=key, multiline=key == "exit_cost",
-                                            initial_value=org.get(key) or None)
+            element = PlainTextInputElement(
+                action_id=key, multiline=key == "exit_cost", initial_value=org.get(key) or None
+            )
             label, hint = spec.question, spec.help
-        blocks.append(InputBlock(block_id=key, label=label[:2000], element=element,
-                                 hint=hint[:2000], optional=True))
-    blocks.append(context("Every change is kept with who made it and when "
-                          "(`golocal checklist show`)."))
-    view = View(type="modal", callback_id=CALLBACK_ID, title="Our checklist answers",
-                submit="Save", close="Cancel", blocks=fit(blocks, MAX_VIEW_BLOCKS),
-                private_metadata=json.dumps({"channel": channel}))
+        blocks.append(
+            InputBlock(
+                block_id=key, label=label[:2000], element=element, hint=hint[:2000], optional=True
+            )
+        )
+    blocks.append(
+        context("Every change is kept with who made it and when (`golocal checklist show`).")
+    )
+    view = View(
+        type="modal",
+        callback_id=CALLBACK_ID,
+        title="Our checklist answers",
+        submit="Save",
+        close="Cancel",
+        blocks=fit(blocks, MAX_VIEW_BLOCKS),
+        private_metadata=json.dumps({"channel": channel}),
+    )
     return view.to_dict()
 
 
@@ -95,8 +116,10 @@ def open_checklist_modal(
     try:
         client.views_open(trigger_id=trigger_id, view=checklist_view(services, channel=channel))
     except SlackApiError as exc:
-        log.error("could not open the checklist modal: Slack said %s",
-                  exc.response.get("error", exc.response.status_code))
+        log.error(
+            "could not open the checklist modal: Slack said %s",
+            exc.response.get("error", exc.response.status_code),
+        )
         return False
     except (SlackClientError, OSError) as exc:
         log.error("could not open the checklist modal: %s", exc)
@@ -164,8 +187,9 @@ def handle_submission(
     changed = [(k, s, v) for k, s, v in answers if current.get((k, s)) != v]
     try:
         for key, scope, value in changed:
-            set_answer(services.database, key, value, answered_by=user, scope=scope,
-                       at=services.now())
+            set_answer(
+                services.database, key, value, answered_by=user, scope=scope, at=services.now()
+            )
     except Exception as exc:
         reply = reply_for_error(exc)
         ack(response_action="errors", errors={"code_location": reply.text[:150]})

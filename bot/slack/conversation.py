@@ -51,7 +51,9 @@ def post_reply(
     except SlackApiError as exc:
         log.error(
             "could not post the %s answer to %s: Slack said %s",
-            reply.intent, channel, exc.response.get("error", exc.response.status_code),
+            reply.intent,
+            channel,
+            exc.response.get("error", exc.response.status_code),
         )
         return None
     except (SlackClientError, OSError) as exc:
@@ -64,9 +66,7 @@ def respond_reply(respond: Any, reply: Reply, *, in_channel: bool) -> None:
     """Answer through a slash command's ``response_url``; a failure is logged."""
     payload = message_payload(reply)
     try:
-        result = respond(
-            response_type="in_channel" if in_channel else "ephemeral", **payload
-        )
+        result = respond(response_type="in_channel" if in_channel else "ephemeral", **payload)
     except (SlackClientError, OSError) as exc:
         log.error("could not answer through response_url (%s): %s", reply.intent, exc)
         return
@@ -74,5 +74,7 @@ def respond_reply(respond: Any, reply: Reply, *, in_channel: bool) -> None:
     if status >= 400:
         log.error(
             "could not answer through response_url (%s): HTTP %s %s",
-            reply.intent, status, getattr(result, "body", ""),
+            reply.intent,
+            status,
+            getattr(result, "body", ""),
         )

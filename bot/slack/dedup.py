@@ -54,12 +54,15 @@ class RedeliveryFilter:
             self._seen[key] = now
             return True
 
-    def middleware(self, body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002
+    def middleware(self, body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
         """Bolt global middleware: acknowledge a repeated ``event_id`` and stop there."""
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if isinstance(event_id, str) and not self.first_delivery(event_id):
-            log.info("event %s re-delivered (retry %s): already answered", event_id,
-                     body.get("retry_attempt", "?"))
+            log.info(
+                "event %s re-delivered (retry %s): already answered",
+                event_id,
+                body.get("retry_attempt", "?"),
+            )
             return BoltResponse(status=200, body="")
         next()
         return None

@@ -67,19 +67,29 @@ def _verdict(services: Services) -> list[Block]:
 def _volume(services: Services, today: date) -> list[Block]:
     report = volume_report(services, today - timedelta(days=7), today)
     if not report.days_with_data:
-        return [section("*Requests/day (7 d)*\nNo usage data yet: run `golocal collect` "
-                        "or `golocal demo`.")]
+        return [
+            section(
+                "*Requests/day (7 d)*\nNo usage data yet: run `golocal collect` or `golocal demo`."
+            )
+        ]
     days = len(report.days)
     cloud = sum(day.cloud_requests for day in report.days) / days
     local = sum(day.local_requests for day in report.days) / days
     thresholds = services.settings.thresholds
-    zone = volume_zone(report.mean_requests_per_day, thresholds.cloud_ok_below,
-                       thresholds.run_cost_model_above)
-    return [section(
-        "*Requests/day, last 7 days*",
-        fields=[f"*Cloud*\n{cloud:,.0f}", f"*Local*\n{local:,.0f}",
-                f"*Mean*\n{report.mean_requests_per_day:,.0f}", f"*Zone*\n{zone.value}"],
-    )]
+    zone = volume_zone(
+        report.mean_requests_per_day, thresholds.cloud_ok_below, thresholds.run_cost_model_above
+    )
+    return [
+        section(
+            "*Requests/day, last 7 days*",
+            fields=[
+                f"*Cloud*\n{cloud:,.0f}",
+                f"*Local*\n{local:,.0f}",
+                f"*Mean*\n{report.mean_requests_per_day:,.0f}",
+                f"*Zone*\n{zone.value}",
+            ],
+        )
+    ]
 
 
 def _spend(services: Services, today: date) -> list[Block]:
@@ -96,16 +106,21 @@ def _gpus(services: Services, now: datetime) -> list[Block]:
         return [section("*GPU utilisation (24 h)*\nNo local GPU telemetry.")]
     mean = "—" if util.util_mean is None else f"{util.util_mean:.0f}%"
     peak = "—" if util.util_max is None else f"{util.util_max:.0f}%"
-    return [section("*GPU utilisation (24 h)*",
-                    fields=[f"*GPUs*\n{util.gpus}", f"*Mean*\n{mean}", f"*Peak*\n{peak}"])]
+    return [
+        section(
+            "*GPU utilisation (24 h)*",
+            fields=[f"*GPUs*\n{util.gpus}", f"*Mean*\n{mean}", f"*Peak*\n{peak}"],
+        )
+    ]
 
 
 def _alerts(services: Services) -> list[Block]:
     alerts = open_alerts(services.database, limit=50)
     if not alerts:
         return [section("*Open alerts*\nNone.")]
-    lines = [f"• [{a.severity}] {a.summary} (since {a.first_seen:%Y-%m-%d %H:%M} UTC)"
-             for a in alerts]
+    lines = [
+        f"• [{a.severity}] {a.summary} (since {a.first_seen:%Y-%m-%d %H:%M} UTC)" for a in alerts
+    ]
     return [section("*Open alerts*\n" + "\n".join(cut_list(lines, 10)))]
 
 
@@ -116,11 +131,14 @@ def _sources(services: Services) -> list[Block]:
     lines = []
     for state in states:
         if state.failing:
-            lines.append(f"• :x: {state.source}: {state.last_error or 'failing'} "
-                         f"({state.consecutive_failures} failure(s))")
+            lines.append(
+                f"• :x: {state.source}: {state.last_error or 'failing'} "
+                f"({state.consecutive_failures} failure(s))"
+            )
         else:
-            when = (f"{state.last_success_at:%Y-%m-%d %H:%M} UTC" if state.last_success_at
-                    else "never")
+            when = (
+                f"{state.last_success_at:%Y-%m-%d %H:%M} UTC" if state.last_success_at else "never"
+            )
             lines.append(f"• :white_check_mark: {state.source}: last success {when}")
     return [section("*Sources*\n" + "\n".join(cut_list(lines, 15)))]
 
@@ -139,11 +157,12 @@ def home_blocks(services: Services) -> list[Block]:
     blocks += _part("Open alerts", lambda: _alerts(services))
     blocks += _part("Sources", lambda: _sources(services))
     blocks += [
-        ActionsBlock(elements=[
-            ButtonElement(text="Re-run the checklist", action_id=RERUN_ACTION,
-                          style="primary"),
-            ButtonElement(text="Update our answers", action_id=UPDATE_ANSWERS_ACTION),
-        ]),
+        ActionsBlock(
+            elements=[
+                ButtonElement(text="Re-run the checklist", action_id=RERUN_ACTION, style="primary"),
+                ButtonElement(text="Update our answers", action_id=UPDATE_ANSWERS_ACTION),
+            ]
+        ),
         context(f"Updated {now:%Y-%m-%d %H:%M} UTC"),
     ]
     return fit(blocks, MAX_VIEW_BLOCKS)
@@ -160,8 +179,11 @@ def publish_home(client: WebClient, services: Services, user_id: str) -> bool:
     try:
         client.views_publish(user_id=user_id, view=view)
     except SlackApiError as exc:
-        log.error("could not publish the App Home for %s: Slack said %s", user_id,
-                  exc.response.get("error", exc.response.status_code))
+        log.error(
+            "could not publish the App Home for %s: Slack said %s",
+            user_id,
+            exc.response.get("error", exc.response.status_code),
+        )
         return False
     except (SlackClientError, OSError) as exc:
         log.error("could not publish the App Home for %s: %s", user_id, exc)

@@ -67,7 +67,8 @@ class GolocalRequestHandler(SlackRequestHandler):
             valid = False
         if not valid:
             log.warning(
-                "refused a request on %s: %s signature", self.path,
+                "refused a request on %s: %s signature",
+                self.path,
                 "missing" if not (timestamp and signature) else "stale or wrong",
             )
             return BoltResponse(status=401, body='{"error": "invalid request"}')
@@ -127,5 +128,4 @@ def serve_http(
     import uvicorn
 
     handler = GolocalRequestHandler(app, signing_secret)
-    uvicorn.run(handler, host=host, port=port, log_level=log_level, access_log=False,
-                lifespan="on")
+    uvicorn.run(handler, host=host, port=port, log_level=log_level, access_log=False, lifespan="on")

@@ -1,4 +1,4 @@
-"""Listeners by kind (commands, events, actions, views), each module with ``register(app, services)``."""
+"""Listeners by kind (commands, events, actions, views), each with ``register(app, services)``."""
 
 from __future__ import annotations
 

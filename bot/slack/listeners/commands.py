@@ -38,8 +38,9 @@ def register(app: App, services: Services) -> None:
             return
         ack()
         # trigger_id is valid for 3 seconds: the modal opens here, not in the lazy listener.
-        open_checklist_modal(client, services, command["trigger_id"], channel=command.get(
-            "channel_id"))
+        open_checklist_modal(
+            client, services, command["trigger_id"], channel=command.get("channel_id")
+        )
 
     def answer_command(command: dict[str, Any], respond: Respond) -> None:
         question = question_text(command.get("text"))

@@ -18,8 +18,9 @@ from golocal.bot.slack.checklist_modal import CALLBACK_ID, handle_submission
 def register(app: App, services: Services) -> None:
     """Register the checklist modal's submission listener on ``app``."""
 
-    def submit_checklist(ack: Ack, body: dict[str, Any], view: dict[str, Any],
-                         client: WebClient) -> None:
+    def submit_checklist(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
         handle_submission(ack, services, client, user=body["user"]["id"], view=view)
 
     app.view(CALLBACK_ID)(submit_checklist)
