@@ -110,6 +110,8 @@ class Slack(Section):
 
     #: Slack user ids (``U…``/``W…``) allowed to change checklist answers and settings.
     admins: tuple[str, ...] = ()
+    #: A Slack user group id (``S…``) whose members are admins too (needs usergroups:read).
+    admin_usergroup: str | None = Field(None, pattern=r"^S[A-Z0-9]{2,}$")
     #: Seconds a re-delivered event id is remembered, so a retry is answered once.
     redelivery_window_s: int = Field(600, ge=10, le=86400)
 

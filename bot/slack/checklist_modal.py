@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from golocal.bot.render.blocks import MAX_VIEW_BLOCKS, context, fit, section
+from golocal.bot.render.blocks import MAX_VIEW_BLOCKS, context, cut_list, fit, section
 from golocal.bot.replies import reply_for_error
 from golocal.bot.services import Services
 from golocal.config.settings import Settings
@@ -42,9 +42,26 @@ _SELECT_KEYS = ("code_location", "model_size")
 _TEXT_KEYS = ("ops_owner", "exit_cost")
 
 
-def is_admin(settings: Settings, user_id: str) -> bool:
-    """Whether ``user_id`` may change answers, thresholds or budgets."""
-    return bool(user_id) and user_id in settings.slack.admins
+def is_admin(settings: Settings, user_id: str, client: WebClient | None = None) -> bool:
+    """Whether ``user_id`` may change answers, thresholds or budgets.
+
+    Admins are the user ids in ``[slack] admins`` and the members of
+    ``[slack] admin_usergroup`` (asked of Slack each time: admin changes are rare, and a
+    removed member loses the right at once). If Slack cannot say, the answer is no.
+    """
+    if not user_id:
+        return False
+    if user_id in settings.slack.admins:
+        return True
+    group = settings.slack.admin_usergroup
+    if group is None or client is None:
+        return False
+    try:
+        response = client.usergroups_users_list(usergroup=group)
+    except (SlackClientError, OSError) as exc:
+        log.error("could not read the members of admin user group %s: %s", group, exc)
+        return False
+    return user_id in (response.get("users") or [])
 
 
 def _select(key: str, current: str | None) -> StaticSelectElement:
@@ -109,12 +126,32 @@ def checklist_view(services: Services, *, channel: str | None) -> dict[str, Any]
     return view.to_dict()
 
 
+def read_only_view(services: Services) -> dict[str, Any]:
+    """What a non-admin sees instead of the form: the current answers and who may change them."""
+    answers = current_answers(services.database)
+    lines = [
+        f"• *{a.key}*{f' ({a.scope})' if a.scope else ''}: {a.value} — {a.answered_by}, "
+        f"{a.answered_at:%Y-%m-%d}"
+        for a in answers
+    ] or ["No answers declared yet."]
+    blocks: list[Block] = [section(ONLY_ADMINS), section("\n".join(cut_list(lines, 30)))]
+    view = View(type="modal", title="Our checklist answers", close="Close", blocks=blocks)
+    return view.to_dict()
+
+
 def open_checklist_modal(
-    client: WebClient, services: Services, trigger_id: str, *, channel: str | None
+    client: WebClient, services: Services, trigger_id: str, *, channel: str | None, user: str
 ) -> bool:
-    """Open the modal (views.open); a failure is logged with Slack's reason."""
+    """Open the form for an admin, the read-only answers for anyone else (views.open).
+
+    A failure is logged with Slack's reason.
+    """
+    if is_admin(services.settings, user, client):
+        view = checklist_view(services, channel=channel)
+    else:
+        view = read_only_view(services)
     try:
-        client.views_open(trigger_id=trigger_id, view=checklist_view(services, channel=channel))
+        client.views_open(trigger_id=trigger_id, view=view)
     except SlackApiError as exc:
         log.error(
             "could not open the checklist modal: Slack said %s",
@@ -174,7 +211,7 @@ def handle_submission(
 ) -> None:
     """Validate and store a submission; ``ack`` carries field errors or closes the modal."""
     channel = (json.loads(view.get("private_metadata") or "{}") or {}).get("channel")
-    if not is_admin(services.settings, user):
+    if not is_admin(services.settings, user, client):
         log.warning("checklist answers from %s refused: not in [slack] admins", user)
         ack(response_action="errors", errors={"code_location": ONLY_ADMINS[:150]})
         _tell(client, channel, user, ONLY_ADMINS)

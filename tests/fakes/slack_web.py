@@ -11,6 +11,7 @@ limited — and rejects what Slack would reject:
 * https://api.slack.com/methods/views.publish, views.open (100 blocks; a modal's title,
   submit and close at most 24 characters)
 * https://api.slack.com/methods/files.getUploadURLExternal, files.completeUploadExternal
+* https://api.slack.com/methods/usergroups.users.list
 * https://api.slack.com/methods/apps.connections.open (needs an app-level ``xapp-`` token)
 * https://api.slack.com/reference/block-kit/blocks (section text 3,000, header 150,
   10 fields of 2,000 characters)
@@ -92,6 +93,8 @@ class FakeSlackWeb:
         self.calls: list[Call] = []
         self.failures: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = {}
         self.socket_url = "ws://127.0.0.1:9/link"
+        #: members of user groups, for usergroups.users.list
+        self.usergroups: dict[str, list[str]] = {}
         self.lock = threading.Condition()
         self.server: ThreadingHTTPServer | None = None
         self._ts = 1_700_000_000
@@ -234,6 +237,10 @@ class FakeSlackWeb:
             if problems:
                 return {**error, "error": "invalid_arguments", "errors": problems}
             return {"ok": True, "view": {**view, "id": "V0000001"}}
+        if method == "usergroups.users.list":
+            if args.get("usergroup") not in self.usergroups:
+                return {**error, "error": "no_such_subteam"}
+            return {"ok": True, "users": self.usergroups[args["usergroup"]]}
         if method == "files.getUploadURLExternal":
             if not args.get("filename") or not str(args.get("length", "")).isdigit():
                 return {**error, "error": "invalid_arguments"}

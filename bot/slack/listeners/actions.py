@@ -27,7 +27,9 @@ def register(app: App, services: Services) -> None:
 
     def update_answers(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        open_checklist_modal(client, services, body["trigger_id"], channel=None)
+        open_checklist_modal(
+            client, services, body["trigger_id"], channel=None, user=body["user"]["id"]
+        )
 
     app.action(RERUN_ACTION)(ack=acknowledge, lazy=[rerun_checklist])
     app.action(UPDATE_ANSWERS_ACTION)(update_answers)

@@ -33,13 +33,13 @@ def register(app: App, services: Services) -> None:
             ack()
             return
         user = command.get("user_id", "")
-        if not is_admin(services.settings, user):
+        if not is_admin(services.settings, user, client):
             ack(text=ONLY_ADMINS, response_type="ephemeral")
             return
         ack()
         # trigger_id is valid for 3 seconds: the modal opens here, not in the lazy listener.
         open_checklist_modal(
-            client, services, command["trigger_id"], channel=command.get("channel_id")
+            client, services, command["trigger_id"], channel=command.get("channel_id"), user=user
         )
 
     def answer_command(command: dict[str, Any], respond: Respond) -> None:

@@ -6,10 +6,23 @@ import json
 import logging
 import time
 
+import httpx
 import pytest
 
+from golocal.bot.services import Services
+from golocal.bot.slack.app import create_app
+from golocal.bot.slack.http import GolocalRequestHandler
+from golocal.config.settings import load_settings
 from golocal.db.checklist import current_answers, set_answer
-from tests.bot.slack.conftest import ADMIN, NOW, RunningHttpApp, sign
+from golocal.db.database import Database
+from tests.bot.slack.conftest import (
+    ADMIN,
+    NOW,
+    SIGNING_SECRET,
+    RunningHttpApp,
+    serve_in_thread,
+    sign,
+)
 from tests.fakes.slack_web import BOT_USER_ID, FakeSlackWeb
 
 pytestmark = pytest.mark.usefixtures("fake_slack_web")
@@ -272,6 +285,38 @@ def test_update_answers_opens_the_modal_prefilled(
     view = call.args["view"]
     text = json.dumps(view)
     assert "platform team" in text and "proj_pay: regulated" in text
+
+
+def test_non_admin_sees_the_answers_read_only(
+    http_app: RunningHttpApp, fake_slack_web: FakeSlackWeb, services: Services
+) -> None:
+    set_answer(services.database, "ops_owner", "platform team", answered_by=ADMIN, at=NOW)
+    http_app.post_interaction(_block_action("golocal_update_answers", "UOTHER001"))
+    [call] = fake_slack_web.wait_for("views.open")
+    view = call.args["view"]
+    assert "submit" not in view and "Only admins can change this" in json.dumps(view)
+    assert "platform team" in json.dumps(view)
+
+
+def test_admin_user_group_members_may_store_answers(
+    fake_slack_web: FakeSlackWeb, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_slack_web.usergroups["S0000ADMINS"] = ["UGROUP001"]
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    monkeypatch.setenv("GOLOCAL_SLACK__ADMIN_USERGROUP", "S0000ADMINS")
+    services = Services(settings=load_settings(), database=database, clock=lambda: NOW)
+    app = create_app(services.settings, services, http_mode=True)
+    for url in serve_in_thread(GolocalRequestHandler(app, SIGNING_SECRET)):
+        with httpx.Client(timeout=10) as client:
+            running = RunningHttpApp(url, client)
+            refused = running.post_interaction(_submission("UOTHER001", ops_owner="eve"))
+            assert refused.json()["response_action"] == "errors"
+            accepted = running.post_interaction(_submission("UGROUP001", ops_owner="grace"))
+            assert accepted.text in {"", "{}"}
+    [answer] = current_answers(database)
+    assert (answer.value, answer.answered_by) == ("grace", "UGROUP001")
+    lookups = fake_slack_web.calls_to("usergroups.users.list")
+    assert [c.args["usergroup"] for c in lookups] == ["S0000ADMINS", "S0000ADMINS"]
 
 
 def _submission(user: str, **fields: str) -> dict[str, object]:
