@@ -23,6 +23,15 @@ from golocal.config.settings import Settings
 from golocal.errors import GolocalError
 
 log = logging.getLogger(__name__)
+#: Bolt's own log records go here (under golocal's logging configuration).
+bolt_log = logging.getLogger("golocal.slack.bolt")
+
+
+class _ClientGivenFilter(logging.Filter):
+    """Drops Bolt's notice that SLACK_BOT_TOKEN is unused: our client carries that token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
 
 
 def web_client(settings: Settings, token: str | None = None) -> WebClient:
@@ -75,9 +84,12 @@ def create_app(
         if http_mode and settings.slack_signing_secret is not None
         else None
     )
+    if not any(isinstance(f, _ClientGivenFilter) for f in bolt_log.filters):
+        bolt_log.addFilter(_ClientGivenFilter())
     try:
         app = App(
             client=client,
+            logger=bolt_log,
             signing_secret=signing_secret,
             request_verification_enabled=http_mode,
             # Lazy listeners answer after the ack; Bolt's own runner threads them.

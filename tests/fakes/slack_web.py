@@ -52,6 +52,7 @@ class Call:
     token: str | None
     status: int = 200
     ok: bool = True
+    path: str = ""
     at: float = field(default_factory=time.monotonic)
 
 
@@ -154,7 +155,7 @@ class FakeSlackWeb:
     # -- method implementations: (status, body) ------------------------------------------
 
     def handle(
-        self, method: str, args: dict[str, Any], token: str | None
+        self, method: str, args: dict[str, Any], token: str | None, path: str = ""
     ) -> tuple[int, Any, dict[str, str]]:
         with self.lock:
             scripted = self.failures.get(method)
@@ -163,7 +164,7 @@ class FakeSlackWeb:
                 self._record(Call(method, args, token, status, False))
                 return status, body, headers
         if method == "response_url":
-            self._record(Call(method, args, token))
+            self._record(Call(method, args, token, path=path))
             return 200, "ok", {}
         if not token:
             return self._answer(method, args, token, {"ok": False, "error": "not_authed"})
@@ -291,7 +292,7 @@ def _handler(fake: FakeSlackWeb) -> type[BaseHTTPRequestHandler]:
                 args = dict(parse_qsl(text, keep_blank_values=True))
             auth = self.headers.get("Authorization", "")
             token = auth.removeprefix("Bearer ").strip() or args.get("token") or None
-            status, body, headers = fake.handle(method, args, token)
+            status, body, headers = fake.handle(method, args, token, self.path)
             self._send(status, body, headers)
 
         def _send(self, status: int, body: Any, headers: dict[str, str]) -> None:
