@@ -56,6 +56,13 @@ def gpu_utilisation(database: Database, since: datetime, until: datetime) -> Gpu
     return GpuUtilisation(0, None, None)
 
 
+def open_alert_count(database: Database) -> int:
+    """How many alert incidents are firing."""
+    query = select(func.count()).select_from(AlertIncident).where(AlertIncident.state == "firing")
+    with database.engine.connect() as connection:
+        return int(connection.execute(query).scalar_one())
+
+
 def open_alerts(database: Database, *, limit: int = 20) -> list[OpenAlert]:
     """Firing alert incidents, newest first."""
     query = (

@@ -28,7 +28,7 @@ from golocal.bot.handlers.volume import volume_report
 from golocal.bot.render.blocks import MAX_VIEW_BLOCKS, context, cut_list, fit, header, section
 from golocal.bot.replies import reply_for_error
 from golocal.bot.services import Services
-from golocal.db.dashboard import gpu_utilisation, open_alerts
+from golocal.db.dashboard import gpu_utilisation, open_alert_count, open_alerts
 from golocal.db.sources import all_source_states
 from golocal.jobs.money import usd_display
 from golocal.jobs.volume import volume_zone
@@ -115,13 +115,16 @@ def _gpus(services: Services, now: datetime) -> list[Block]:
 
 
 def _alerts(services: Services) -> list[Block]:
-    alerts = open_alerts(services.database, limit=50)
+    alerts = open_alerts(services.database, limit=9)
     if not alerts:
         return [section("*Open alerts*\nNone.")]
     lines = [
         f"• [{a.severity}] {a.summary} (since {a.first_seen:%Y-%m-%d %H:%M} UTC)" for a in alerts
     ]
-    return [section("*Open alerts*\n" + "\n".join(cut_list(lines, 10)))]
+    more = open_alert_count(services.database) - len(alerts)
+    if more > 0:
+        lines.append(f"and {more} more")
+    return [section("*Open alerts*\n" + "\n".join(lines))]
 
 
 def _sources(services: Services) -> list[Block]:
