@@ -110,7 +110,7 @@ def serve_bare(address: str) -> None:
     from slack_sdk import WebClient
 
     client = WebClient(
-        token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["GOLOCAL_SLACK_API_URL"]
+        token=os.environ.pop("SLACK_BOT_TOKEN"), base_url=os.environ["GOLOCAL_SLACK_API_URL"]
     )
     app = App(client=client, signing_secret=os.environ["SLACK_SIGNING_SECRET"])
 

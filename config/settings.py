@@ -114,6 +114,8 @@ class Slack(Section):
     admin_usergroup: str | None = Field(None, pattern=r"^S[A-Z0-9]{2,}$")
     #: Seconds a re-delivered event id is remembered, so a retry is answered once.
     redelivery_window_s: int = Field(600, ge=10, le=86400)
+    #: Worker processes that compute answers after the ack (0: threads of the bot's process).
+    answer_workers: int = Field(2, ge=0, le=32)
 
     @field_validator("admins")
     @classmethod

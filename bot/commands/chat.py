@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,6 +15,9 @@ from golocal.bot.chat import answer
 from golocal.bot.console import ConsoleAdapter
 from golocal.bot.context import AppContext, pass_app
 from golocal.errors import GolocalError, UsageError
+
+if TYPE_CHECKING:
+    from golocal.bot.slack.answering import Answerer
 
 
 @click.command()
@@ -65,10 +72,11 @@ def _run_http(app: AppContext, address: str) -> None:
 
     host, port = parse_address(address)
     settings = app.settings
-    slack_app = create_app(settings, app.services, http_mode=True)
-    assert settings.slack_signing_secret is not None  # create_app checked it
-    click.echo(f"golocal: serving Slack requests on http://{address}/slack/events", err=True)
-    serve_http(slack_app, settings.slack_signing_secret.get_secret_value(), host, port)
+    with _answer_workers(app) as answerer:
+        slack_app = create_app(settings, app.services, http_mode=True, answerer=answerer)
+        assert settings.slack_signing_secret is not None  # create_app checked it
+        click.echo(f"golocal: serving Slack requests on http://{address}/slack/events", err=True)
+        serve_http(slack_app, settings.slack_signing_secret.get_secret_value(), host, port)
 
 
 def _run_socket(app: AppContext) -> None:
@@ -78,9 +86,38 @@ def _run_socket(app: AppContext) -> None:
     settings = app.settings
     if settings.slack_app_token is None:
         raise GolocalError("SLACK_APP_TOKEN is not set: Socket Mode needs the app-level token")
-    handler = socket_mode_handler(create_app(settings, app.services), settings)
-    click.echo("golocal: connected to Slack in Socket Mode", err=True)
-    handler.start()
+    with _answer_workers(app) as answerer:
+        slack_app = create_app(settings, app.services, answerer=answerer)
+        handler = socket_mode_handler(slack_app, settings)
+        click.echo("golocal: connecting to Slack in Socket Mode", err=True)
+        try:
+            handler.start()
+        finally:
+            handler.close()
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+@contextmanager
+def _answer_workers(app: AppContext) -> Iterator[Answerer | None]:
+    """The worker processes that answer after the ack (none when answer_workers = 0)."""
+    from golocal.bot.slack.answering import WorkerPool
+
+    workers = app.settings.slack.answer_workers
+    if workers == 0:
+        yield None
+        return
+    # SIGTERM (systemd, docker stop) ends the bot like Ctrl-C, so the workers are stopped
+    # below; uvicorn hands SIGTERM back to this handler after its own graceful shutdown.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    pool = WorkerPool(app.config_path, workers)
+    try:
+        pool.warm_up(workers)
+        yield pool.answerer()
+    finally:
+        pool.close()
 
 
 def _load_demo(app: AppContext) -> str:

@@ -17,6 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from golocal.bot.services import Services
+from golocal.bot.slack.answering import Answerer
 from golocal.bot.slack.dedup import RedeliveryFilter
 from golocal.bot.slack.listeners import register_all
 from golocal.config.settings import Settings
@@ -60,6 +61,7 @@ def create_app(
     *,
     client: WebClient | None = None,
     http_mode: bool = False,
+    answerer: Answerer | None = None,
 ) -> App:
     """Build the Bolt app with every listener registered.
 
@@ -68,6 +70,7 @@ def create_app(
         services: what the chat handlers need.
         client: a ready Web API client (default: :func:`web_client`).
         http_mode: verify request signatures (HTTP); Socket Mode needs none.
+        answerer: where slow work runs (default: threads of this process).
 
     Raises:
         GolocalError: a token or secret the mode needs is missing, or Slack rejects the token.
@@ -101,7 +104,7 @@ def create_app(
         raise GolocalError(f"cannot start the Slack app: {_reason(exc)}") from None
     redelivery = RedeliveryFilter(settings.slack.redelivery_window_s)
     app.use(redelivery.middleware)
-    register_all(app, services)
+    register_all(app, services, answerer)
     return app
 
 

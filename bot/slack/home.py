@@ -176,9 +176,13 @@ def home_view(services: Services) -> dict[str, Any]:
     return View(type="home", blocks=home_blocks(services)).to_dict()
 
 
-def publish_home(client: WebClient, services: Services, user_id: str) -> bool:
+def publish_home(client: WebClient, build_view: Callable[[], dict[str, Any]], user_id: str) -> bool:
     """Publish the dashboard on ``user_id``'s App Home; a failure is logged with its reason."""
-    view = home_view(services)
+    try:
+        view = build_view()
+    except Exception as exc:
+        log.error("could not build the App Home for %s: %s", user_id, reply_for_error(exc).text)
+        return False
     try:
         client.views_publish(user_id=user_id, view=view)
     except SlackApiError as exc:

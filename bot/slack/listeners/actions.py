@@ -12,18 +12,19 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from golocal.bot.services import Services
+from golocal.bot.slack.answering import Answerer
 from golocal.bot.slack.checklist_modal import open_checklist_modal
 from golocal.bot.slack.home import RERUN_ACTION, UPDATE_ANSWERS_ACTION, publish_home
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, answerer: Answerer) -> None:
     """Register the App Home button listeners on ``app``."""
 
     def acknowledge(ack: Ack) -> None:
         ack()
 
     def rerun_checklist(body: dict[str, Any], client: WebClient) -> None:
-        publish_home(client, services, body["user"]["id"])
+        publish_home(client, answerer.home_view, body["user"]["id"])
 
     def update_answers(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()

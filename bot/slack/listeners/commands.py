@@ -14,8 +14,9 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from golocal.bot.services import Services
+from golocal.bot.slack.answering import Answerer
 from golocal.bot.slack.checklist_modal import ONLY_ADMINS, is_admin, open_checklist_modal
-from golocal.bot.slack.conversation import question_text, reply_to, respond_reply
+from golocal.bot.slack.conversation import question_text, respond_reply
 
 COMMAND = "/golocal"
 _ANSWERS = re.compile(r"^(update|change|edit|set)?\s*(our\s+)?(checklist\s+)?answers$", re.I)
@@ -25,7 +26,7 @@ def _wants_answers_modal(text: str) -> bool:
     return bool(_ANSWERS.match(text))
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, answerer: Answerer) -> None:
     """Register ``/golocal`` on ``app``."""
 
     def acknowledge(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
@@ -46,7 +47,7 @@ def register(app: App, services: Services) -> None:
         question = question_text(command.get("text"))
         if _wants_answers_modal(question):
             return
-        reply = reply_to(question, services)
+        reply = answerer.reply(question)
         respond_reply(respond, reply, in_channel=reply.intent not in {"help", "error"})
 
     app.command(COMMAND)(ack=acknowledge, lazy=[answer_command])

@@ -15,7 +15,8 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from golocal.bot.services import Services
-from golocal.bot.slack.conversation import post_reply, question_text, reply_to
+from golocal.bot.slack.answering import Answerer
+from golocal.bot.slack.conversation import post_reply, question_text
 from golocal.bot.slack.home import publish_home
 
 log = logging.getLogger(__name__)
@@ -25,11 +26,11 @@ def _ack(ack: Ack) -> None:
     ack()
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, answerer: Answerer) -> None:
     """Register the mention, DM and App Home listeners on ``app``."""
 
     def answer_mention(event: dict[str, Any], client: WebClient) -> None:
-        reply = reply_to(question_text(event.get("text")), services)
+        reply = answerer.reply(question_text(event.get("text")))
         thread = event.get("thread_ts") or event.get("ts")
         post_reply(client, event["channel"], reply, thread_ts=thread)
 
@@ -37,13 +38,13 @@ def register(app: App, services: Services) -> None:
         # Only people's own messages in the app's DM: no edits, joins or bot posts.
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
-        reply = reply_to(question_text(event.get("text")), services)
+        reply = answerer.reply(question_text(event.get("text")))
         post_reply(client, event["channel"], reply, thread_ts=event.get("thread_ts"))
 
     def show_home(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        publish_home(client, services, event["user"])
+        publish_home(client, answerer.home_view, event["user"])
 
     app.event("app_mention")(ack=_ack, lazy=[answer_mention])
     app.event("message")(ack=_ack, lazy=[answer_direct_message])

@@ -12,10 +12,11 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from golocal.bot.services import Services
+from golocal.bot.slack.answering import Answerer
 from golocal.bot.slack.checklist_modal import CALLBACK_ID, handle_submission
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, answerer: Answerer) -> None:
     """Register the checklist modal's submission listener on ``app``."""
 
     def submit_checklist(
