@@ -45,9 +45,16 @@ def intent(
 
 def registered_intents() -> list[Intent]:
     """Every intent, most specific first. Imported here, not at module load, to keep --help fast."""
-    from golocal.bot.handlers import volume
+    from golocal.bot.handlers import advisor, compare, spend, volume
 
-    return [*volume.INTENTS]
+    # Advisor intents first: "what if we had 3,000 requests a day?" must not read as volume.
+    return [
+        *advisor.INTENTS[:2],
+        *compare.INTENTS,
+        *advisor.INTENTS[2:],
+        *spend.INTENTS,
+        *volume.INTENTS,
+    ]
 
 
 def help_reply(intents: Sequence[Intent], *, prefix: str = "") -> Reply:

@@ -20,7 +20,7 @@ from pathlib import Path
 import click
 
 from golocal import __version__
-from golocal.bot.commands import chat, database, demo, report
+from golocal.bot.commands import advisor, alerts, chat, collect, database, demo, digest, report
 from golocal.bot.context import AppContext
 from golocal.config.settings import ConfigError
 from golocal.errors import GolocalError
@@ -58,6 +58,13 @@ cli.add_command(chat.ask)
 cli.add_command(demo.demo)
 cli.add_command(report.report)
 cli.add_command(database.db)
+cli.add_command(advisor.checklist)
+cli.add_command(advisor.attribute)
+cli.add_command(collect.collect)
+cli.add_command(collect.sources)
+cli.add_command(collect.reprice)
+cli.add_command(digest.digest)
+cli.add_command(alerts.alerts)
 
 
 def _configure_logging(debug: bool) -> None:

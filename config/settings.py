@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -126,6 +127,107 @@ class Slack(Section):
         return value
 
 
+class Collection(Section):
+    """How the cloud collectors fetch: the re-collection window and the retry limits."""
+
+    #: days before the cursor fetched again on every run (providers settle late)
+    recollect_days: int = Field(2, ge=0, le=60)
+    #: how far back the first run of a source reaches when no dates are given
+    initial_days: int = Field(30, ge=1, le=366)
+    #: attempts per request in total for 429/5xx/timeouts, the first one included
+    max_attempts: int = Field(5, ge=1, le=20)
+    #: the longest Retry-After honoured (seconds); longer asks are cut to this
+    retry_after_cap_s: float = Field(120.0, ge=0)
+    backoff_initial_s: float = Field(1.0, ge=0)
+    backoff_max_s: float = Field(30.0, ge=0)
+    timeout_s: float = Field(30.0, gt=0)
+
+
+class LiteLLM(Section):
+    """A LiteLLM proxy whose daily activity API golocal reads (key: ``LITELLM_API_KEY``)."""
+
+    url: str | None = None
+
+
+class Copilot(Section):
+    """The GitHub organisation whose Copilot usage metrics golocal reads (``GITHUB_TOKEN``)."""
+
+    org: str | None = None
+
+
+class Schedule(Section):
+    """When the scheduled jobs run (``[schedule]``); times are in ``settings.timezone``."""
+
+    enabled: bool = True
+    collect_minutes: int = Field(60, ge=1, le=1440)
+    telemetry_seconds: int = Field(15, ge=1, le=3600)
+    rollup_minutes: int = Field(60, ge=1, le=1440)
+    alerts_seconds: int = Field(60, ge=5, le=3600)
+    digest_day_of_week: str = "mon"
+    digest_hour: int = Field(9, ge=0, le=23)
+    digest_minute: int = Field(0, ge=0, le=59)
+    #: A run that is late by up to this much still runs (once, coalesced).
+    misfire_grace_seconds: int = Field(300, ge=1)
+    #: A digest missed while the bot was down is posted on start if it is at most this late.
+    digest_catch_up_hours: int = Field(24, ge=0, le=24 * 7)
+
+    @field_validator("digest_day_of_week")
+    @classmethod
+    def _weekday(cls, value: str) -> str:
+        day = value.strip().lower()[:3]
+        if day not in {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}:
+            raise ValueError("must be a weekday name such as 'mon'")
+        return day
+
+
+class Digest(Section):
+    """The weekly digest (``[digest]``); ``GOLOCAL_DIGEST_CHANNEL`` sets the channel."""
+
+    channel: str | None = None
+    trend_weeks: int = Field(4, ge=1, le=52)
+
+
+class Alerts(Section):
+    """Alert rules and notification pacing (``[alerts]``); ``GOLOCAL_ALERTS_CHANNEL``."""
+
+    channel: str | None = None
+    #: A volume incident opens above line * (1 + h) and closes below line * (1 - h).
+    hysteresis: float = Field(0.10, ge=0, lt=1)
+    #: Trailing days whose mean daily volume is compared with the lines.
+    volume_days: int = Field(3, ge=1, le=60)
+    #: Days of data needed before the volume rule says anything.
+    volume_min_days: int = Field(3, ge=1, le=60)
+    saturation_window_minutes: int = Field(10, ge=1, le=24 * 60)
+    util_percent: float = Field(90, gt=0, le=100)
+    memory_percent: float = Field(90, gt=0, le=100)
+    kv_cache_percent: float = Field(90, gt=0, le=100)
+    temperature_c: float = Field(85, gt=0)
+    #: Throttled seconds within the saturation window that make a throttling incident.
+    throttle_seconds: float = Field(60, gt=0)
+    #: A source without a success for this long is stale.
+    stale_minutes: int = Field(180, ge=1)
+    #: Consecutive failed collections that make a source failing.
+    failing_after: int = Field(3, ge=1)
+    group_wait_seconds: int = Field(30, ge=0)
+    repeat_hours: float = Field(4, gt=0)
+    #: Thread updates of a firing incident at most this often.
+    update_minutes: int = Field(15, ge=1)
+    messages_per_second: float = Field(1.0, gt=0, le=10)
+
+
+class Budget(Section):
+    """The monthly cloud budget (``[budget]``); unset means no budget alert or burn line."""
+
+    monthly_usd: Decimal | None = Field(None, gt=0)
+
+
+#: Environment variables that set a section's channel without the ``__`` nesting.
+CHANNEL_ENV_VARS: dict[str, str] = {
+    "digest": "GOLOCAL_DIGEST_CHANNEL",
+    "alerts": "GOLOCAL_ALERTS_CHANNEL",
+}
+
+
 class Settings(BaseSettings):
     """Everything golocal reads at start-up. Build it with :func:`load_settings`."""
 
@@ -149,8 +251,15 @@ class Settings(BaseSettings):
     thresholds: Thresholds = Thresholds()
     volume: Volume = Volume()
     retention: Retention = Retention()
+    collection: Collection = Collection()
+    litellm: LiteLLM = LiteLLM()
+    copilot: Copilot = Copilot()
     advisor: Advisor = Field(default_factory=Advisor)
     slack: Slack = Slack()
+    schedule: Schedule = Schedule()
+    digest: Digest = Digest()
+    alerts: Alerts = Alerts()
+    budget: Budget = Budget()
 
     openai_base_url: str = "https://api.openai.com/v1"
     anthropic_base_url: str = "https://api.anthropic.com"
@@ -181,6 +290,22 @@ class Settings(BaseSettings):
     config_file: Path | None = None
 
     _toml_file: ClassVar[Path | None] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _channel_variables(cls, data: Any) -> Any:
+        """``GOLOCAL_DIGEST_CHANNEL``/``GOLOCAL_ALERTS_CHANNEL`` win over the TOML file."""
+        if not isinstance(data, dict):
+            return data
+        for section, env_name in CHANNEL_ENV_VARS.items():
+            channel = os.environ.get(env_name)
+            if not channel:
+                continue
+            current = data.get(section) or {}
+            if isinstance(current, BaseModel):
+                current = current.model_dump()
+            data = {**data, section: {**current, "channel": channel}}
+        return data
 
     @field_validator("timezone")
     @classmethod

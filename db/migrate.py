@@ -16,6 +16,14 @@ from sqlalchemy import Connection, Engine
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
+#: Tables in golocal's database that its migrations do not own (APScheduler's job store).
+FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
+
+
+def include_name(name: str | None, type_: str, _parent: object) -> bool:
+    """Alembic ``include_name`` hook: leave tables golocal does not own out of comparisons."""
+    return not (type_ == "table" and name in FOREIGN_TABLES)
+
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """An Alembic config pointing at golocal's migrations, optionally bound to a connection."""

@@ -19,12 +19,11 @@ from sqlalchemy import BigInteger, DateTime, Dialect
 from sqlalchemy.types import TypeDecorator
 
 NANOS_PER_UNIT = 1_000_000_000
-_NANO = Decimal(1).scaleb(-9)
 
 
 def to_nanos(amount: Decimal) -> int:
     """Convert a money amount to whole nano-units, rounding half-even below a nano."""
-    return int(amount.quantize(_NANO).scaleb(9))
+    return int(amount.scaleb(9).to_integral_value())
 
 
 def from_nanos(nanos: int) -> Decimal:

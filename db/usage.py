@@ -7,11 +7,12 @@ batches through Core (no ORM objects on the hot path). Aggregation happens in SQ
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, and_, case, delete, func, literal, select
@@ -20,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from golocal.db.database import Database
 from golocal.db.models import UsageBucket
 from golocal.db.sqlfuncs import utc_day
+from golocal.db.types import to_nanos
 
 NATURAL_KEY = (
     "source",
@@ -76,6 +78,57 @@ def _upsert_statement(connection: Connection) -> Any:
     return stmt.on_conflict_do_update(index_elements=list(NATURAL_KEY), set_=updates)
 
 
+def _sqlite_timestamp(value: datetime) -> str:
+    """Exactly the text SQLAlchemy's SQLite DATETIME stores for a naive-UTC value."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(sep=" ", timespec="microseconds")
+
+
+def _sqlite_money(value: Any) -> int:
+    if isinstance(value, float):
+        raise TypeError("money must be a Decimal, not a float")
+    return to_nanos(value if isinstance(value, Decimal) else Decimal(value))
+
+
+_SQLITE_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "bucket_start": _sqlite_timestamp,
+    "collected_at": _sqlite_timestamp,
+    "cost_usd": _sqlite_money,
+    "cost_estimated": int,
+}
+
+
+def _execute_sqlite(connection: Connection, statement: Any, rows: list[dict[str, Any]]) -> None:
+    """Send a batch straight to the sqlite3 driver's ``executemany``.
+
+    SQLAlchemy's per-row parameter processing costs more than SQLite's own insert; the
+    statement is still compiled by SQLAlchemy (the same SQL as on the generic path) and the
+    converted columns get exactly the values their SQLAlchemy types would bind.
+    """
+    compiled = statement.compile(dialect=connection.dialect, column_keys=list(rows[0]))
+    names = list(compiled.positiontup or [])
+    getter = itemgetter(*names)
+    conversions = [
+        (position, _SQLITE_CONVERTERS[name], {})
+        for position, name in enumerate(names)
+        if name in _SQLITE_CONVERTERS
+    ]
+    params = []
+    for row in rows:
+        values = list(getter(row))
+        for position, convert, memo in conversions:
+            value = values[position]
+            if value is not None:
+                # buckets share timestamps and prices: convert each distinct value once
+                try:
+                    values[position] = memo[value]
+                except KeyError:
+                    values[position] = memo[value] = convert(value)
+        params.append(tuple(values))
+    connection.exec_driver_sql(str(compiled), params)
+
+
 def upsert_usage_buckets(
     database: Database,
     rows: Iterable[Mapping[str, Any]],
@@ -94,9 +147,18 @@ def upsert_usage_buckets(
     for batch in _batches(rows, batch_size):
         prepared = [{**_DEFAULTS, "collected_at": now, **row} for row in batch]
         with database.engine.begin() as connection:
-            connection.execute(_upsert_statement(connection), prepared)
+            statement = _upsert_statement(connection)
+            if connection.dialect.name == "sqlite" and _uniform_keys(prepared):
+                _execute_sqlite(connection, statement, prepared)
+            else:
+                connection.execute(statement, prepared)
         sent += len(prepared)
     return sent
+
+
+def _uniform_keys(rows: list[dict[str, Any]]) -> bool:
+    keys = rows[0].keys()
+    return all(row.keys() == keys for row in rows)
 
 
 def delete_usage_sources(database: Database, *, prefix: str) -> int:

@@ -14,8 +14,13 @@ stamp="$venv/.golocal-installed${extras:+-$extras}"
 want="$(sha256sum "$root/pyproject.toml" | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "golocal: installing dependencies into .venv (first run takes a minute)" >&2
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-    -e "$root${extras:+[$extras]}" >&2
+  log="$venv/install.log"
+  if ! { "$venv/bin/python" -m pip install --disable-pip-version-check --upgrade pip &&
+    "$venv/bin/python" -m pip install --disable-pip-version-check \
+      -e "$root${extras:+[$extras]}"; } >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    echo "golocal: installing failed; the whole log is in $log" >&2
+    exit 1
+  fi
   echo "$want" > "$stamp"
 fi

@@ -7,7 +7,7 @@ import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -48,11 +48,16 @@ def run(app: AppContext, mode: str | None, http_address: str | None) -> None:
     if mode is None and http_address is None:
         has_tokens = settings.slack_bot_token is not None and settings.slack_app_token is not None
         mode = "socket" if has_tokens else "console"
-    if http_address is not None:
-        _run_http(app, http_address)
-        return
-    if mode == "socket":
-        _run_socket(app)
+    if http_address is not None or mode == "socket":
+        scheduler = _start_schedule(app, console=False)
+        try:
+            if http_address is not None:
+                _run_http(app, http_address)
+            else:
+                _run_socket(app)
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
         return
     services = app.services
     adapter = ConsoleAdapter(
@@ -62,8 +67,41 @@ def run(app: AppContext, mode: str | None, http_address: str | None) -> None:
         interactive=sys.stdin.isatty() and sys.stdout.isatty(),
         load_demo=lambda: _load_demo(app),
     )
-    adapter.greet()
-    adapter.loop()
+    scheduler = _start_schedule(app)
+    try:
+        adapter.greet()
+        adapter.loop()
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+def _start_schedule(app: AppContext, *, console: bool = True) -> Any:
+    """The scheduled work (digest, alerts; collection where plugged in).
+
+    Posts go to the terminal in console mode, to Slack when the bot runs there.
+    """
+    if not app.settings.schedule.enabled:
+        return None
+    from golocal.bot.publish import (
+        advisor_break_even,
+        collection_runners,
+        make_poster,
+        scheduled_runners,
+    )
+    from golocal.jobs.schedule import build_scheduler, start_scheduler
+
+    services = app.services
+    poster = make_poster(app.settings, console=console)
+    runners = scheduled_runners(
+        services,
+        poster,
+        extra=collection_runners(services),
+        break_even=advisor_break_even(services),
+    )
+    scheduler = build_scheduler(app.database, app.settings, runners)
+    start_scheduler(scheduler)
+    return scheduler
 
 
 def _run_http(app: AppContext, address: str) -> None:

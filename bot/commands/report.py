@@ -39,41 +39,47 @@ def volume(app: AppContext, since: str | None, until: str | None, as_json: bool)
     Console(soft_wrap=False).print(volume_table(result))
 
 
-def _count(value: int | None) -> str:
-    return "—" if value is None else f"{value:,}"
+def _compact(value: int) -> str:
+    """1,234,567 → 1.2M: token counts read at a glance."""
+    for unit, size in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(value) >= size:
+            return f"{value / size:.1f}{unit}"
+    return str(value)
 
 
 def volume_table(result: VolumeReport) -> Table:
-    """A table a person reads at a glance: one row per day, a total row, flags for estimates."""
+    """A table a person reads at a glance: one row per day, totals, flags for estimates."""
+    totals = result.as_json()["totals"]
+    sources = sorted({name for day in result.days for name in day.by_source})
     table = Table(
         title=f"Requests per day, {result.since} to {result.until} (exclusive, UTC)",
-        caption="~ estimated from tokens · — not reported",
+        caption=(
+            f"sources: {', '.join(sources) or 'none'}\n"
+            "~ estimated (tokens without a request count, or priced from a price table)"
+        ),
         show_footer=True,
     )
-    totals = result.as_json()["totals"]
     peak_day = totals["peak_day"]
     table.add_column("day", footer="total")
     table.add_column("requests", justify="right", footer=f"{totals['requests']:,}")
     table.add_column("cloud", justify="right", footer=f"{totals['cloud_requests']:,}")
     table.add_column("local", justify="right", footer=f"{totals['local_requests']:,}")
-    table.add_column("input tok", justify="right")
-    table.add_column("output tok", justify="right")
+    table.add_column("tokens in/out", justify="right")
     table.add_column("cost", justify="right", footer=usd_display(result.total_cost, unknown="—"))
-    table.add_column("sources")
     for day in result.days:
+        label = f"{day.day:%Y-%m-%d %a}" + (" ▲" if day.day.isoformat() == peak_day else "")
+        if not day.has_data:
+            table.add_row(label, "no data", "", "", "", "", style="dim")
+            continue
         mark = "~" if day.requests_estimated else ""
-        label = f"{day.day:%a %Y-%m-%d}" + (" (peak)" if day.day.isoformat() == peak_day else "")
-        cost = usd_display(day.cost_usd, unknown="—") + ("~" if day.cost_estimated else "")
         table.add_row(
             label,
-            f"{mark}{day.requests:,}" if day.has_data else "no data",
+            f"{mark}{day.requests:,}",
             f"{day.cloud_requests:,}",
             f"{day.local_requests:,}",
-            _count(day.input_tokens if day.has_data else None),
-            _count(day.output_tokens if day.has_data else None),
-            cost,
-            ", ".join(sorted(day.by_source)),
+            f"{_compact(day.input_tokens)}/{_compact(day.output_tokens)}",
+            usd_display(day.cost_usd, unknown="—") + ("~" if day.cost_estimated else ""),
         )
     table.add_section()
-    table.add_row("mean/day", f"{totals['mean_requests_per_day']:,.1f}", "", "", "", "", "", "")
+    table.add_row("mean/day", f"{totals['mean_requests_per_day']:,.1f}", "", "", "", "")
     return table

@@ -9,15 +9,17 @@ from golocal.bot.periods import period_in
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
 from golocal.db.usage import source_days
+from golocal.jobs.request_estimate import measured_tokens_per_request
 from golocal.jobs.volume import VolumeReport, build_volume_report, volume_zone
 
 
 def volume_report(services: Services, since: date, until: date) -> VolumeReport:
     """The volume report for a range of UTC days, from the database."""
     rows = source_days(services.database, since, until)
-    return build_volume_report(
-        rows, since, until, tokens_per_request=services.settings.volume.tokens_per_request
+    tokens_per_request = measured_tokens_per_request(
+        rows, services.settings.volume.tokens_per_request
     )
+    return build_volume_report(rows, since, until, tokens_per_request=tokens_per_request)
 
 
 @intent(

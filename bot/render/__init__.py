@@ -1,1 +1,1 @@
-"""Renderers: a handler's :class:`~golocal.bot.replies.Reply` as Block Kit (and, later, charts)."""
+"""Rendering: replies, digests and alerts as text, Slack Block Kit, and chart images."""

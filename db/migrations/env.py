@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from golocal.db.migrate import include_name
 from golocal.db.models import Base
 
 config = context.config
@@ -21,6 +22,7 @@ context.configure(
     # SQLite cannot ALTER most things in place: batch mode rebuilds the table instead.
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_name=include_name,
 )
 with context.begin_transaction():
     context.run_migrations()

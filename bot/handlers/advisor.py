@@ -1,0 +1,224 @@
+"""The advisor's intents: "should we go local?", what-if, break-even and cost.
+
+Each handler gathers the window's evidence once (a few SQL aggregates), runs the pure
+framework and renders a reply a person reads in ten seconds, naming the data it stands on;
+``Reply.data`` carries the full assessment (the ``golocal ask --json`` contract).
+"""
+
+from __future__ import annotations
+
+from golocal.bot.chat import intent
+from golocal.bot.replies import Reply
+from golocal.bot.services import Services
+from golocal.bot.whatif import parse_what_if
+from golocal.jobs.evidence import Evidence, gather_evidence
+from golocal.jobs.framework import Assessment, Verdict, assess
+from golocal.jobs.money import usd_display
+
+_LEANS = {"cloud": "☁ cloud", "local": "⌂ local", "neutral": "· neutral", "unknown": "? unknown"}
+
+
+def evidence_for(services: Services) -> Evidence:
+    """The evidence over the configured window ending today (UTC)."""
+    return gather_evidence(services.database, services.settings, services.now().date())
+
+
+def data_note(result: Assessment) -> str:
+    """One line naming the data an answer stands on."""
+    parts = [
+        f"{result.days_with_data} of {result.window_days} days ({result.since} to {result.until} "
+        "exclusive, UTC)",
+        "sources " + (", ".join(result.sources) if result.sources else "none"),
+        f"profile {result.local.profile}",
+        f"energy {result.local.energy_source}",
+    ]
+    if result.volume_estimated:
+        parts.append("some request counts estimated from tokens")
+    if result.facts.spend_estimated:
+        parts.append("some cloud cost estimated from a price table")
+    if result.facts.unpriced_models:
+        parts.append("unpriced: " + ", ".join(result.facts.unpriced_models[:3]))
+    if any(name.startswith("demo:") for name in result.sources):
+        parts.append("includes synthetic demo data")
+    return "Data: " + "; ".join(parts) + "."
+
+
+def cost_line(result: Assessment) -> str:
+    """Cloud price per request, local monthly cost, break-even and capacity in one line."""
+    per_request = usd_display(result.cost_per_request, unknown="unpriced")
+    break_even = f"{result.break_even:,}/day" if result.break_even is not None else "n/a"
+    capacity = f"{result.capacity:,}/day" if result.capacity is not None else "n/a"
+    return (
+        f"Cost: cloud {per_request}/request; local {result.local.profile} "
+        f"{usd_display(result.local.total)}/month → break-even {break_even}; "
+        f"local capacity {capacity}."
+    )
+
+
+def verdict_text(result: Assessment) -> str:
+    """The verdict reply: verdict and why, volume, cost, the five points, what would change."""
+    head = result.verdict.value.replace("_", " ").upper()
+    why = "; ".join(result.reasons) if result.reasons else ""
+    lines = [f"Verdict: {head} — {why}."]
+    if result.zone is not None:
+        share = "" if result.cloud_share is None else f", {result.cloud_share:.0%} cloud"
+        lines.append(
+            f"Volume: mean {result.mean_per_day:,.0f}/day, peak {result.peak_per_day:,}"
+            f"{share} — zone {result.zone.value}."
+        )
+    lines.append(cost_line(result))
+    lines.append(
+        "Checklist: "
+        + " · ".join(
+            f"{p.id.replace('_', ' ')} {_LEANS[p.leans]} ({p.source})" for p in result.checklist
+        )
+    )
+    if result.what_would_change:
+        lines.append("Would change it: " + "; ".join(result.what_would_change) + ".")
+    lines.append(data_note(result))
+    return "\n".join(lines)
+
+
+@intent(
+    "what_if",
+    patterns=(r"\bwhat if\b", r"\bwhat would happen if\b", r"\bsuppose\b"),
+    example="what if we had 3,000 requests a day?",
+    summary="rerun the cost model with a changed volume, hardware or price",
+)
+def answer_what_if(question: str, services: Services) -> Reply:
+    """Rerun the framework with the changes the question names and say how the answer moves."""
+    advisor = services.settings.advisor
+    parsed = parse_what_if(question, advisor)
+    if parsed.problems or not parsed.scenario.changed:
+        understood = (
+            "I understood: " + ", ".join(parsed.understood) + "."
+            if parsed.understood
+            else "I read that as a what-if, but found no change I can model in it."
+        )
+        problems = " ".join(p[0].upper() + p[1:] + "." for p in parsed.problems)
+        text = (
+            f"{understood} {problems} I can rerun the numbers for e.g. “what if we had 3,000 "
+            "requests a day?”, “what if we bought an 8xH100 node?”, “what if cloud prices rose "
+            "30%?” or “what if electricity cost 0.25?”."
+        ).replace("  ", " ")
+        return Reply(
+            "what_if",
+            text,
+            {
+                "understood": parsed.understood,
+                "problems": parsed.problems,
+                "profiles": sorted(advisor.profiles),
+            },
+        )
+    evidence = evidence_for(services)
+    before = assess(evidence, services.settings)
+    after = assess(evidence, services.settings, parsed.scenario)
+    lines = [f"What if: {', '.join(parsed.understood)}."]
+    if before.verdict is after.verdict:
+        lines.append(f"Verdict stays {after.verdict.value.replace('_', ' ')}.")
+    else:
+        lines.append(
+            f"Verdict moves from {before.verdict.value.replace('_', ' ')} to "
+            f"{after.verdict.value.replace('_', ' ')}."
+        )
+    lines.append("Why: " + "; ".join(after.reasons) + ".")
+    lines.append(_move("Break-even", before.break_even, after.break_even, "/day"))
+    lines.append(
+        f"Local {after.local.profile}: {usd_display(after.local.total)}/month"
+        + (
+            f" (was {usd_display(before.local.total)} on {before.local.profile})"
+            if before.local.total != after.local.total
+            else ""
+        )
+        + f"; cloud {usd_display(after.cost_per_request, unknown='unpriced')}/request"
+        + (
+            f" (was {usd_display(before.cost_per_request, unknown='unpriced')})"
+            if before.cost_per_request != after.cost_per_request
+            else ""
+        )
+        + "."
+    )
+    lines.append(_move("Capacity", before.capacity, after.capacity, "/day"))
+    lines.append(data_note(after))
+    data = after.as_json()
+    data["what_if"] = {
+        "understood": parsed.understood,
+        "before": {
+            "verdict": before.verdict.value,
+            "break_even_requests_per_day": before.break_even,
+        },
+    }
+    return Reply("what_if", "\n".join(lines), data)
+
+
+def _move(label: str, before: int | None, after: int | None, unit: str) -> str:
+    def show(value: int | None) -> str:
+        return "n/a" if value is None else f"{value:,}{unit}"
+
+    if before == after:
+        return f"{label}: {show(after)} (unchanged)."
+    return f"{label}: {show(before)} → {show(after)}."
+
+
+@intent(
+    "break_even",
+    patterns=(r"\bbreak[- ]?even\b", r"\bpay (for itself|off)\b"),
+    example="what is our break-even?",
+    summary="the volume at which local hardware pays for itself",
+)
+def answer_break_even(question: str, services: Services) -> Reply:
+    """The break-even volume on the configured profile, against the measured volume."""
+    result = assess(evidence_for(services), services.settings)
+    lines = []
+    if result.break_even is None:
+        lines.append(
+            "No break-even yet: there is no cloud spend to price a request in the last "
+            f"{result.window_days} days."
+        )
+    else:
+        position = "above" if result.mean_per_day >= result.break_even else "below"
+        lines.append(
+            f"Break-even on {result.local.profile}: {result.break_even:,} requests/day "
+            f"(local {usd_display(result.local.total)}/month ÷ "
+            f"({usd_display(result.cost_per_request)}/request × 30.4 days)). "
+            f"You are {position} it at {result.mean_per_day:,.0f}/day."
+        )
+    local = result.local
+    lines.append(
+        f"Local per month: capex {usd_display(local.capex_monthly)} + energy "
+        f"{usd_display(local.energy_usd)} ({local.energy_source}) + operator "
+        f"{usd_display(local.operator_usd)} + other {usd_display(local.other_usd)}."
+    )
+    lines.append(data_note(result))
+    return Reply("break_even", "\n".join(lines), result.as_json())
+
+
+@intent(
+    "should_we_go_local",
+    patterns=(
+        r"\bgo(ing)?\s+local\b",
+        r"\b(run|move|host)\b.*\blocal(ly)?\b",
+        r"\bshould we\b.*\b(local|cloud|on[- ]prem)\b",
+        r"\blocal or (the )?cloud\b",
+        r"\bcloud or local\b",
+        r"\bverdict\b",
+        r"\brecommend",
+        r"\blocal\b.*\bcheaper\b",
+        r"\bcheaper\b.*\blocal(ly)?\b",
+    ),
+    example="should we go local?",
+    summary="the verdict — cloud, local or hybrid — with the five-point checklist",
+)
+def answer_go_local(question: str, services: Services) -> Reply:
+    """The verdict with the five points, the cost model and what would change it."""
+    result = assess(evidence_for(services), services.settings)
+    if result.verdict is Verdict.INSUFFICIENT_DATA and not result.sources:
+        text = verdict_text(result) + (
+            "\nRun `golocal demo` for synthetic data, or configure a source and run "
+            "`golocal collect`."
+        )
+        return Reply("should_we_go_local", text, result.as_json())
+    return Reply("should_we_go_local", verdict_text(result), result.as_json())
+
+
+INTENTS = [answer_what_if, answer_break_even, answer_go_local]

@@ -1,0 +1,216 @@
+"""Where scheduled posts go: Slack through ``slack_sdk.WebClient``, or the console.
+
+:class:`SlackPoster` posts with the Web API (``chat.postMessage``, ``chat.update``, files
+upload v2 for the chart) and retries what Slack asks to be retried: HTTP 429 honouring
+``Retry-After``, 500/503 with back-off, and connection errors. It also keeps to at most
+``messages_per_second`` messages per channel, as Slack's posting limit asks.
+
+:class:`ConsolePoster` prints the same messages, for console mode and ``--post``-less runs.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Protocol, TextIO
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+
+CONSOLE_CHANNEL = "console"
+
+
+class Poster(Protocol):
+    """Something that can post, update, and attach a file to a message."""
+
+    def post(
+        self,
+        channel: str,
+        text: str,
+        *,
+        blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+    ) -> str | None:
+        """Post a message; returns its ``ts`` (``None`` where there is none)."""
+
+    def update(
+        self, channel: str, ts: str, text: str, *, blocks: list[dict[str, Any]] | None = None
+    ) -> None:
+        """Replace the text/blocks of a posted message."""
+
+    def upload(
+        self,
+        channel: str,
+        filename: str,
+        content: bytes,
+        *,
+        title: str,
+        thread_ts: str | None = None,
+    ) -> None:
+        """Attach a file to a channel (in a thread, if given)."""
+
+
+class PostError(Exception):
+    """Slack refused or failed a call; the message names the method, status and error code."""
+
+
+def _slack_call(method: str, call: Callable[[], Any]) -> Any:
+    """Run a Web API call, turning Slack's errors into a short :class:`PostError`."""
+    try:
+        return call()
+    except SlackApiError as exc:
+        status = getattr(exc.response, "status_code", None)
+        code = exc.response.get("error") if exc.response is not None else None
+        raise PostError(f"Slack {method}: HTTP {status}, {code or 'no error code'}") from None
+    except (SlackRequestError, OSError) as exc:
+        raise PostError(f"Slack {method}: {type(exc).__name__}: {exc}") from None
+
+
+class ChannelPacer:
+    """At most ``rate`` messages per second per channel (sleeps the difference)."""
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.interval = 1.0 / rate
+        self.clock = clock
+        self.sleep = sleep
+        self._last: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, channel: str) -> None:
+        with self._lock:
+            last = self._last.get(channel)
+            now = self.clock()
+            if last is not None and now - last < self.interval:
+                self.sleep(self.interval - (now - last))
+                now = self.clock()
+            self._last[channel] = now
+
+
+class SlackPoster:
+    """Posts through the Slack Web API."""
+
+    def __init__(
+        self,
+        token: str,
+        base_url: str,
+        *,
+        messages_per_second: float = 1.0,
+        retries: int = 3,
+        backoff_factor: float = 0.5,
+        pacer: ChannelPacer | None = None,
+        timeout: int = 30,
+    ) -> None:
+        interval = BackoffRetryIntervalCalculator(backoff_factor=backoff_factor)
+        self.client = WebClient(
+            token=token,
+            base_url=base_url if base_url.endswith("/") else base_url + "/",
+            timeout=timeout,
+            retry_handlers=[
+                ConnectionErrorRetryHandler(max_retry_count=retries, interval_calculator=interval),
+                RateLimitErrorRetryHandler(max_retry_count=retries),
+                ServerErrorRetryHandler(max_retry_count=retries, interval_calculator=interval),
+            ],
+        )
+        self.pacer = pacer or ChannelPacer(messages_per_second)
+
+    def post(
+        self,
+        channel: str,
+        text: str,
+        *,
+        blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+    ) -> str | None:
+        self.pacer.wait(channel)
+        response = _slack_call(
+            "chat.postMessage",
+            lambda: self.client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False
+            ),
+        )
+        return response.get("ts")
+
+    def update(
+        self, channel: str, ts: str, text: str, *, blocks: list[dict[str, Any]] | None = None
+    ) -> None:
+        self.pacer.wait(channel)
+        _slack_call(
+            "chat.update",
+            lambda: self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks),
+        )
+
+    def upload(
+        self,
+        channel: str,
+        filename: str,
+        content: bytes,
+        *,
+        title: str,
+        thread_ts: str | None = None,
+    ) -> None:
+        self.pacer.wait(channel)
+        _slack_call(
+            "files upload",
+            lambda: self.client.files_upload_v2(
+                channel=channel,
+                filename=filename,
+                content=content,
+                title=title,
+                thread_ts=thread_ts,
+            ),
+        )
+
+
+class ConsolePoster:
+    """Prints what would be posted (console mode)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def post(
+        self,
+        channel: str,
+        text: str,
+        *,
+        blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+    ) -> str | None:
+        with self._lock:
+            self._count += 1
+            prefix = "  ↳ " if thread_ts else ""
+            self.stream.write(f"\n{prefix}{text}\n")
+            self.stream.flush()
+            return f"console.{self._count}"
+
+    def update(
+        self, channel: str, ts: str, text: str, *, blocks: list[dict[str, Any]] | None = None
+    ) -> None:
+        """Console messages cannot change once printed; thread replies say what changed."""
+
+    def upload(
+        self,
+        channel: str,
+        filename: str,
+        content: bytes,
+        *,
+        title: str,
+        thread_ts: str | None = None,
+    ) -> None:
+        with self._lock:
+            self.stream.write(f"[{title}: {filename}, {len(content):,} bytes not shown]\n")
+            self.stream.flush()

@@ -1,0 +1,238 @@
+"""The bot's scheduled posts: the weekly digest and alert notifications, through a poster.
+
+This is where the data builders (:mod:`golocal.jobs.digest`, :mod:`golocal.jobs.alerts`), the
+renderers and a :class:`~golocal.bot.posting.Poster` meet, and where the schedule's runners
+are wired (:func:`scheduled_runners`).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from golocal.bot.posting import CONSOLE_CHANNEL, ConsolePoster, Poster, SlackPoster
+from golocal.bot.render.alerts import alert_status_blocks, alert_text
+from golocal.bot.render.chart import render_digest_chart
+from golocal.bot.render.digest import digest_blocks, digest_text
+from golocal.bot.services import Services
+from golocal.config.settings import Settings
+from golocal.db import alerts as incidents_db
+from golocal.db.digests import PostOutcome, digest_post_state, post_digest_once
+from golocal.errors import GolocalError
+from golocal.jobs.alerts import AlertCheck, check_alerts, due_notifications
+from golocal.jobs.collect import CollectRequest, CollectResult, collect_sources
+from golocal.jobs.digest import BreakEven, Digest, build_digest
+from golocal.jobs.evidence import gather_evidence
+from golocal.jobs.framework import assess
+from golocal.jobs.schedule import ALERTS, COLLECT, DIGEST, digest_week_due
+
+log = logging.getLogger(__name__)
+
+
+def make_poster(settings: Settings, *, console: bool) -> Poster:
+    """Slack when a bot token is set and not in console mode, else the terminal."""
+    if console or settings.slack_bot_token is None:
+        return ConsolePoster(sys.stdout)
+    return SlackPoster(
+        settings.slack_bot_token.get_secret_value(),
+        settings.slack_api_url,
+        messages_per_second=settings.alerts.messages_per_second,
+    )
+
+
+def digest_channel(settings: Settings, poster: Poster) -> str | None:
+    """Where the digest goes: ``console`` when printing, else ``[digest] channel``."""
+    return CONSOLE_CHANNEL if isinstance(poster, ConsolePoster) else settings.digest.channel
+
+
+def alerts_channel(settings: Settings, poster: Poster) -> str | None:
+    """Where alerts go: ``console`` when printing, else ``[alerts] channel``."""
+    return CONSOLE_CHANNEL if isinstance(poster, ConsolePoster) else settings.alerts.channel
+
+
+def publish_digest(
+    services: Services,
+    poster: Poster,
+    digest: Digest,
+    channel: str,
+    *,
+    chart: bytes | None = None,
+) -> PostOutcome:
+    """Post ``digest`` to ``channel`` once per (week, channel); the chart goes in its thread.
+
+    Raises:
+        DigestPostError: the post failed; it is recorded and will be retried.
+    """
+    text = digest_text(digest.data)
+    blocks = digest_blocks(digest.data)
+    image = chart if chart is not None else render_digest_chart(digest.data)
+
+    def send() -> str | None:
+        ts = poster.post(channel, text, blocks=blocks)
+        try:
+            poster.upload(
+                channel,
+                f"golocal-digest-{digest.week}.png",
+                image,
+                title=f"Requests per day, {digest.week}",
+                thread_ts=ts,
+            )
+        except Exception:
+            # the message itself is out: marking it failed would post it a second time
+            log.warning("the digest chart for %s could not be uploaded", digest.week, exc_info=True)
+        return ts
+
+    return post_digest_once(services.database, digest.week, channel, send, now=services.now())
+
+
+def run_due_digest(
+    services: Services, poster: Poster, *, break_even: BreakEven | None = None
+) -> PostOutcome | None:
+    """The digest job: post the due week's digest if it is due and not posted yet."""
+    now = services.now()
+    week = digest_week_due(now, services.settings)
+    channel = digest_channel(services.settings, poster)
+    if week is None or channel is None:
+        return None
+    known = digest_post_state(services.database, week, channel)
+    if known is not None and known.state == "posted":
+        return PostOutcome("already_posted", known)  # the retry job's usual case: no rebuild
+    digest = build_digest(
+        services.database, services.settings, week, now=now, break_even=break_even
+    )
+    return publish_digest(services, poster, digest, channel)
+
+
+@dataclass(frozen=True)
+class SentNotification:
+    """A notification that went out."""
+
+    kind: str
+    incident_id: int
+    channel: str
+
+
+def notify_alerts(services: Services, poster: Poster) -> list[SentNotification]:
+    """Send the due alert messages: first post, thread updates, reminders, resolutions."""
+    settings, database, now = services.settings, services.database, services.now()
+    default_channel = alerts_channel(settings, poster)
+    sent = []
+    for due in due_notifications(database, settings, now):
+        incident = due.incident
+        channel = incident.channel or default_channel
+        thread_ts = incident.thread_ts
+        if CONSOLE_CHANNEL in {channel, default_channel} and channel != default_channel:
+            # announced on a terminal, now running in Slack (or back): start afresh there
+            channel, thread_ts = default_channel, None
+        if channel is None:
+            continue
+        if not incidents_db.claim_notification(database, incident, now=now):
+            continue  # another replica sent it
+        text = alert_text(due.kind, incident, now)
+        try:
+            if due.kind == "open":
+                ts = poster.post(channel, text, blocks=alert_status_blocks(incident, now))
+                incidents_db.record_notification(
+                    database,
+                    incident.id,
+                    channel=channel,
+                    thread_ts=ts,
+                    signature=incident.details.get("signature", incident.summary),
+                )
+            else:
+                poster.post(channel, text, thread_ts=thread_ts)
+                if thread_ts and due.kind in {"update", "resolve"}:
+                    poster.update(
+                        channel,
+                        thread_ts,
+                        text,
+                        blocks=alert_status_blocks(incident, now),
+                    )
+                incidents_db.record_notification(
+                    database,
+                    incident.id,
+                    signature=incident.details.get("signature", incident.summary),
+                )
+        except Exception:
+            incidents_db.release_notification(database, incident)
+            log.warning("alert %s (%s) could not be sent", incident.id, due.kind, exc_info=True)
+            continue
+        sent.append(SentNotification(due.kind, incident.id, channel))
+    return sent
+
+
+def run_alerts(services: Services, poster: Poster) -> tuple[AlertCheck, list[SentNotification]]:
+    """The alert job: evaluate the rules once, then send what is due."""
+    check = check_alerts(services.database, services.settings, services.now())
+    return check, notify_alerts(services, poster)
+
+
+def advisor_break_even(services: Services) -> BreakEven | None:
+    """The advisor's break-even (requests/day) for the days before ``until``.
+
+    It prices the configured hardware profile on the evidence of the window ending at the
+    digest week's end; ``None`` where the advisor cannot say (too little data, no priced
+    cloud usage), and the digest then shows the thresholds alone.
+    """
+
+    def compute(_since: date, until: date) -> float | None:
+        try:
+            result = assess(
+                gather_evidence(services.database, services.settings, until), services.settings
+            )
+        except GolocalError as exc:
+            log.warning("no break-even for the digest: %s", exc.message)
+            return None
+        return None if result.break_even is None else float(result.break_even)
+
+    return compute
+
+
+def collect_cloud(services: Services) -> list[CollectResult]:
+    """The hourly collection: every configured cloud source from its cursor.
+
+    Each source re-collects its last ``collection.recollect_days`` (providers settle late)
+    and, after downtime, backfills from its cursor, so the start-up run fills the gap.
+    """
+    request = CollectRequest(
+        settings=services.settings, database=services.database, now=services.now()
+    )
+    results = collect_sources(None, request)
+    for result in results:
+        if result.configured and not result.ok:
+            log.warning("scheduled collection of %s failed: %s", result.source, result.message)
+    return results
+
+
+def collection_runners(services: Services) -> dict[str, Callable[[], Any]]:
+    """Runners for ``COLLECT``, ``TELEMETRY`` and ``ROLLUPS`` where this build has them.
+
+    Local telemetry and its rollups (``golocal.jobs.telemetry``) plug in here the same way,
+    each as a function of ``services``; ids without a runner are not scheduled.
+    """
+    return {COLLECT: lambda: collect_cloud(services)}
+
+
+def scheduled_runners(
+    services: Services,
+    poster: Poster,
+    *,
+    extra: Mapping[str, Callable[[], Any]] | None = None,
+    break_even: BreakEven | None = None,
+) -> dict[str, Callable[[], Any]]:
+    """Job id → runner for :func:`golocal.jobs.schedule.build_scheduler`.
+
+    Args:
+        extra: the collection, telemetry and rollup runners (``COLLECT``, ``TELEMETRY``,
+            ``ROLLUPS``) where this build has them.
+    """
+    runners: dict[str, Callable[[], Any]] = {
+        ALERTS: lambda: run_alerts(services, poster),
+        DIGEST: lambda: run_due_digest(services, poster, break_even=break_even),
+    }
+    runners.update(extra or {})
+    return runners

@@ -1,0 +1,195 @@
+"""The weekly digest as plain text (console, fallback text) and as Slack Block Kit.
+
+Both read only the digest's JSON (:attr:`golocal.jobs.digest.Digest.data`). Blocks stay
+inside Slack's limits: at most 50 blocks per message and 3,000 characters per section text.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from golocal.jobs.money import usd_display
+
+MAX_BLOCKS = 50
+MAX_SECTION_CHARS = 3000
+MAX_HEADER_CHARS = 150
+TOP_LINES = 5
+
+
+def _money(value: str | None, unknown: str = "unpriced") -> str:
+    return usd_display(None if value is None else Decimal(value), unknown=unknown)
+
+
+def _change(pct: float | None) -> str:
+    if pct is None:
+        return "no comparison"
+    return f"{pct:+.0f}% w/w"
+
+
+def _fit(text: str, limit: int = MAX_SECTION_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def title(data: dict[str, Any]) -> str:
+    """The one-line headline."""
+    return f"golocal weekly digest — {data['week']} ({data['since']} to {data['until']}, UTC)"
+
+
+def volume_lines(data: dict[str, Any]) -> list[str]:
+    """Volume, zone counts, trend and warnings."""
+    volume, zones, trend = data["volume"], data["zone_days"], data["trend"]
+    if not volume["days_with_data"]:
+        return ["No usage data for this week."]
+    lines = [
+        f"Requests/day: mean {volume['mean_requests_per_day']:,.0f}, peak "
+        f"{volume['peak_requests']:,} on {volume['peak_day']} — zone *{volume['zone']}*.",
+        f"Days per zone: below {zones['below']}, between {zones['between']}, "
+        f"above {zones['above']}"
+        + (f", no data {zones['no_data']}" if zones["no_data"] else "")
+        + ".",
+    ]
+    if trend["change_pct"] is not None:
+        lines.append(
+            f"Trend: {trend['change_pct']:+.0f}% vs the previous {len(trend['previous_weeks'])} "
+            f"weeks' mean ({trend['previous_mean_requests_per_day']:,.0f}/day)."
+        )
+    if data.get("break_even_requests_per_day") is not None:
+        lines.append(
+            f"Break-even (cost model): {data['break_even_requests_per_day']:,.0f}/day vs actual "
+            f"{volume['mean_requests_per_day']:,.0f}/day."
+        )
+    if volume["requests_estimated"]:
+        lines.append("Some request counts are estimated from tokens.")
+    return lines
+
+
+def day_lines(data: dict[str, Any]) -> list[str]:
+    """One line per day: cloud, local, zone."""
+    return [
+        f"{day['weekday']} {day['day']}: cloud {day['cloud_requests']:,}, local "
+        f"{day['local_requests']:,} — {day['zone'] or 'no data'}"
+        for day in data["days"]
+    ]
+
+
+def spend_lines(data: dict[str, Any]) -> list[str]:
+    """Spend totals, top providers/models/teams, estimated and unpriced parts, budget."""
+    spend = data["spend"]
+    lines = [
+        f"Cloud spend: {_money(spend['total_usd'], 'none recorded')} "
+        f"({_change(spend['change_pct'])}; previous week "
+        f"{_money(spend['previous_total_usd'], 'none recorded')})."
+    ]
+    if spend["estimated_usd"] is not None:
+        lines.append(f"Of which estimated from a price table: {_money(spend['estimated_usd'])}.")
+    if spend["unpriced_buckets"]:
+        lines.append(
+            f"Unpriced: {spend['unpriced_buckets']:,} usage buckets have no known cost and are "
+            "not in the totals."
+        )
+    for dimension in ("provider", "model", "team"):
+        items = spend[f"by_{dimension}"][:TOP_LINES]
+        if items:
+            parts = [
+                f"{item['name']} {_money(item['cost_usd'])} ({_change(item['change_pct'])})"
+                for item in items
+            ]
+            lines.append(f"By {dimension}: " + "; ".join(parts) + ".")
+    budget = data.get("budget")
+    if budget:
+        lines.append(
+            f"Budget {budget['month']}: {_money(budget['month_to_date_usd'])} of "
+            f"{_money(budget['monthly_usd'])} ({budget['burn_pct']:.0f}%), forecast "
+            f"{_money(budget['forecast_usd'])}"
+            + (" — over budget." if budget["forecast_over"] else ".")
+        )
+    return lines
+
+
+def local_lines(data: dict[str, Any]) -> list[str]:
+    """GPU utilisation, energy, saturation, throttling, incidents."""
+    gpus = data["gpus"]
+    if not gpus["count"]:
+        return ["No local GPU telemetry this week."]
+    energy = "energy not reported"
+    if gpus["energy_kwh"] is not None:
+        energy = f"energy {gpus['energy_kwh']:,.1f} kWh"
+        if gpus["energy_cost_usd"] is not None:
+            energy += f" ({_money(gpus['energy_cost_usd'])})"
+    util = "n/a" if gpus["util_mean_pct"] is None else f"{gpus['util_mean_pct']:.0f}%"
+    return [
+        f"{gpus['count']} GPUs: mean utilisation {util}, {energy}.",
+        f"Saturated {gpus['saturated_minutes']:,.0f} GPU-minutes, throttled "
+        f"{gpus['throttled_minutes']:,.0f} GPU-minutes, hottest "
+        f"{gpus['temp_max_c'] or 0:.0f} °C, incidents {gpus['incidents']}"
+        + (f", lost GPUs {gpus['lost']}" if gpus["lost"] else "")
+        + ".",
+    ]
+
+
+def health_lines(data: dict[str, Any]) -> list[str]:
+    """Open alerts and failing/stale sources."""
+    lines = [f"Open alert: {alert['summary']}" for alert in data["open_alerts"][:TOP_LINES]]
+    if len(data["open_alerts"]) > TOP_LINES:
+        lines.append(f"… and {len(data['open_alerts']) - TOP_LINES} more open alerts.")
+    for item in data["sources"]["failing"]:
+        lines.append(f"Source failing: {item['source']} ({item['last_error'] or 'no reason'}).")
+    for item in data["sources"]["stale"]:
+        lines.append(f"Source stale: {item['source']} (last success {item['last_success_at']}).")
+    return lines or ["No open alerts; every source is reporting."]
+
+
+def digest_text(data: dict[str, Any]) -> str:
+    """The digest as plain text (console mode, ``--format text``, Slack's fallback)."""
+    parts = [title(data), ""]
+    parts += [f"WARNING: {warning['message']}" for warning in data["warnings"]]
+    parts += [*volume_lines(data), "", *day_lines(data), ""]
+    parts += [*spend_lines(data), "", *local_lines(data), "", *health_lines(data)]
+    if data.get("demo_data"):
+        parts += ["", "Includes synthetic demo data (`golocal demo --clear` removes it)."]
+    return "\n".join(parts)
+
+
+def _section(lines: list[str]) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=_fit("\n".join(lines))))
+
+
+def digest_blocks(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The digest as Block Kit blocks (dicts), within Slack's limits."""
+    blocks: list[Block] = [
+        HeaderBlock(text=_fit(f"Weekly digest {data['week']}", MAX_HEADER_CHARS))
+    ]
+    blocks.append(
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(text=f"{data['since']} to {data['until']} (exclusive), UTC days")
+            ]
+        )
+    )
+    for warning in data["warnings"]:
+        blocks.append(_section([f":warning: *{warning['message']}*"]))
+    blocks += [_section(volume_lines(data)), _section(day_lines(data)), DividerBlock()]
+    blocks += [_section(["*Spend*", *spend_lines(data)]), DividerBlock()]
+    blocks += [_section(["*Local GPUs*", *local_lines(data)])]
+    blocks += [_section(["*Alerts and sources*", *health_lines(data)])]
+    if data.get("demo_data"):
+        blocks.append(
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(
+                        text="Includes synthetic demo data (`golocal demo --clear` removes it)."
+                    )
+                ]
+            )
+        )
+    return [block.to_dict() for block in blocks[:MAX_BLOCKS]]

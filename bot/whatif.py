@@ -1,0 +1,123 @@
+"""Reading a what-if question ("what if we had 3,000 requests a day?") into a scenario.
+
+The parser understands four changes: a daily request volume, a hardware profile to buy,
+a cloud price change in percent, and an electricity price. It returns what it understood
+and what it could not use, so the reply can say both instead of guessing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from golocal.config.advisor import Advisor
+from golocal.jobs.framework import Scenario
+
+_NUMBER = r"(-?\d[\d,]*(?:\.\d+)?)\s*(k|thousand)?"
+_REQUESTS = re.compile(
+    _NUMBER + r"\s*(?:requests?|reqs?|calls?|completions?)?\s*(?:a|per|/|each)\s*day", re.I
+)
+_PRICE = re.compile(
+    r"prices?\s+(?:were\s+to\s+)?(rose|rise|rises|increased?|increases|went up|go up|goes up|"
+    r"up|fell|fall|falls|dropped|drop|drops|decreased?|decreases|went down|go down|down)"
+    r"\s*(?:by\s*)?(-?\d+(?:\.\d+)?)\s*(?:%|percent)",
+    re.I,
+)
+_DOUBLED = re.compile(r"prices?\s+(doubled|double|halved|halve)", re.I)
+_ELECTRICITY = re.compile(
+    r"(?:electricity|power|energy)\s*(?:price|cost)?s?\s*(?:was|were|is|of|at|=|to)?\s*"
+    r"\$?\s*(-?\d+(?:\.\d+)?)",
+    re.I,
+)
+_HARDWARE_WORDS = re.compile(
+    r"\b(bought|buy|buying|purchased?|had an?|got an?|get an?|with an?|switch(?:ed)? to|use an?)\b",
+    re.I,
+)
+_GPU_TOKEN = re.compile(r"[a-z]+\s?\d{2,4}[a-z]?", re.I)
+
+
+@dataclass
+class WhatIf:
+    """What a what-if question asked for."""
+
+    scenario: Scenario = field(default_factory=Scenario)
+    understood: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _number(text: str, multiplier: str | None) -> Decimal | None:
+    try:
+        value = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return None
+    return value * 1000 if multiplier else value
+
+
+def profile_keys(name: str, label: str) -> set[str]:
+    """Words that name a profile in a question: its name and the GPU model in its label."""
+    keys = {name.lower()}
+    for token in _GPU_TOKEN.findall(label):
+        compact = token.replace(" ", "").lower()
+        keys.add(compact)
+        digits = re.sub(r"\D", "", compact)
+        if len(digits) >= 4:  # "5090" alone is unambiguous; "100" is not
+            keys.add(digits)
+    return keys
+
+
+def find_profile(text: str, advisor: Advisor) -> str | None:
+    """The profile a question names, by its name or its GPU model ("8xH100" → h100x8-node)."""
+    compact = re.sub(r"\s+", "", text.lower()).replace("×", "x")
+    best: tuple[int, str] | None = None
+    for name, profile in advisor.profiles.items():
+        for key in profile_keys(name, profile.label):
+            if key in compact and (best is None or len(key) > best[0]):
+                best = (len(key), name)
+    return best[1] if best else None
+
+
+def parse_what_if(question: str, advisor: Advisor) -> WhatIf:
+    """Read the changes a what-if question asks for; never raises."""
+    result = WhatIf()
+    changes: dict[str, object] = {}
+    if match := _REQUESTS.search(question):
+        value = _number(match.group(1), match.group(2))
+        if value is None or value < 0:
+            result.problems.append(f"a request volume can't be negative ({match.group(0)!r})")
+        else:
+            changes["requests_per_day"] = float(value)
+            result.understood.append(f"{value:,.0f} requests/day")
+    if match := _PRICE.search(question):
+        percent = Decimal(match.group(2))
+        down = re.match(r"(fell|fall|drop|decrease|went down|go down|down)", match.group(1), re.I)
+        factor = 1 + (-percent if down else percent) / 100
+        if percent < 0 or factor <= 0:
+            result.problems.append(
+                f"a price change of {match.group(0)!r} would make cloud free or negative"
+            )
+        else:
+            changes["cloud_price_factor"] = factor
+            sign = "-" if down else "+"
+            result.understood.append(f"cloud prices {sign}{percent}%")
+    elif match := _DOUBLED.search(question):
+        factor = Decimal(2) if match.group(1).lower().startswith("doub") else Decimal("0.5")
+        changes["cloud_price_factor"] = factor
+        result.understood.append(f"cloud prices ×{factor}")
+    if match := _ELECTRICITY.search(question):
+        price = Decimal(match.group(1))
+        if price < 0:
+            result.problems.append(f"an electricity price can't be negative ({match.group(1)})")
+        else:
+            changes["electricity_usd_per_kwh"] = price
+            result.understood.append(f"electricity ${price}/kWh")
+    profile = find_profile(question, advisor)
+    if profile is not None:
+        changes["profile"] = profile
+        result.understood.append(f"hardware {profile} ({advisor.profiles[profile].label})")
+    elif _HARDWARE_WORDS.search(question) and "requests_per_day" not in changes:
+        result.problems.append(
+            "I don't know that hardware; known profiles: " + ", ".join(sorted(advisor.profiles))
+        )
+    result.scenario = Scenario(**changes)  # type: ignore[arg-type]
+    return result

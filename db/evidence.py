@@ -1,0 +1,242 @@
+"""The evidence the advisor stands on, aggregated in SQL over one window.
+
+Everything here reads usage buckets and the hourly/daily *rollups* of GPU and inference-server
+telemetry (never the per-minute rows while a rollup exists), filtered on indexed start
+columns, so the answer's cost depends on the window, not on how much history is stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import and_, case, func, literal, select
+
+from golocal.db.database import Database
+from golocal.db.models import (
+    AlertIncident,
+    CostLine,
+    Gpu,
+    GpuMinute,
+    GpuRollup,
+    ServerRollup,
+    UsageBucket,
+)
+
+
+def _bounds(since: date, until: date) -> tuple[datetime, datetime]:
+    return (
+        datetime(since.year, since.month, since.day, tzinfo=UTC),
+        datetime(until.year, until.month, until.day, tzinfo=UTC),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ModelUsage:
+    """Totals of one (location, source, provider, model, project, API key) over the window."""
+
+    location: str
+    source: str
+    provider: str
+    model: str
+    project: str
+    api_key: str
+    team: str | None
+    requests: int | None
+    #: input + output tokens of buckets that reported no request count
+    tokens_without_requests: int
+    input_tokens: int | None
+    output_tokens: int | None
+    #: NULL-cost buckets are "unpriced", never $0
+    cost_usd: Decimal | None
+    unpriced_buckets: int
+    cost_estimated: bool
+
+
+def model_usage(database: Database, since: date, until: date) -> list[ModelUsage]:
+    """Per-model totals over ``since <= day < until`` (UTC days), aggregated in SQL."""
+    start, end = _bounds(since, until)
+    missing = UsageBucket.requests.is_(None)
+    tokens = func.coalesce(UsageBucket.input_tokens, 0) + func.coalesce(
+        UsageBucket.output_tokens, 0
+    )
+    keys = (
+        UsageBucket.location,
+        UsageBucket.source,
+        UsageBucket.provider,
+        UsageBucket.model,
+        UsageBucket.project,
+        UsageBucket.api_key,
+    )
+    query = (
+        select(
+            *keys,
+            func.max(UsageBucket.team),
+            func.sum(UsageBucket.requests),
+            func.coalesce(func.sum(case((missing, tokens), else_=literal(0))), 0),
+            func.sum(UsageBucket.input_tokens),
+            func.sum(UsageBucket.output_tokens),
+            func.sum(UsageBucket.cost_usd),
+            func.coalesce(func.sum(case((UsageBucket.cost_usd.is_(None), 1), else_=literal(0))), 0),
+            func.max(case((UsageBucket.cost_estimated, 1), else_=literal(0))),
+        )
+        .where(and_(UsageBucket.bucket_start >= start, UsageBucket.bucket_start < end))
+        .group_by(*keys)
+        .order_by(*keys)
+    )
+    with database.engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return [
+        ModelUsage(
+            location=row[0],
+            source=row[1],
+            provider=row[2],
+            model=row[3],
+            project=row[4],
+            api_key=row[5],
+            team=row[6],
+            requests=None if row[7] is None else int(row[7]),
+            tokens_without_requests=int(row[8]),
+            input_tokens=None if row[9] is None else int(row[9]),
+            output_tokens=None if row[10] is None else int(row[10]),
+            cost_usd=row[11],
+            unpriced_buckets=int(row[12]),
+            cost_estimated=bool(row[13]),
+        )
+        for row in rows
+    ]
+
+
+def billed_cloud_spend(database: Database, since: date, until: date) -> dict[str, Decimal]:
+    """Spend per provider from the providers' own cost reports (cost lines) in the window."""
+    start, end = _bounds(since, until)
+    query = (
+        select(CostLine.provider, func.sum(CostLine.amount))
+        .where(and_(CostLine.bucket_start >= start, CostLine.bucket_start < end))
+        .group_by(CostLine.provider)
+    )
+    with database.engine.connect() as connection:
+        return {row[0]: row[1] for row in connection.execute(query) if row[1] is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class GpuPower:
+    """Measured GPU power over the window, from telemetry rollups."""
+
+    gpus: int
+    gpu_hours: float
+    energy_j: float
+    mean_power_w: float | None
+    saturated_hours: float
+    throttled_hours: float
+    resolution: str
+    #: mean power / power limit of the GPUs whose limit is known (how hard they were driven)
+    load_share: float | None = None
+
+
+def gpu_power(database: Database, since: date, until: date) -> GpuPower | None:
+    """Mean per-GPU power and energy over the window, or ``None`` with no GPU telemetry.
+
+    Reads hourly rollups; falls back to daily rollups, then to minute rows (bounded by the
+    window) only where no rollup exists.
+    """
+    start, end = _bounds(since, until)
+    both = and_(GpuRollup.power_mean_w.is_not(None), Gpu.power_limit_w > 0)
+    for resolution in ("hour", "day"):
+        query = (
+            select(
+                func.count(func.distinct(GpuRollup.gpu_id)),
+                func.sum(GpuRollup.minutes),
+                func.sum(GpuRollup.energy_j),
+                func.sum(GpuRollup.power_mean_w * GpuRollup.minutes),
+                func.sum(case((GpuRollup.power_mean_w.is_not(None), GpuRollup.minutes), else_=0)),
+                func.sum(GpuRollup.saturated_s),
+                func.sum(GpuRollup.throttled_s),
+                func.sum(case((both, GpuRollup.power_mean_w * GpuRollup.minutes), else_=None)),
+                func.sum(case((both, Gpu.power_limit_w * GpuRollup.minutes), else_=None)),
+            )
+            .join(Gpu, Gpu.id == GpuRollup.gpu_id)
+            .where(
+                GpuRollup.resolution == resolution,
+                GpuRollup.bucket_start >= start,
+                GpuRollup.bucket_start < end,
+            )
+        )
+        with database.engine.connect() as connection:
+            row = connection.execute(query).one()
+        if row[0]:
+            return _gpu_power(row, resolution)
+    minute_both = and_(GpuMinute.power_mean_w.is_not(None), Gpu.power_limit_w > 0)
+    query = (
+        select(
+            func.count(func.distinct(GpuMinute.gpu_id)),
+            func.count(),
+            func.sum(GpuMinute.energy_j),
+            func.sum(GpuMinute.power_mean_w),
+            func.count(GpuMinute.power_mean_w),
+            func.sum(GpuMinute.saturated_s),
+            func.sum(GpuMinute.throttled_s),
+            func.sum(case((minute_both, GpuMinute.power_mean_w), else_=None)),
+            func.sum(case((minute_both, Gpu.power_limit_w), else_=None)),
+        )
+        .join(Gpu, Gpu.id == GpuMinute.gpu_id)
+        .where(GpuMinute.minute >= start, GpuMinute.minute < end)
+    )
+    with database.engine.connect() as connection:
+        row = connection.execute(query).one()
+    return _gpu_power(row, "minute") if row[0] else None
+
+
+def _gpu_power(row: tuple, resolution: str) -> GpuPower:
+    minutes = float(row[1] or 0)
+    powered_minutes = float(row[4] or 0)
+    return GpuPower(
+        gpus=int(row[0]),
+        gpu_hours=minutes / 60,
+        energy_j=float(row[2] or 0.0),
+        mean_power_w=float(row[3]) / powered_minutes
+        if row[3] is not None and powered_minutes
+        else None,
+        saturated_hours=float(row[5] or 0.0) / 3600,
+        throttled_hours=float(row[6] or 0.0) / 3600,
+        resolution=resolution,
+        load_share=min(1.0, float(row[7]) / float(row[8])) if row[7] and row[8] else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ServerLatency:
+    """Mean request latency of the local inference servers over the window."""
+
+    requests: int
+    mean_seconds: float
+
+
+def server_latency(database: Database, since: date, until: date) -> ServerLatency | None:
+    """Mean end-to-end latency from the servers' histogram sums and counts (hourly rollups)."""
+    start, end = _bounds(since, until)
+    query = select(
+        func.sum(ServerRollup.latency_sum_s), func.sum(ServerRollup.latency_count)
+    ).where(
+        ServerRollup.resolution == "hour",
+        ServerRollup.bucket_start >= start,
+        ServerRollup.bucket_start < end,
+    )
+    with database.engine.connect() as connection:
+        total, count = connection.execute(query).one()
+    if not count or total is None:
+        return None
+    return ServerLatency(requests=int(count), mean_seconds=float(total) / int(count))
+
+
+def gpu_incident_count(database: Database, since: date, until: date) -> int:
+    """Alert incidents about GPUs (rules named ``gpu…``) that started in the window."""
+    start, end = _bounds(since, until)
+    query = select(func.count()).where(
+        AlertIncident.rule.startswith("gpu"),
+        AlertIncident.first_seen >= start,
+        AlertIncident.first_seen < end,
+    )
+    with database.engine.connect() as connection:
+        return int(connection.execute(query).scalar_one())

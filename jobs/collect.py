@@ -1,0 +1,387 @@
+"""Collection: run sources, store their records, and keep each source's status.
+
+``golocal collect`` and the scheduler call :func:`collect_sources`. Sources live in a small
+registry (name → :class:`SourceEntry`), so local sources can be registered beside the cloud
+ones without this module knowing them.
+
+The rules every cloud source follows here:
+
+* no dates: from the source's cursor, re-collecting the last ``collection.recollect_days``
+  days (providers settle late); the first run reaches back ``collection.initial_days``;
+* dates: a backfill of ``[since, until)``;
+* each page is stored as it arrives (natural-key upserts), so a page that fails later leaves
+  everything before it stored, and the cursor only advances when the whole run succeeded;
+* tokens without money are priced with ``genai-prices`` (flagged estimated); a model it
+  cannot price stays ``None`` and is reported as unpriced.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from types import ModuleType
+from typing import Any
+
+import httpx
+
+from golocal.config.settings import Settings
+from golocal.db.costs import upsert_cost_lines
+from golocal.db.database import Database
+from golocal.db.sources import record_failure, record_success, source_state
+from golocal.db.usage import upsert_usage_buckets
+from golocal.jobs.http_client import ApiClient, RetryPolicy, SourceError
+from golocal.jobs.pricing import TokenCounts, estimate_cost
+from golocal.jobs.sources import anthropic, claude_code, copilot, litellm, openai
+from golocal.jobs.sources.records import CostRecord, Page, UsageRecord, day_start
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CollectRequest:
+    """What one collection run needs; ``sleep`` and ``transport`` are replaceable in tests."""
+
+    settings: Settings
+    database: Database
+    now: datetime
+    since: date | None = None
+    until: date | None = None
+    sleep: Callable[[float], None] = time.sleep
+    transport: httpx.BaseTransport | None = None
+
+
+@dataclass(frozen=True)
+class CollectResult:
+    """The outcome of one source's run, as ``golocal collect`` prints it."""
+
+    source: str
+    ok: bool
+    configured: bool = True
+    windows: int = 0
+    rows: int = 0
+    message: str = ""
+    unpriced: tuple[str, ...] = ()
+
+    @property
+    def status(self) -> str:
+        if not self.configured:
+            return "not configured"
+        return "ok" if self.ok else "failed"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "status": self.status,
+            "configured": self.configured,
+            "ok": self.ok,
+            "windows": self.windows,
+            "rows": self.rows,
+            "message": self.message,
+            "unpriced": list(self.unpriced),
+        }
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    """A collectable source: how to tell whether it is configured, and how to run it."""
+
+    name: str
+    kind: str
+    description: str
+    #: why the source cannot run with these settings, or ``None`` when it can
+    missing: Callable[[Settings], str | None]
+    collect: Callable[[CollectRequest], CollectResult]
+
+
+_REGISTRY: dict[str, SourceEntry] = {}
+
+
+def register_source(entry: SourceEntry) -> None:
+    """Add (or replace) a source in the registry ``golocal collect`` dispatches on."""
+    _REGISTRY[entry.name] = entry
+
+
+def registered_sources() -> list[SourceEntry]:
+    """Every registered source, in registration order."""
+    return list(_REGISTRY.values())
+
+
+def source_entry(name: str) -> SourceEntry | None:
+    """The registered source called ``name``, if any."""
+    return _REGISTRY.get(name)
+
+
+def collect_sources(names: Iterable[str] | None, request: CollectRequest) -> list[CollectResult]:
+    """Run the named sources (all configured ones when ``names`` is empty), one after another.
+
+    A failing source never stops the others; a source without its key or settings is "not
+    configured", which is not a failure. Asking for an unknown name is the caller's mistake
+    and raises ``KeyError`` before anything runs.
+    """
+    wanted = list(names or [])
+    for name in wanted:
+        if name not in _REGISTRY:
+            raise KeyError(name)
+    entries = [_REGISTRY[name] for name in wanted] if wanted else registered_sources()
+    results = []
+    for entry in entries:
+        reason = entry.missing(request.settings)
+        if reason is not None:
+            results.append(
+                CollectResult(source=entry.name, ok=True, configured=False, message=reason)
+            )
+            continue
+        results.append(entry.collect(request))
+    return results
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    """The HTTP retry policy from ``[collection]``."""
+    c = settings.collection
+    return RetryPolicy(
+        max_attempts=c.max_attempts,
+        backoff_initial_s=c.backoff_initial_s,
+        backoff_max_s=c.backoff_max_s,
+        retry_after_cap_s=c.retry_after_cap_s,
+        timeout_s=c.timeout_s,
+    )
+
+
+def collection_range(request: CollectRequest, cursor: datetime | None) -> tuple[datetime, datetime]:
+    """The ``[start, end)`` a run covers, as midnight-UTC datetimes."""
+    today = request.now.astimezone(UTC).date()
+    end = day_start(request.until) if request.until else day_start(today + timedelta(days=1))
+    if request.since is not None:
+        return day_start(request.since), end
+    settings = request.settings.collection
+    if cursor is None:
+        start = today - timedelta(days=settings.initial_days - 1)
+    else:
+        start = cursor.astimezone(UTC).date() - timedelta(days=settings.recollect_days)
+    return day_start(start), end
+
+
+def merge_usage(records: Iterable[UsageRecord]) -> list[UsageRecord]:
+    """Sum records that share a natural key (one statement must not update a row twice)."""
+    merged: dict[tuple[Any, ...], UsageRecord] = {}
+    for record in records:
+        key = (
+            record.bucket_start,
+            record.bucket_seconds,
+            record.provider,
+            record.model,
+            record.project,
+            record.api_key,
+            record.variant,
+        )
+        previous = merged.get(key)
+        merged[key] = record if previous is None else _add_usage(previous, record)
+    return list(merged.values())
+
+
+def _plus(a: Any, b: Any) -> Any:
+    if a is None:
+        return b
+    return a if b is None else a + b
+
+
+def _add_usage(a: UsageRecord, b: UsageRecord) -> UsageRecord:
+    return replace(
+        a,
+        requests=_plus(a.requests, b.requests),
+        input_tokens=_plus(a.input_tokens, b.input_tokens),
+        cached_input_tokens=_plus(a.cached_input_tokens, b.cached_input_tokens),
+        cache_write_tokens=_plus(a.cache_write_tokens, b.cache_write_tokens),
+        output_tokens=_plus(a.output_tokens, b.output_tokens),
+        cost_usd=_plus(a.cost_usd, b.cost_usd),
+        cost_estimated=a.cost_estimated or b.cost_estimated,
+    )
+
+
+def merge_costs(records: Iterable[CostRecord]) -> list[CostRecord]:
+    """Sum cost lines that share a natural key."""
+    merged: dict[tuple[Any, ...], CostRecord] = {}
+    for record in records:
+        key = (
+            record.bucket_start,
+            record.bucket_seconds,
+            record.project,
+            record.api_key,
+            record.line_item,
+        )
+        previous = merged.get(key)
+        if previous is not None:
+            record = replace(previous, amount=previous.amount + record.amount)
+        merged[key] = record
+    return list(merged.values())
+
+
+def priced(record: UsageRecord, unpriced: set[str]) -> UsageRecord:
+    """Add an estimated cost where the source gave tokens but no money."""
+    if record.cost_usd is not None:
+        return record
+    tokens = TokenCounts(
+        record.input_tokens,
+        record.cached_input_tokens,
+        record.cache_write_tokens,
+        record.output_tokens,
+    )
+    if not tokens.any:
+        return record
+    cost = estimate_cost(record.provider, record.model, tokens, day=record.bucket_start)
+    if cost is None:
+        unpriced.add(f"{record.provider}/{record.model or '(no model)'}")
+        return record
+    return replace(record, cost_usd=cost, cost_estimated=True)
+
+
+def usage_rows(source: str, records: Iterable[UsageRecord]) -> Iterator[dict[str, Any]]:
+    """Usage records as rows for :func:`golocal.db.usage.upsert_usage_buckets`."""
+    for r in records:
+        yield {
+            "source": source,
+            "bucket_start": r.bucket_start,
+            "bucket_seconds": r.bucket_seconds,
+            "location": r.location,
+            "provider": r.provider,
+            "model": r.model,
+            "project": r.project,
+            "api_key": r.api_key,
+            "variant": r.variant,
+            "requests": r.requests,
+            "input_tokens": r.input_tokens,
+            "cached_input_tokens": r.cached_input_tokens,
+            "cache_write_tokens": r.cache_write_tokens,
+            "output_tokens": r.output_tokens,
+            "cost_usd": r.cost_usd,
+            "cost_estimated": r.cost_estimated,
+        }
+
+
+def cost_rows(source: str, records: Iterable[CostRecord]) -> Iterator[dict[str, Any]]:
+    """Cost records as rows for :func:`golocal.db.costs.upsert_cost_lines`."""
+    for r in records:
+        yield {
+            "source": source,
+            "provider": r.provider,
+            "bucket_start": r.bucket_start,
+            "bucket_seconds": r.bucket_seconds,
+            "project": r.project,
+            "api_key": r.api_key,
+            "line_item": r.line_item,
+            "model": r.model,
+            "amount": r.amount,
+            "currency": r.currency,
+        }
+
+
+@dataclass
+class _Progress:
+    windows: int = 0
+    rows: int = 0
+    unpriced: set[str] = field(default_factory=set)
+
+
+def store_page(database: Database, source: str, page: Page, progress: _Progress) -> None:
+    """Store one page's records (each batch commits on its own) and count them."""
+    usage = [priced(record, progress.unpriced) for record in merge_usage(page.usage)]
+    progress.rows += upsert_usage_buckets(database, usage_rows(source, usage))
+    progress.rows += upsert_cost_lines(database, cost_rows(source, merge_costs(page.costs)))
+    progress.windows += int(page.window_done)
+
+
+PageReader = Callable[[ApiClient, Settings, datetime, datetime], Iterator[Page]]
+
+
+def run_cloud_source(
+    request: CollectRequest, name: str, module: ModuleType, read_pages: PageReader
+) -> CollectResult:
+    """Collect one cloud source into the database and record its status."""
+    database = request.database
+    state = source_state(database, name)
+    start, end = collection_range(request, state.cursor if state else None)
+    progress = _Progress()
+    try:
+        with module.open_client(
+            request.settings,
+            retry_policy(request.settings),
+            sleep=request.sleep,
+            transport=request.transport,
+        ) as client:
+            for page in read_pages(client, request.settings, start, end):
+                store_page(database, name, page, progress)
+    except SourceError as exc:
+        return _failed(request, name, progress, exc.message)
+    except Exception as exc:
+        # A bug or an unexpected answer must not stop the other sources; the message names
+        # only the exception type, which cannot carry a secret.
+        log.exception("%s: unexpected error while collecting", name)
+        return _failed(request, name, progress, f"unexpected error ({type(exc).__name__})")
+    record_success(
+        database,
+        name,
+        kind="cloud",
+        at=request.now,
+        cursor=min(end, request.now),
+        state={"windows": progress.windows, "rows": progress.rows, "since": start.isoformat()},
+    )
+    unpriced = tuple(sorted(progress.unpriced))
+    message = f"{start.date()} to {end.date()} (exclusive)"
+    if unpriced:
+        message += f"; unpriced: {', '.join(unpriced)}"
+    return CollectResult(
+        source=name,
+        ok=True,
+        windows=progress.windows,
+        rows=progress.rows,
+        message=message,
+        unpriced=unpriced,
+    )
+
+
+def _failed(request: CollectRequest, name: str, progress: _Progress, reason: str) -> CollectResult:
+    record_failure(request.database, name, reason, kind="cloud", at=request.now)
+    log.warning("%s: collection failed: %s", name, reason)
+    return CollectResult(
+        source=name,
+        ok=False,
+        windows=progress.windows,
+        rows=progress.rows,
+        message=reason,
+        unpriced=tuple(sorted(progress.unpriced)),
+    )
+
+
+def _cloud_entry(module: ModuleType, description: str, read_pages: PageReader) -> SourceEntry:
+    name = module.NAME
+    return SourceEntry(
+        name=name,
+        kind="cloud",
+        description=description,
+        missing=module.missing_credential,
+        collect=lambda request: run_cloud_source(request, name, module, read_pages),
+    )
+
+
+def _plain_reader(module: ModuleType) -> PageReader:
+    return lambda client, settings, start, end: module.iter_pages(client, start, end)
+
+
+def _copilot_reader(
+    client: ApiClient, settings: Settings, start: datetime, end: datetime
+) -> Iterator[Page]:
+    assert settings.copilot.org
+    return copilot.iter_pages(client, settings.copilot.org, start, end)
+
+
+for _module, _description in (
+    (openai, "OpenAI organisation usage (completions) and costs"),
+    (anthropic, "Anthropic Admin API messages usage and cost report"),
+    (claude_code, "Anthropic Claude Code usage report (subscription seats)"),
+    (litellm, "LiteLLM proxy daily activity"),
+):
+    register_source(_cloud_entry(_module, _description, _plain_reader(_module)))
+register_source(_cloud_entry(copilot, "GitHub Copilot organisation usage metrics", _copilot_reader))

@@ -1,0 +1,195 @@
+"""Anthropic Admin API: messages usage report and cost report → plain records.
+
+Contract: the Claude API reference pages ``admin/usage_report/retrieve_messages`` and
+``admin/cost_report`` (https://platform.claude.com/docs/en/api/admin/...), summarised in
+API-CONTRACTS.md section 3.
+
+* Usage: 1-day buckets grouped by model, workspace, API key and service tier; every
+  interval comes back, empty ones as ``results: []``. The report has **no request count**:
+  ``requests`` stays ``None`` and the volume report estimates it from tokens, flagged.
+  Input tokens = uncached + cache reads + both cache-creation kinds.
+* Costs: ``amount`` is a decimal **string in cents** ("123.45" = $1.2345).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from golocal.config.settings import Settings
+from golocal.jobs.http_client import ApiClient, Credential, MalformedResponse, RetryPolicy
+from golocal.jobs.sources.records import (
+    CostRecord,
+    Page,
+    UsageRecord,
+    Window,
+    decimal_of,
+    optional_int,
+    parse_rfc3339,
+    split_windows,
+    text_or_empty,
+    variant_of,
+    zero_usage,
+)
+
+NAME = "anthropic"
+PROVIDER = "anthropic"
+KEY_ENV = "ANTHROPIC_ADMIN_KEY"
+API_VERSION = "2023-06-01"
+USAGE_PATH = "v1/organizations/usage_report/messages"
+COSTS_PATH = "v1/organizations/cost_report"
+MAX_DAYS = 31
+USAGE_GROUP_BY = ("model", "workspace_id", "api_key_id", "service_tier")
+COSTS_GROUP_BY = ("workspace_id", "description")
+_CENTS = Decimal(100)
+
+
+def missing_credential(settings: Settings) -> str | None:
+    """Why the source cannot run (``None`` when it can)."""
+    return None if settings.anthropic_admin_key else f"{KEY_ENV} not set"
+
+
+def open_client(
+    settings: Settings,
+    policy: RetryPolicy,
+    *,
+    sleep: Callable[[float], None],
+    transport: httpx.BaseTransport | None = None,
+) -> ApiClient:
+    """An Admin API client: ``x-api-key`` and the pinned ``anthropic-version``."""
+    assert settings.anthropic_admin_key is not None
+    return ApiClient(
+        provider="Anthropic",
+        base_url=settings.anthropic_base_url,
+        credential=Credential(
+            header="x-api-key",
+            value=settings.anthropic_admin_key.get_secret_value(),
+            label="Anthropic admin key",
+            env_var=KEY_ENV,
+        ),
+        headers={"anthropic-version": API_VERSION},
+        policy=policy,
+        sleep=sleep,
+        transport=transport,
+    )
+
+
+def rfc3339(moment: datetime) -> str:
+    """``2025-08-01T00:00:00Z``: the form the Admin API's examples use."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def paginate(
+    client: ApiClient,
+    path: str,
+    params: list[tuple[str, str | int]],
+    parse: Callable[[dict[str, Any]], Page],
+) -> Iterator[Page]:
+    """Follow ``has_more``/``next_page`` to the end; the last page is marked ``window_done``."""
+    page_token: str | None = None
+    while True:
+        query = [*params, ("page", page_token)] if page_token else list(params)
+        body = client.get_json(path, query)
+        try:
+            page = parse(body)
+            has_more = body["has_more"]
+            page_token = body["next_page"]
+            if not isinstance(has_more, bool):
+                raise ValueError("has_more is not a boolean")
+            if has_more and not isinstance(page_token, str):
+                raise ValueError("has_more is true but next_page is not a string")
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise MalformedResponse(f"Anthropic {path} page is malformed: {exc}") from None
+        if not has_more:
+            yield Page(usage=page.usage, costs=page.costs, window_done=True)
+            return
+        yield page
+
+
+def iter_pages(client: ApiClient, start: datetime, end: datetime) -> Iterator[Page]:
+    """Every usage page, then every cost page, of ``[start, end)``, oldest first."""
+    for window in split_windows(start, end, MAX_DAYS):
+        yield from paginate(client, USAGE_PATH, _params(window, USAGE_GROUP_BY), _usage)
+    for window in split_windows(start, end, MAX_DAYS):
+        yield from paginate(client, COSTS_PATH, _params(window, COSTS_GROUP_BY), _costs)
+
+
+def _params(window: Window, group_by: tuple[str, ...]) -> list[tuple[str, str | int]]:
+    return [
+        ("starting_at", rfc3339(window.start)),
+        ("ending_at", rfc3339(window.end)),
+        ("bucket_width", "1d"),
+        ("limit", MAX_DAYS),
+        *(("group_by[]", name) for name in group_by),
+    ]
+
+
+def _buckets(body: dict[str, Any]) -> Iterator[tuple[datetime, int, list[dict[str, Any]]]]:
+    for bucket in body["data"]:
+        start = parse_rfc3339(bucket["starting_at"])
+        end = parse_rfc3339(bucket["ending_at"])
+        seconds = int((end - start).total_seconds())
+        if seconds <= 0:
+            raise ValueError("bucket ends before it starts")
+        results = bucket["results"]
+        if not isinstance(results, list):
+            raise ValueError("results is not a list")
+        yield start, seconds, results
+
+
+def _usage(body: dict[str, Any]) -> Page:
+    records = []
+    for start, seconds, results in _buckets(body):
+        if not results:
+            # the provider reported the interval and nothing was used: a true zero
+            records.append(zero_usage(start, seconds, PROVIDER, requests=None))
+        for result in results:
+            uncached = optional_int(result, "uncached_input_tokens") or 0
+            cache_read = optional_int(result, "cache_read_input_tokens") or 0
+            creation = result.get("cache_creation") or {}
+            cache_write = (optional_int(creation, "ephemeral_1h_input_tokens") or 0) + (
+                optional_int(creation, "ephemeral_5m_input_tokens") or 0
+            )
+            records.append(
+                UsageRecord(
+                    bucket_start=start,
+                    bucket_seconds=seconds,
+                    provider=PROVIDER,
+                    model=text_or_empty(result.get("model")),
+                    project=text_or_empty(result.get("workspace_id")),
+                    api_key=text_or_empty(result.get("api_key_id")),
+                    variant=variant_of([("tier", result.get("service_tier"))]),
+                    requests=None,  # the report has no request count: unknown, never 0
+                    input_tokens=uncached + cache_read + cache_write,
+                    cached_input_tokens=cache_read,
+                    cache_write_tokens=cache_write,
+                    output_tokens=optional_int(result, "output_tokens") or 0,
+                )
+            )
+    return Page(usage=records)
+
+
+def _costs(body: dict[str, Any]) -> Page:
+    records = []
+    for start, seconds, results in _buckets(body):
+        for result in results:
+            currency = str(result.get("currency") or "USD").upper()
+            line_item = result.get("description") or result.get("cost_type") or ""
+            records.append(
+                CostRecord(
+                    bucket_start=start,
+                    bucket_seconds=seconds,
+                    provider=PROVIDER,
+                    # amount is in the lowest currency unit (cents), as a decimal string
+                    amount=decimal_of(result["amount"], "amount") / _CENTS,
+                    currency=currency,
+                    project=text_or_empty(result.get("workspace_id")),
+                    line_item=str(line_item),
+                    model=result.get("model"),
+                )
+            )
+    return Page(costs=records)

@@ -1,0 +1,144 @@
+"""Posting the digest through the Slack Web API (a loopback fake) exactly once."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from golocal.bot.posting import ChannelPacer, SlackPoster
+from golocal.bot.publish import publish_digest
+from golocal.bot.services import Services
+from golocal.config.settings import load_settings
+from golocal.db.database import Database
+from golocal.db.digests import DigestPostError, digest_post_state
+from golocal.db.usage import upsert_usage_buckets
+from golocal.jobs.digest import build_digest
+from tests.fakes.slack_posts import FakeSlack, running_fake_slack
+
+NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+WEEK = "2026-W10"
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    yield from running_fake_slack()
+
+
+def _poster(slack: FakeSlack) -> SlackPoster:
+    return SlackPoster(
+        "xoxb-test",
+        slack.base_url,
+        backoff_factor=0.0,
+        pacer=ChannelPacer(1000.0),
+    )
+
+
+def _seed(database: Database) -> None:
+    upsert_usage_buckets(
+        database,
+        [
+            {
+                "source": "openai",
+                "bucket_start": datetime(2026, 3, day, tzinfo=UTC),
+                "bucket_seconds": 86400,
+                "location": "cloud",
+                "provider": "openai",
+                "model": "gpt-4.1",
+                "requests": 700 + 10 * day,
+                "cost_usd": Decimal("3.25"),
+            }
+            for day in range(2, 9)
+        ],
+    )
+
+
+def _publish(database: Database, slack: FakeSlack) -> object:
+    settings = load_settings(None)
+    services = Services(settings, database, clock=lambda: NOW)
+    digest = build_digest(database, settings, WEEK, now=NOW)
+    return publish_digest(services, _poster(slack), digest, "C-DIGEST")
+
+
+def test_digest_is_posted_with_its_chart_once(database: Database, slack: FakeSlack) -> None:
+    _seed(database)
+    first = _publish(database, slack)
+    second = _publish(database, slack)
+    assert first.status == "posted" and second.status == "already_posted"
+    messages = slack.messages()
+    assert len(messages) == 1
+    assert messages[0]["channel"] == "C-DIGEST"
+    assert "2026-W10" in messages[0]["text"]
+    complete = slack.record.of("files.completeUploadExternal")
+    assert len(complete) == 1 and complete[0]["thread_ts"] == "1700000000.000001"
+    (png,) = slack.record.uploads.values()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    state = digest_post_state(database, WEEK, "C-DIGEST")
+    assert state is not None and state.state == "posted" and state.attempts == 1
+
+
+def test_a_slack_500_is_retried_and_posts_once(database: Database, slack: FakeSlack) -> None:
+    _seed(database)
+    slack.fail_next("chat.postMessage", 500)
+    outcome = _publish(database, slack)
+    assert outcome.status == "posted"
+    assert len(slack.messages()) == 1
+
+
+def test_a_rate_limit_is_waited_out_and_posts_once(database: Database, slack: FakeSlack) -> None:
+    _seed(database)
+    slack.fail_next("chat.postMessage", 429)  # with Retry-After: 0
+    assert _publish(database, slack).status == "posted"
+    assert len(slack.messages()) == 1
+
+
+def test_a_failed_post_is_recorded_and_retried_later(database: Database, slack: FakeSlack) -> None:
+    _seed(database)
+    slack.fail_next("chat.postMessage", 500, count=10)  # more than the client retries
+    with pytest.raises(DigestPostError):
+        _publish(database, slack)
+    state = digest_post_state(database, WEEK, "C-DIGEST")
+    assert state is not None and state.state == "failed"
+    assert state.last_error == "PostError: Slack chat.postMessage: HTTP 500, fatal_error"
+    slack.record.failures.clear()
+    assert _publish(database, slack).status == "posted"
+    assert _publish(database, slack).status == "already_posted"
+    assert len(slack.messages()) == 1
+    state = digest_post_state(database, WEEK, "C-DIGEST")
+    assert state is not None and state.attempts == 2
+
+
+@pytest.mark.postgres
+def test_two_concurrent_digest_posts_post_once(
+    postgres_url: str, _migrated_postgres: Database, slack: FakeSlack, tmp_path: Path
+) -> None:
+    from tests.conftest import _truncate_all
+
+    _truncate_all(_migrated_postgres)
+    _seed(_migrated_postgres)
+    env = {
+        **os.environ,
+        "GOLOCAL_DATABASE_URL": postgres_url,
+        "GOLOCAL_SLACK_API_URL": slack.base_url,
+        "GOLOCAL_DIGEST_CHANNEL": "C-DIGEST",
+        "SLACK_BOT_TOKEN": "xoxb-test",
+    }
+    command = [sys.executable, "-m", "golocal", "digest", "--week", WEEK, "--post"]
+    processes = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    results = [process.communicate(timeout=120) for process in processes]
+    assert [process.returncode for process in processes] == [0, 0], results
+    assert len(slack.messages()) == 1
+    said = sorted(err.decode().strip() for _, err in results)
+    assert said == [
+        "posted the digest for 2026-W10 to C-DIGEST",
+        "the digest for 2026-W10 was already posted to C-DIGEST",
+    ]

@@ -1,0 +1,77 @@
+"""A loopback fake of GitHub's Copilot usage-metrics reports for an organisation.
+
+Answers as github/docs ``src/rest/data/fpt-2022-11-28/copilot.json`` (subcategory
+``copilot-usage-metrics``) documents it, with file fields from
+``content/copilot/reference/copilot-usage-metrics/copilot-usage-metrics.md`` (API-CONTRACTS.md
+section 4): ``GET /orgs/{org}/copilot/metrics/reports/organization-1-day?day=YYYY-MM-DD`` →
+200 ``{download_links: [uri], report_day}`` or 204 when there is no report; 403/404 with
+GitHub's ``{"message", "documentation_url", "status"}``. The links point at a *separate*
+file server (signed URLs on another host, as in production), which serves NDJSON and
+records whether anyone sent it a token.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from tests.fakes.server import FakeApi, Reply, Seen
+
+DOCS = "https://docs.github.com/rest/copilot/copilot-usage-metrics"
+
+
+class FakeFiles(FakeApi):
+    """The download host: serves report files by path, no auth (the URL is signed)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.files: dict[str, str] = {}
+
+    def handle(self, seen: Seen) -> Reply:
+        if seen.first("sig") != "signed" or seen.path not in self.files:
+            return Reply(403, "<Error><Code>AuthenticationFailed</Code></Error>")
+        return Reply(200, self.files[seen.path], {"content-type": "application/x-ndjson"})
+
+
+class FakeGitHub(FakeApi):
+    """The REST API part: one organisation's daily reports."""
+
+    def __init__(self, token: str, org: str) -> None:
+        super().__init__()
+        self.token = token
+        self.org = org
+        self.files = FakeFiles()
+        self.reports: dict[date, list[str]] = {}
+
+    def start(self) -> FakeGitHub:
+        self.files.start()
+        super().start()
+        return self
+
+    def stop(self) -> None:
+        self.files.stop()
+        super().stop()
+
+    def add_report(self, day: date, *records: dict[str, Any]) -> None:
+        """Publish a report for ``day`` as one NDJSON file per record (several links)."""
+        paths = []
+        for i, record in enumerate(records):
+            path = f"/reports/{day.isoformat()}-{i}.ndjson"
+            self.files.files[path] = json.dumps(record) + "\n"
+            paths.append(path)
+        self.reports[day] = paths
+
+    def handle(self, seen: Seen) -> Reply:
+        if seen.headers.get("authorization") != f"Bearer {self.token}":
+            return Reply(
+                401, {"message": "Bad credentials", "documentation_url": DOCS, "status": "401"}
+            )
+        expected = f"/orgs/{self.org}/copilot/metrics/reports/organization-1-day"
+        if seen.path != expected:
+            return Reply(404, {"message": "Not Found", "documentation_url": DOCS, "status": "404"})
+        day = date.fromisoformat(seen.first("day") or "")
+        if day not in self.reports:
+            return Reply(204, None)
+        links = [f"{self.files.url}{path}?sig=signed" for path in self.reports[day]]
+        return Reply(200, {"download_links": links, "report_day": day.isoformat()})
