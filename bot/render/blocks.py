@@ -196,22 +196,51 @@ def verdict_blocks(reply: Reply) -> list[Block]:
     cost_model = data.get("cost_model")
     if isinstance(cost_model, dict) and cost_model:
         blocks.append(DividerBlock())
+        # The figures the decision turns on first, then whatever else the model reports.
+        keys = [k for k in _COST_MODEL_FIRST if k in cost_model]
+        keys += [k for k in cost_model if k not in keys]
         fields = [
-            f"*{_label(key)}*\n{_scalar(value)}"
-            for key, value in cost_model.items()
-            if not isinstance(value, dict | list)
+            _field(key, cost_model[key])
+            for key in keys
+            if not isinstance(cost_model[key], dict | list)
         ]
-        blocks.append(section("*Cost model*", fields=cut_list(fields, MAX_FIELDS)))
-    rest = "\n".join(reply.text.splitlines()[1:]).strip()
-    if rest and not checklist:
-        blocks.extend(text_sections(rest))
+        blocks.append(section("*Cost model*", fields=fields[:MAX_FIELDS]))
+    lines = reply.text.splitlines()[1:]
+    if not checklist:
+        rest = "\n".join(lines).strip()
+        if rest:
+            blocks.extend(text_sections(rest))
+        return blocks
+    changes = [line for line in lines if line.startswith("Would change it")]
+    if changes:
+        blocks.append(section("\n".join(changes)))
+    notes = [line for line in lines if line.startswith("Data:")]
+    if notes:
+        blocks.append(context(*notes))
     return blocks
+
+
+_COST_MODEL_FIRST = (
+    "break_even_requests_per_day",
+    "cloud_cost_per_request_usd",
+    "local_monthly_usd",
+    "profile",
+    "energy_source",
+)
+
+
+def _field(key: str, value: Any) -> str:
+    if key.endswith("_usd") and value is not None:
+        return f"*{_label(key.removesuffix('_usd'))}*\n${value}"
+    return f"*{_label(key)}*\n{_scalar(value)}"
 
 
 def _checklist_line(item: Any) -> str:
     if not isinstance(item, dict):
         return f"• {item}"
-    title = next((str(item[k]) for k in ("title", "point", "name", "key") if item.get(k)), "point")
+    title = next(
+        (str(item[k]) for k in ("title", "point", "name", "key", "id") if item.get(k)), "point"
+    )
     leans = item.get("leans")
     evidence = item.get("evidence") or item.get("summary") or ""
     if isinstance(evidence, list):
@@ -219,7 +248,8 @@ def _checklist_line(item: Any) -> str:
     elif isinstance(evidence, dict):
         evidence = "; ".join(f"{_label(k)} {_scalar(v)}" for k, v in evidence.items())
     lean_text = f" — leans *{leans}* {_LEANS_EMOJI.get(str(leans), '')}".rstrip() if leans else ""
-    return f"*{_label(title)}*{lean_text}\n{evidence}".rstrip()
+    source = f" _({item['source']})_" if item.get("source") else ""
+    return f"*{_label(title)}*{lean_text}{source}\n{evidence}".rstrip()
 
 
 def _label(key: str) -> str:
@@ -229,6 +259,8 @@ def _label(key: str) -> str:
 def _scalar(value: Any) -> str:
     if value is None:
         return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:,.1f}"
     if isinstance(value, int) and not isinstance(value, bool):

@@ -105,3 +105,21 @@ def test_volume_reply_layout(services: Services) -> None:
     assert "Requests per day" in text and f"Zone *{reply.data['zone']}*" in text
     assert "and 16 more" in text  # 30 days, 15 lines shown
     assert str(date(2026, 3, 17)) in text
+
+
+def test_the_advisors_verdict_renders_within_limits(services: Services) -> None:
+    from golocal.bot.chat import answer
+    from golocal.jobs.demo import DemoOptions, generate_demo
+
+    generate_demo(services.database, DemoOptions(days=10, profile="small"), now=services.now())
+    reply = answer("should we go local?", services)
+    assert isinstance(reply.data.get("verdict"), str)
+    payload = message_payload(reply)
+    assert block_problems(payload["blocks"], MAX_MESSAGE_BLOCKS) == []
+    text = json.dumps(payload["blocks"])
+    assert payload["blocks"][0]["type"] == "header"
+    assert "Verdict: " in payload["blocks"][0]["text"]["text"]
+    for point in ("Volume", "Code location", "Model size", "Ops owner", "Exit cost"):
+        assert f"*{point}*" in text
+    assert "Cost model" in text or "Data:" in text
+    assert payload["text"] == reply.text[: len(payload["text"])]
