@@ -97,6 +97,13 @@ def _spend(services: Services, today: date) -> list[Block]:
     report = volume_report(services, first, today + timedelta(days=1))
     estimated = any(day.cost_estimated for day in report.days)
     text = usd_display(report.total_cost) + (" (partly estimated)" if estimated else "")
+    budget = services.settings.budget.monthly_usd
+    if budget is None:
+        text += " — no monthly budget set (`[budget] monthly_usd`)"
+    elif report.total_cost is not None:
+        share = report.total_cost / budget * 100
+        over = " :warning: over budget" if report.total_cost > budget else ""
+        text += f" of {usd_display(budget)} budget ({share:.0f}%){over}"
     return [section(f"*Spend this month* (since {first:%b} 1)\n{text}")]
 
 

@@ -59,10 +59,21 @@ def test_dashboard_with_data(services: Services, monkeypatch: pytest.MonkeyPatch
     text = _text(services)
     assert "Verdict: hybrid" in text and "*Zone*\\nbetween" in text
     assert "Requests/day, last 7 days" in text and "*Cloud*" in text
-    assert "Spend this month" in text and "$" in text
+    assert "Spend this month" in text and "no monthly budget set" in text
     assert "GPU utilisation (24 h)" in text and "*GPUs*\\n1" in text
     assert "GPU 0 saturated" in text and "and 51 more" in text  # 60 firing, 9 shown
     assert "the admin key was rejected" in text and "last success" in text
+
+
+def test_spend_against_the_budget(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    from golocal.config.settings import load_settings
+
+    generate_demo(
+        services.database, DemoOptions(days=20, profile="small", minute_days=1), now=services.now()
+    )
+    monkeypatch.setenv("GOLOCAL_BUDGET__MONTHLY_USD", "1")
+    tight = Services(load_settings(), services.database, clock=services.clock)
+    assert "budget" in _text(tight) and "over budget" in _text(tight)
 
 
 def test_empty_dashboard_says_what_is_missing(services: Services) -> None:
