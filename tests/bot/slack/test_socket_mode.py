@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 
@@ -101,3 +105,39 @@ def test_redelivered_envelope_is_answered_once(
     fake_slack_web.wait_for("chat.postMessage")
     time.sleep(0.5)
     assert len(fake_slack_web.calls_to("chat.postMessage")) == 1
+
+
+def test_golocal_run_in_socket_mode_answers_and_stops_on_sigterm(
+    fake_slack_web: FakeSlackWeb, database_url: str
+) -> None:
+    env = {
+        **os.environ,
+        "GOLOCAL_DATABASE_URL": database_url,
+        "SLACK_APP_TOKEN": "xapp-1-test",
+        "GOLOCAL_SLACK__ANSWER_WORKERS": "1",
+    }
+    command = [sys.executable, "-c", "from golocal.bot.cli import main; main()", "run"]
+    with running_fake_socket_mode() as fake_socket:
+        fake_slack_web.socket_url = fake_socket.url
+        process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+        try:
+            assert fake_socket.connected.wait(30), "golocal run did not connect"
+            envelope = fake_socket.send(
+                "slash_commands",
+                {
+                    "command": "/golocal",
+                    "text": "",
+                    "user_id": "UUSER0001",
+                    "channel_id": "C0000CHAN",
+                    "team_id": "T0000TEAM",
+                    "response_url": fake_slack_web.response_url("run"),
+                    "trigger_id": "1.2.3",
+                },
+            )
+            fake_socket.wait_ack(envelope)
+            [call] = fake_slack_web.wait_for("response_url", timeout=30)
+            assert "I can answer" in call.args["text"]
+        finally:
+            process.send_signal(signal.SIGTERM)
+            code = process.wait(20)
+    assert code == 0, process.stderr.read() if process.stderr else ""
