@@ -20,7 +20,17 @@ from pathlib import Path
 import click
 
 from golocal import __version__
-from golocal.bot.commands import advisor, alerts, chat, collect, database, demo, digest, report
+from golocal.bot.commands import (
+    advisor,
+    agent,
+    alerts,
+    chat,
+    collect,
+    database,
+    demo,
+    digest,
+    report,
+)
 from golocal.bot.context import AppContext
 from golocal.config.settings import ConfigError
 from golocal.errors import GolocalError
@@ -65,6 +75,7 @@ cli.add_command(collect.sources)
 cli.add_command(collect.reprice)
 cli.add_command(digest.digest)
 cli.add_command(alerts.alerts)
+cli.add_command(agent.agent)
 
 
 def _configure_logging(debug: bool) -> None:

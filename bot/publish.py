@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import httpx
+
 from golocal.bot.posting import CONSOLE_CHANNEL, ConsolePoster, Poster, SlackPoster
 from golocal.bot.render.alerts import alert_status_blocks, alert_text
 from golocal.bot.render.chart import render_digest_chart
@@ -28,7 +30,13 @@ from golocal.jobs.collect import CollectRequest, CollectResult, collect_sources
 from golocal.jobs.digest import BreakEven, Digest, build_digest
 from golocal.jobs.evidence import gather_evidence
 from golocal.jobs.framework import assess
-from golocal.jobs.schedule import ALERTS, COLLECT, DIGEST, digest_week_due
+from golocal.jobs.schedule import ALERTS, COLLECT, DIGEST, ROLLUPS, TELEMETRY, digest_week_due
+from golocal.jobs.telemetry import (
+    SourceResult,
+    collect_telemetry,
+    maintain_telemetry,
+    telemetry_client,
+)
 
 log = logging.getLogger(__name__)
 
@@ -208,13 +216,30 @@ def collect_cloud(services: Services) -> list[CollectResult]:
     return results
 
 
-def collection_runners(services: Services) -> dict[str, Callable[[], Any]]:
-    """Runners for ``COLLECT``, ``TELEMETRY`` and ``ROLLUPS`` where this build has them.
+def collect_local(services: Services, client: httpx.Client) -> list[SourceResult]:
+    """The telemetry job: every configured local source once, over one long-lived client."""
+    results = collect_telemetry(
+        services.database, services.settings, now=services.now(), client=client
+    )
+    for result in results:
+        if not result.ok:
+            log.warning("telemetry from %s failed: %s", result.source, result.message)
+    return results
 
-    Local telemetry and its rollups (``golocal.jobs.telemetry``) plug in here the same way,
-    each as a function of ``services``; ids without a runner are not scheduled.
+
+def collection_runners(services: Services) -> dict[str, Callable[[], Any]]:
+    """Runners for ``COLLECT``, ``TELEMETRY`` and ``ROLLUPS``.
+
+    Each is a function of ``services``; ids without a runner are not scheduled.
     """
-    return {COLLECT: lambda: collect_cloud(services)}
+    client = telemetry_client(services.settings)
+    return {
+        COLLECT: lambda: collect_cloud(services),
+        TELEMETRY: lambda: collect_local(services, client),
+        ROLLUPS: lambda: maintain_telemetry(
+            services.database, services.settings, now=services.now()
+        ),
+    }
 
 
 def scheduled_runners(

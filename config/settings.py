@@ -16,7 +16,7 @@ import re
 import tomllib
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -125,6 +125,62 @@ class Slack(Section):
             if not re.fullmatch(r"[UW][A-Z0-9]{2,}", user):
                 raise ValueError(f"{user!r} is not a Slack user id (like U012AB3CD)")
         return value
+
+
+_SOURCE_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$"
+
+
+class LocalSource(Section):
+    """A named local telemetry source at an http(s) URL."""
+
+    name: str = Field(pattern=_SOURCE_NAME)
+    url: str
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value.rstrip("/")
+
+
+class InferenceServerSource(LocalSource):
+    """A local inference server to scrape (``[[inference_servers]]``)."""
+
+    kind: Literal["vllm", "llamacpp", "tgi", "sglang", "ollama"]
+    #: The model it serves, where the server does not say (llama.cpp, TGI).
+    model: str | None = None
+
+
+class PrometheusSource(LocalSource):
+    """A Prometheus server whose HTTP API holds dcgm-exporter series (``[[prometheus]]``)."""
+
+    #: Resolution of ``query_range`` (seconds).
+    step_seconds: int = Field(15, ge=1, le=3600)
+
+
+class GpuAgentSource(LocalSource):
+    """A dcgm-exporter or ``golocal agent`` scraped directly (``[[gpu_agents]]``).
+
+    ``url`` is the metrics URL, e.g. ``http://node1:9400/metrics``.
+    """
+
+
+class Telemetry(Section):
+    """How local telemetry is collected (``[telemetry]``)."""
+
+    #: Per-request timeout, so one dead server never delays the others.
+    timeout_seconds: float = Field(5.0, gt=0, le=120)
+    concurrency: int = Field(8, ge=1, le=256)
+
+
+class Agent(Section):
+    """``golocal agent`` (``[agent]``)."""
+
+    listen: str = "127.0.0.1:9835"
+    sample_seconds: float = Field(5.0, gt=0, le=3600)
+    #: The ``host`` label; default: this machine's host name.
+    host: str | None = None
 
 
 class Collection(Section):
@@ -251,6 +307,11 @@ class Settings(BaseSettings):
     thresholds: Thresholds = Thresholds()
     volume: Volume = Volume()
     retention: Retention = Retention()
+    telemetry: Telemetry = Telemetry()
+    agent: Agent = Agent()
+    inference_servers: tuple[InferenceServerSource, ...] = ()
+    prometheus: tuple[PrometheusSource, ...] = ()
+    gpu_agents: tuple[GpuAgentSource, ...] = ()
     collection: Collection = Collection()
     litellm: LiteLLM = LiteLLM()
     copilot: Copilot = Copilot()
@@ -290,6 +351,15 @@ class Settings(BaseSettings):
     config_file: Path | None = None
 
     _toml_file: ClassVar[Path | None] = None
+
+    @model_validator(mode="after")
+    def _unique_local_sources(self) -> Settings:
+        seen: set[str] = set()
+        for source in (*self.inference_servers, *self.prometheus, *self.gpu_agents):
+            if source.name in seen:
+                raise ValueError(f"local source name {source.name!r} is used twice")
+            seen.add(source.name)
+        return self
 
     @model_validator(mode="before")
     @classmethod

@@ -173,7 +173,8 @@ class GpuMinute(GpuAggregates, Base):
 
 
 class GpuRollup(GpuAggregates, Base):
-    """Hourly (``resolution='hour'``) and daily (``'day'``) rollups of :class:`GpuMinute`."""
+    """Rollups of :class:`GpuMinute`: ``resolution`` ``'hour'``, ``'day'``, ``'week'``
+    (ISO, from Monday) and ``'month'`` (see :mod:`golocal.db.rollups`)."""
 
     __tablename__ = "gpu_rollups"
     __table_args__ = (Index("ix_gpu_rollups_resolution_start", "resolution", "bucket_start"),)
@@ -234,7 +235,7 @@ class ServerMinute(ServerAggregates, Base):
 
 
 class ServerRollup(ServerAggregates, Base):
-    """Hourly and daily rollups of :class:`ServerMinute`."""
+    """Rollups of :class:`ServerMinute`, at the same resolutions as :class:`GpuRollup`."""
 
     __tablename__ = "server_rollups"
     __table_args__ = (Index("ix_server_rollups_resolution_start", "resolution", "bucket_start"),)

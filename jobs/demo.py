@@ -21,6 +21,7 @@ from typing import Any
 
 from golocal.db.database import Database
 from golocal.db.models import DEMO_PREFIX, GpuMinute, GpuRollup, ServerMinute, ServerRollup
+from golocal.db.rollups import rollup_weeks_and_months
 from golocal.db.telemetry import (
     delete_telemetry_sources,
     insert_rows,
@@ -297,7 +298,7 @@ class _Generator:
             util_sum += util
             mem_sum += mem
             power_sum += power
-            util_max, mem_max = max(util_max, util), max(mem_max, mem)
+            util_max, mem_max = max(util_max, min(100.0, util + 2)), max(mem_max, mem)
             power_max, temp_max = max(power_max, power), max(temp_max, temp)
             throttled += thr
             saturated += sat
@@ -480,6 +481,12 @@ def generate_demo(
             totals[name] = totals.get(name, 0) + count
         if progress is not None:
             progress(done, len(days))
+    # weekly and monthly rollups from the daily ones, as the telemetry rollup job writes them
+    rollup_weeks_and_months(
+        database,
+        datetime(generator.first_day.year, generator.first_day.month, 1, tzinfo=UTC),
+        generator.now + timedelta(days=1),
+    )
     return DemoSummary(
         profile=options.profile,
         since=generator.first_day,

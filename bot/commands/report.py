@@ -12,6 +12,7 @@ from rich.table import Table
 from golocal.bot.context import AppContext, pass_app
 from golocal.bot.dates import check_range, parse_day
 from golocal.bot.handlers.volume import volume_report
+from golocal.jobs.gpu_report import GpuReport, build_gpu_report
 from golocal.jobs.money import usd_display
 from golocal.jobs.volume import VolumeReport
 
@@ -82,4 +83,75 @@ def volume_table(result: VolumeReport) -> Table:
         )
     table.add_section()
     table.add_row("mean/day", f"{totals['mean_requests_per_day']:,.1f}", "", "", "", "")
+    return table
+
+
+@report.command()
+@click.option("--since", metavar="DATE", help="First UTC day (YYYY-MM-DD); default: 7 days ago.")
+@click.option("--until", metavar="DATE", help="Day after the last (exclusive); default: tomorrow.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (a stable contract).")
+@pass_app
+def gpus(app: AppContext, since: str | None, until: str | None, as_json: bool) -> None:
+    """Per GPU: mean/peak utilisation, memory, power, energy, saturated and throttled minutes."""
+    today = datetime.now(UTC).date()
+    until_day = parse_day(until, "--until") if until else today + timedelta(days=1)
+    since_day = parse_day(since, "--since") if since else until_day - timedelta(days=7)
+    check_range(since_day, until_day)
+    result = build_gpu_report(app.database, since_day, until_day)
+    if as_json:
+        click.echo(json.dumps(result.as_json(), indent=2))
+        return
+    if not result.gpus:
+        click.echo(
+            f"No GPUs known for {since_day} to {until_day}. Configure [[gpu_agents]] or "
+            "[[prometheus]] and collect, or run `golocal demo`."
+        )
+        return
+    Console(soft_wrap=False).print(gpu_table(result))
+
+
+def _num(value: float | None, fmt: str = ",.1f", suffix: str = "") -> str:
+    return "—" if value is None else f"{value:{fmt}}{suffix}"
+
+
+def gpu_table(result: GpuReport) -> Table:
+    """One row per GPU; lost and stale GPUs flagged, estimated energy marked ~."""
+    table = Table(
+        title=f"GPUs, {result.since} to {result.until} (exclusive, UTC)",
+        caption="mean / peak · sat = saturated · thr = throttled · ~ estimated · — not reported",
+    )
+    for name, justify in (
+        ("host", "left"),
+        ("gpu", "right"),
+        ("name", "left"),
+        ("util %", "right"),
+        ("mem GiB", "right"),
+        ("power W", "right"),
+        ("kWh", "right"),
+        ("sat min", "right"),
+        ("thr min", "right"),
+        ("state", "left"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for data in result.as_json()["gpus"]:
+        mem = [
+            None if data[key] is None else data[key] / 1024
+            for key in ("memory_used_mean_mib", "memory_used_peak_mib")
+        ]
+        state = "LOST" if data["lost"] else "stale" if data["stale"] else "ok"
+        if data["minutes"] == 0:
+            state += ", no data"
+        energy = _num(data["energy_kwh"], ",.2f") + ("~" if data["energy_estimated"] else "")
+        table.add_row(
+            data["host"],
+            str(data["gpu"]),
+            data["name"],
+            f"{_num(data['util_mean_percent'])}/{_num(data['util_peak_percent'], ',.0f')}",
+            f"{_num(mem[0])}/{_num(mem[1])}",
+            f"{_num(data['power_mean_w'], ',.0f')}/{_num(data['power_peak_w'], ',.0f')}",
+            energy,
+            _num(data["saturated_minutes"], ",.0f"),
+            _num(data["throttled_minutes"], ",.0f"),
+            state,
+        )
     return table

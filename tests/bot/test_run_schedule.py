@@ -24,7 +24,14 @@ def test_run_console_schedules_jobs_and_exits_cleanly(
     with engine.connect() as connection:
         ids = {row[0] for row in connection.execute(text("SELECT id FROM apscheduler_jobs"))}
     engine.dispose()
-    assert ids == {"alerts", "collect_cloud", "digest", "digest_retry"}
+    assert ids == {
+        "alerts",
+        "collect_cloud",
+        "collect_telemetry",
+        "digest",
+        "digest_retry",
+        "rollups",
+    }
 
 
 def test_run_without_schedule(

@@ -1,0 +1,117 @@
+"""GPU samples (from an agent, dcgm-exporter or Prometheus) into minute rows and rollups.
+
+Each sample stands for one collection interval: a throttled or saturated sample adds that
+many seconds. Energy comes from the GPU's cumulative counter (increases between samples,
+with the same reset rule as any counter); without a counter it stays NULL and reports
+estimate it from mean power, flagged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from golocal.db.database import Database
+from golocal.db.rollups import GPU, merge_minutes, rollup_telemetry
+from golocal.db.telemetry import mark_gpu_lost, register_gpu
+from golocal.jobs.sources.gpu_metrics import GpuPoint
+
+#: A GPU is saturated while utilisation and memory use are both at least this high.
+UTIL_SATURATED = 90.0
+MEMORY_SATURATED = 0.9
+
+
+def _gpu_key(point: GpuPoint) -> str:
+    return f"{point.host}/{point.uuid or point.index}"
+
+
+def _minute_row(
+    gpu_id: int, point: GpuPoint, energy_j: float | None, interval: float
+) -> dict[str, Any]:
+    at = datetime.fromtimestamp(point.at, UTC).replace(second=0, microsecond=0)
+    total = point.memory_total_mib
+    row: dict[str, Any] = {
+        "gpu_id": gpu_id,
+        "minute": at,
+        "samples": 1,
+        "util_mean": point.util_percent,
+        "util_max": point.util_percent,
+        "mem_util_mean": point.mem_util_percent,
+        "mem_used_mean_mib": point.mem_used_mib,
+        "mem_used_max_mib": point.mem_used_mib,
+        "power_mean_w": point.power_w,
+        "power_max_w": point.power_w,
+        "energy_j": energy_j,
+        "temp_max_c": point.temperature_c,
+        "throttled_s": None if point.throttled is None else interval * (point.throttled > 0),
+        "saturated_s": None,
+    }
+    if point.util_percent is not None and point.mem_used_mib is not None and total:
+        saturated = (
+            point.util_percent >= UTIL_SATURATED and point.mem_used_mib >= MEMORY_SATURATED * total
+        )
+        row["saturated_s"] = interval if saturated else 0.0
+    return row
+
+
+def store_gpu_points(
+    database: Database,
+    source: str,
+    points: Iterable[GpuPoint],
+    energy_state: Mapping[str, float] | None,
+    *,
+    interval: float,
+) -> tuple[int, dict[str, float]]:
+    """Register the GPUs, merge one minute-row sample per point, roll up the touched hours.
+
+    Args:
+        energy_state: each GPU's last cumulative energy reading (J), from the previous call.
+
+    Returns:
+        (minute samples written, the new energy state).
+    """
+    energy = dict(energy_state or {})
+    ordered = sorted(points, key=lambda p: (_gpu_key(p), p.at))
+    ids: dict[str, int] = {}
+    rows = []
+    for point in ordered:
+        key = _gpu_key(point)
+        seen_at = datetime.fromtimestamp(point.at, UTC)
+        if point.lost:
+            mark_gpu_lost(
+                database,
+                source=source,
+                host=point.host,
+                gpu_index=point.index,
+                uuid=point.uuid,
+                seen_at=seen_at,
+            )
+            continue
+        if key not in ids:
+            last = max(p.at for p in ordered if _gpu_key(p) == key)
+            total = point.memory_total_mib
+            ids[key] = register_gpu(
+                database,
+                source=source,
+                host=point.host,
+                gpu_index=point.index,
+                uuid=point.uuid or f"index-{point.index}",
+                name=point.name,
+                memory_total_mib=None if total is None else round(total),
+                power_limit_w=point.power_limit_w,
+                seen_at=datetime.fromtimestamp(last, UTC),
+            )
+        used = None
+        if point.energy_j is not None:
+            before = energy.get(key)
+            if before is not None:
+                used = point.energy_j if point.energy_j < before else point.energy_j - before
+            energy[key] = point.energy_j
+        rows.append(_minute_row(ids[key], point, used, interval))
+    if rows:
+        merge_minutes(database, GPU, rows)
+        first = min(row["minute"] for row in rows)
+        last = max(row["minute"] for row in rows)
+        rollup_telemetry(database, first, last + timedelta(minutes=1), specs=(GPU,))
+    return len(rows), energy

@@ -1,0 +1,159 @@
+"""Inference-server samples into minute rows, rollups and hourly local usage buckets.
+
+A scraped server contributes the increases of its counters since the previous scrape (see
+:mod:`golocal.jobs.counters`) and its gauges; a fleet's vLLM instances contribute
+Prometheus' per-minute increases. Either way the hour's requests and tokens are re-summed
+from the minute rows into a ``location = 'local'`` usage bucket named for the server, so
+``golocal report volume`` counts local traffic beside the cloud's, idempotently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from golocal.config.settings import InferenceServerSource, PrometheusSource
+from golocal.db.database import Database
+from golocal.db.rollups import SERVER, merge_minutes
+from golocal.db.rollups import rollup_telemetry as rollup
+from golocal.db.telemetry import register_server, server_hour_totals
+from golocal.db.usage import upsert_usage_buckets
+from golocal.jobs.counters import counter_increases
+from golocal.jobs.sources.fleet_servers import COUNTER_COLUMNS, WINDOW_SECONDS, FleetServerMinute
+from golocal.jobs.sources.inference import ServerScrape
+
+#: A server is saturated while requests wait and its KV cache is at least this full.
+KV_SATURATED = 0.9
+
+
+def shown_url(url: str) -> str:
+    """A URL fit for messages and the source status: credentials in it are never shown."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _floor_minute(at: datetime) -> datetime:
+    return at.astimezone(UTC).replace(second=0, microsecond=0)
+
+
+def store_server_scrape(
+    database: Database,
+    source: InferenceServerSource,
+    scrape: ServerScrape,
+    previous: dict[str, Any],
+    now: datetime,
+    interval: float,
+) -> tuple[int, str, dict[str, Any]]:
+    model = source.model or (", ".join(scrape.models) if scrape.models else None)
+    server_id = register_server(
+        database,
+        name=source.name,
+        kind=source.kind,
+        url=shown_url(source.url),
+        model=model,
+        seen_at=now,
+    )
+    increases, baseline = counter_increases(previous.get("counters"), scrape.counters)
+    row: dict[str, Any] = {"server_id": server_id, "minute": _floor_minute(now), "samples": 1}
+    if increases is not None:
+        for name, value in increases.items():
+            row[name] = value if name == "latency_sum_s" else round(value)
+    gauges = scrape.gauges
+    for name, column in (("running", "running"), ("waiting", "waiting"), ("kv_cache", "kv_cache")):
+        if name in gauges:
+            row[f"{column}_mean"] = row[f"{column}_max"] = gauges[name]
+    if "waiting" in gauges and "kv_cache" in gauges:
+        saturated = gauges["waiting"] > 0 and gauges["kv_cache"] >= KV_SATURATED
+        row["saturated_s"] = interval if saturated else 0.0
+    merge_minutes(database, SERVER, [row])
+    rollup(database, now, now + timedelta(seconds=1), specs=(SERVER,))
+    hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    write_local_usage(database, source.name, source.kind, server_id, model, [hour])
+    if source.kind == "ollama":
+        in_ram = scrape.memory_in_ram_bytes or 0
+        message = f"{len(scrape.models)} models loaded" + (
+            f", {in_ram / 1024**3:.1f} GiB of them in system RAM" if in_ram else ""
+        )
+    elif increases is None:
+        message = "baseline scrape (counters start here)"
+    else:
+        requests = increases.get("requests")
+        message = "requests not reported" if requests is None else f"{round(requests)} requests"
+    return 1, message, {"counters": baseline}
+
+
+def store_fleet_servers(
+    database: Database,
+    source: PrometheusSource,
+    minutes: Sequence[FleetServerMinute],
+    now: datetime,
+) -> int:
+    """vLLM instances behind a Prometheus fleet: servers named ``<fleet>/<instance>``."""
+    by_server: dict[tuple[str, str], list[FleetServerMinute]] = {}
+    for minute in minutes:
+        by_server.setdefault((minute.instance, minute.model), []).append(minute)
+    written = 0
+    for (instance, model), records in by_server.items():
+        name = f"{source.name}/{instance}"[:100]
+        server_id = register_server(
+            database, name=name, kind="vllm", url=instance, model=model or None, seen_at=now
+        )
+        rows = []
+        for record in records:
+            row: dict[str, Any] = {
+                "server_id": server_id,
+                "minute": datetime.fromtimestamp(record.minute_start, UTC),
+                "samples": 1,
+            }
+            for column in COUNTER_COLUMNS:
+                if column in record.values:
+                    row[column] = round(record.values[column])
+            for gauge in ("running", "waiting", "kv_cache"):
+                if gauge in record.values:
+                    row[f"{gauge}_mean"] = row[f"{gauge}_max"] = record.values[gauge]
+            if "waiting" in record.values and "kv_cache" in record.values:
+                busy = record.values["waiting"] > 0 and record.values["kv_cache"] >= KV_SATURATED
+                row["saturated_s"] = float(WINDOW_SECONDS) if busy else 0.0
+            rows.append(row)
+        merge_minutes(database, SERVER, rows)
+        first = min(row["minute"] for row in rows)
+        last = max(row["minute"] for row in rows)
+        rollup(database, first, last + timedelta(minutes=1), specs=(SERVER,))
+        hours = {row["minute"].replace(minute=0) for row in rows}
+        write_local_usage(database, name, "vllm", server_id, model or None, hours)
+        written += len(rows)
+    return written
+
+
+def write_local_usage(
+    database: Database,
+    name: str,
+    kind: str,
+    server_id: int,
+    model: str | None,
+    hours: Iterable[datetime],
+) -> None:
+    """Hourly local usage buckets from the server's minute rows (re-summed: idempotent)."""
+    rows = [
+        {
+            "source": name,
+            "bucket_start": total["bucket_start"],
+            "bucket_seconds": 3600,
+            "location": "local",
+            "provider": kind,
+            "model": model or "",
+            "requests": total["requests"],
+            "input_tokens": total["prompt_tokens"],
+            "output_tokens": total["generation_tokens"],
+        }
+        for total in server_hour_totals(database, server_id, hours)
+        if total["prompt_tokens"] is not None or total["requests"] is not None
+    ]
+    if rows:
+        upsert_usage_buckets(database, rows)

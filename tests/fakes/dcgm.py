@@ -1,0 +1,137 @@
+"""NVIDIA dcgm-exporter ``/metrics`` and a Prometheus server holding its series.
+
+* dcgm-exporter, tag 4.5.3-4.8.2: families from ``etc/default-counters.csv``, labels in the
+  order of ``internal/pkg/rendermetrics/render_metrics.go`` (``gpu``, ``UUID``,
+  ``pci_bus_id``, ``device``, ``modelName``, ``Hostname``, then ``DCGM_FI_DRIVER_VERSION``);
+  main after #655 spells ``hostname``. Family order is Go map order, i.e. any order.
+* Prometheus ``/api/v1/query_range`` (prometheus/prometheus ``docs/querying/api.md``,
+  d15adb9): ``{"status": "success", "data": {"resultType": "matrix", "result": [...]}}`` with
+  string sample values, ``warnings`` optional; errors ``{"status": "error", "errorType",
+  "error"}`` with HTTP 400 (``bad_data``), 422 (``execution``) or 503 (``timeout``,
+  ``unavailable``).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from tests.fakes.loopback import Request, Response, json_response
+
+
+@dataclass
+class DcgmGpu:
+    gpu: int
+    uuid: str
+    host: str = "node1"
+    model: str = "NVIDIA H100 80GB HBM3"
+    util: float = 50.0
+    fb_used: float = 40000.0
+    fb_free: float = 40000.0
+    fb_reserved: float = 559.0
+    power: float = 350.5
+    energy_mj: float = 4.821033e10
+    temp: float = 61.0
+
+
+FAMILIES = {
+    "DCGM_FI_DEV_GPU_UTIL": ("gauge", "GPU utilization (in %).", "util"),
+    "DCGM_FI_DEV_FB_USED": ("gauge", "Framebuffer memory used (in MiB).", "fb_used"),
+    "DCGM_FI_DEV_FB_FREE": ("gauge", "Framebuffer memory free (in MiB).", "fb_free"),
+    "DCGM_FI_DEV_FB_RESERVED": ("gauge", "Framebuffer memory reserved (in MiB).", "fb_reserved"),
+    "DCGM_FI_DEV_POWER_USAGE": ("gauge", "Power draw (in W).", "power"),
+    "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION": (
+        "counter",
+        "Total energy consumption since boot (in mJ).",
+        "energy_mj",
+    ),
+    "DCGM_FI_DEV_GPU_TEMP": ("gauge", "GPU temperature (in C).", "temp"),
+}
+UNKNOWN = (
+    "# HELP DCGM_FI_DEV_PCIE_REPLAY_COUNTER Total number of PCIe retries.\n"
+    "# TYPE DCGM_FI_DEV_PCIE_REPLAY_COUNTER counter\n"
+    'DCGM_FI_DEV_PCIE_REPLAY_COUNTER{gpu="0",UUID="x",Hostname="node1"} 0\n'
+    "# HELP DCGM_FI_PROF_PIPE_TENSOR_ACTIVE Ratio of cycles the tensor pipe is active.\n"
+    "# TYPE DCGM_FI_PROF_PIPE_TENSOR_ACTIVE gauge\n"
+    'DCGM_FI_PROF_PIPE_TENSOR_ACTIVE{gpu="0",UUID="x",Hostname="node1"} 0.412\n'
+)
+
+
+def _labels(gpu: DcgmGpu, host_label: str) -> str:
+    return (
+        f'gpu="{gpu.gpu}",UUID="{gpu.uuid}",pci_bus_id="00000000:{0x18 + gpu.gpu:02X}:00.0",'
+        f'device="nvidia{gpu.gpu}",modelName="{gpu.model}",{host_label}="{gpu.host}",'
+        'DCGM_FI_DRIVER_VERSION="580.95.05"'
+    )
+
+
+def dcgm_metrics(
+    gpus: list[DcgmGpu], *, host_label: str = "Hostname", shuffle_seed: int | None = None
+) -> str:
+    """A dcgm-exporter body; ``shuffle_seed`` puts families (and unknown ones) in any order."""
+    blocks = [UNKNOWN]
+    for name, (kind, help_text, attr) in FAMILIES.items():
+        lines = [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}"]
+        lines += [f"{name}{{{_labels(g, host_label)}}} {getattr(g, attr)}" for g in gpus]
+        blocks.append("\n".join(lines) + "\n")
+    if shuffle_seed is not None:
+        random.Random(shuffle_seed).shuffle(blocks)
+    return "".join(blocks)
+
+
+def matrix(result: list[dict[str, object]], warnings: list[str] | None = None) -> Response:
+    payload: dict[str, object] = {
+        "status": "success",
+        "data": {"resultType": "matrix", "result": result},
+    }
+    if warnings:
+        payload["warnings"] = warnings
+    return json_response(payload)
+
+
+def prometheus_error(error_type: str, message: str, status: int) -> Response:
+    return json_response(
+        {"status": "error", "errorType": error_type, "error": message}, status=status
+    )
+
+
+def query_range_handler(
+    values: Mapping[str, Callable[[float], str]],
+    gpus: list[DcgmGpu],
+    *,
+    host_label: str = "Hostname",
+    warnings: list[str] | None = None,
+) -> Callable[[Request], Response]:
+    """Answer ``query_range`` for raw DCGM series: ``values[name](t)`` is the string value."""
+
+    def handle(request: Request) -> Response:
+        query = request.params["query"][0]
+        start, end = float(request.params["start"][0]), float(request.params["end"][0])
+        step = float(request.params["step"][0])
+        produce = values.get(query)
+        if produce is None:
+            return matrix([], warnings)
+        times = []
+        t = start
+        while t <= end:
+            times.append(t)
+            t += step
+        result = [
+            {
+                "metric": {
+                    "__name__": query,
+                    "gpu": str(g.gpu),
+                    "UUID": g.uuid,
+                    "modelName": g.model,
+                    host_label: g.host,
+                    "instance": f"{g.host}:9400",
+                    "job": "dcgm",
+                },
+                "values": [[round(t, 3), produce(t)] for t in times],
+            }
+            for g in gpus
+        ]
+        return matrix(result, warnings)
+
+    return handle

@@ -1,0 +1,128 @@
+"""NVML reading, scripted per scenario (no GPU needed)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pynvml
+import pytest
+
+from golocal.jobs.sources import nvml
+from tests.fakes.nvml import GPU_IS_LOST, NOT_SUPPORTED, ScriptedGpu, install
+
+
+@pytest.fixture(autouse=True)
+def fresh_nvml() -> Iterator[None]:
+    nvml.shutdown()
+    yield
+    nvml.shutdown()
+
+
+def test_two_gpus_are_read_with_units_converted(monkeypatch: pytest.MonkeyPatch) -> None:
+    second = ScriptedGpu(uuid="GPU-1", name="NVIDIA L40S", reasons=0x1, power_mw=35_000)
+    install(monkeypatch, [ScriptedGpu(), second])
+
+    sample = nvml.read_gpus()
+
+    assert sample.unavailable is None
+    assert sample.driver_version == "580.95.05"
+    first, other = sample.gpus
+    assert (first.index, first.uuid, first.name) == (
+        0,
+        "GPU-00000000-0000-4000-8000-000000000000",
+        "NVIDIA H100 80GB HBM3",
+    )
+    assert first.power_w == pytest.approx(512.345)
+    assert first.power_limit_w == 700.0
+    assert first.energy_mj == 4_821_033_000
+    assert first.memory_used_bytes == 60_129_542_144
+    assert first.memory_reserved_bytes == 536_870_912
+    assert (first.util_percent, first.mem_util_percent) == (87.0, 41.0)
+    assert (first.sm_clock_mhz, first.mem_clock_mhz, first.temperature_c) == (1980, 2619, 67.0)
+    assert first.clock_event_reasons == ("SwPowerCap",)
+    assert first.throttled is True
+    assert [(p.pid, p.used_memory_bytes) for p in first.processes or ()] == [
+        (4242, 42 * 1024**3),
+        (4343, None),
+    ]
+    # idle is a clock event, not a throttle
+    assert other.clock_event_reasons == ("GpuIdle",)
+    assert other.throttled is False
+    assert other.name == "NVIDIA L40S"
+
+
+def test_unsupported_fields_are_absent_and_the_rest_is_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    gpu = ScriptedGpu(
+        energy_mj=NOT_SUPPORTED, power_mw=NOT_SUPPORTED, reasons=NOT_SUPPORTED, memory_v2=False
+    )
+    install(monkeypatch, [gpu])
+
+    (reading,) = nvml.read_gpus().gpus
+
+    assert reading.energy_mj is None
+    assert reading.power_w is None
+    assert reading.clock_event_reasons is None
+    assert reading.throttled is None
+    # v1 memory info: no reserved field, used includes it
+    assert reading.memory_reserved_bytes is None
+    assert reading.memory_used_bytes == 60_129_542_144 + 536_870_912
+    assert reading.util_percent == 87.0
+    assert reading.lost is False
+
+
+def test_a_lost_gpu_is_reported_and_the_others_still_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    install(monkeypatch, [ScriptedGpu(uuid="GPU-a", lost=True), ScriptedGpu(uuid="GPU-b")])
+
+    lost, healthy = nvml.read_gpus().gpus
+
+    assert lost.lost is True
+    assert lost.error == "GPU is lost"
+    assert lost.util_percent is None
+    assert healthy.lost is False
+    assert healthy.uuid == "GPU-b"
+    assert healthy.util_percent == 87.0
+
+
+def test_lost_while_reading_one_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    install(monkeypatch, [ScriptedGpu(temperature=GPU_IS_LOST)])
+    (reading,) = nvml.read_gpus().gpus
+    assert reading.lost is True
+    assert reading.uuid == "GPU-00000000-0000-4000-8000-000000000000"
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        (pynvml.NVML_ERROR_LIBRARY_NOT_FOUND, "the NVML library (libnvidia-ml) was not found"),
+        (pynvml.NVML_ERROR_DRIVER_NOT_LOADED, "the NVIDIA driver is not loaded"),
+    ],
+)
+def test_no_library_or_driver_is_a_normal_state(
+    monkeypatch: pytest.MonkeyPatch, code: int, reason: str
+) -> None:
+    install(monkeypatch, [ScriptedGpu()], init_error=code)
+
+    sample = nvml.read_gpus()
+
+    assert sample.gpus == ()
+    assert sample.unavailable == f"no local GPU telemetry: {reason}"
+
+
+def test_nvml_is_initialised_once_and_shut_down(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = install(monkeypatch, [ScriptedGpu()])
+    nvml.read_gpus()
+    nvml.read_gpus()
+    nvml.shutdown()
+    assert calls == ["init", "shutdown"]
+
+
+def test_decode_clock_event_reasons() -> None:
+    assert nvml.decode_clock_event_reasons(0x1 | 0x40 | 0x1000) == (
+        "GpuIdle",
+        "HwThermalSlowdown",
+        "0x1000",
+    )

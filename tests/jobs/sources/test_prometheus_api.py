@@ -1,0 +1,94 @@
+"""Parsing Prometheus API envelopes (docs/querying/api.md, d15adb9) and vLLM counters."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from golocal.jobs.counters import counter_increases
+from golocal.jobs.sources.inference import MetricsFormatError, parse_metrics, parse_ollama_ps
+from golocal.jobs.sources.prometheus_api import PrometheusError, parse_envelope
+
+
+def test_matrix_values_are_strings_and_nan_is_kept_as_nan() -> None:
+    result = parse_envelope(
+        200,
+        {
+            "status": "success",
+            "data": {
+                "resultType": "matrix",
+                "result": [
+                    {
+                        "metric": {"__name__": "DCGM_FI_DEV_GPU_UTIL", "gpu": "0"},
+                        "values": [[1700000000, "NaN"], [1700000015.5, "4.821033e+07"]],
+                    }
+                ],
+            },
+            "warnings": ["query hit the sample limit"],
+        },
+    )
+    ((name, labels, values),) = result.series
+    assert (name, labels) == ("DCGM_FI_DEV_GPU_UTIL", {"gpu": "0"})
+    assert math.isnan(values[0][1])
+    assert values[1] == (1700000015.5, 48210330.0)
+    assert result.warnings == ["query hit the sample limit"]
+
+
+def test_empty_result() -> None:
+    payload = {"status": "success", "data": {"resultType": "matrix", "result": []}}
+    assert parse_envelope(200, payload).series == []
+
+
+@pytest.mark.parametrize(
+    ("error_type", "retryable"),
+    [("timeout", True), ("unavailable", True), ("bad_data", False), ("execution", False)],
+)
+def test_errors(error_type: str, retryable: bool) -> None:
+    with pytest.raises(PrometheusError) as caught:
+        parse_envelope(503, {"status": "error", "errorType": error_type, "error": "boom"})
+    assert caught.value.retryable is retryable
+    assert caught.value.message == f"Prometheus {error_type}: boom"
+
+
+def test_not_an_api_answer() -> None:
+    with pytest.raises(PrometheusError, match="not a Prometheus API answer"):
+        parse_envelope(200, ["nope"])
+
+
+def test_abridged_vllm_scrape_with_unknown_families_in_any_order() -> None:
+    text = (
+        "# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total 12.5\n"
+        'vllm:num_requests_waiting{engine="0",model_name="m"} 2.0\n'
+        "# TYPE vllm:request_success_total counter\n"
+        'vllm:request_success_total{engine="0",finished_reason="stop",model_name="m"} '
+        "4.821033e+07\n"
+        'vllm:request_success_total{engine="0",finished_reason="abort",model_name="m"} 3\n'
+        "# TYPE vllm:cache_config_info gauge\n"
+        'vllm:cache_config_info{block_size="16"} 1.0\n'
+        'vllm:gpu_cache_usage_perc{engine="0",model_name="m"} 0.93\n'
+    )
+    scrape = parse_metrics("vllm", text)
+    assert sum(v for v, _ in scrape.counters["requests"].values()) == 48210333
+    assert "prompt_tokens" not in scrape.counters  # not exposed ≠ 0
+    assert scrape.gauges == {"waiting": 2.0, "kv_cache": 0.93}  # the pre-0.9 name
+    assert scrape.models == ["m"]
+
+
+def test_garbage_is_not_prometheus_text() -> None:
+    with pytest.raises(MetricsFormatError):
+        parse_metrics("vllm", 'vllm:x{engine="0" 1\n')
+
+
+def test_ollama_shape_is_checked() -> None:
+    with pytest.raises(MetricsFormatError):
+        parse_ollama_ps({"error": "unauthorized"})
+
+
+def test_counter_increases() -> None:
+    first, baseline = counter_increases(None, {"requests": {"a": (10.0, 1.0)}})
+    assert first is None
+    grew, baseline = counter_increases(baseline, {"requests": {"a": (15.0, 1.0), "b": (2.0, 1.0)}})
+    assert grew == {"requests": 7.0}  # a new series started from zero
+    reset, _ = counter_increases(baseline, {"requests": {"a": (20.0, 9.0), "b": (3.0, 1.0)}})
+    assert reset == {"requests": 21.0}  # a's _created changed: its whole value counts
