@@ -12,6 +12,7 @@ This module imports nothing else of golocal's (DESIGN.md section 6).
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from decimal import Decimal
 from pathlib import Path
@@ -103,6 +104,27 @@ class Retention(Section):
         if self.daily_days is not None and self.daily_days < self.hourly_days:
             raise ValueError("retention.daily_days must be at least retention.hourly_days")
         return self
+
+
+class Slack(Section):
+    """The Slack app: who may change declared answers, thresholds and budgets."""
+
+    #: Slack user ids (``U…``/``W…``) allowed to change checklist answers and settings.
+    admins: tuple[str, ...] = ()
+    #: A Slack user group id (``S…``) whose members are admins too (needs usergroups:read).
+    admin_usergroup: str | None = Field(None, pattern=r"^S[A-Z0-9]{2,}$")
+    #: Seconds a re-delivered event id is remembered, so a retry is answered once.
+    redelivery_window_s: int = Field(600, ge=10, le=86400)
+    #: Worker processes that compute answers after the ack (0: threads of the bot's process).
+    answer_workers: int = Field(2, ge=0, le=32)
+
+    @field_validator("admins")
+    @classmethod
+    def _user_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for user in value:
+            if not re.fullmatch(r"[UW][A-Z0-9]{2,}", user):
+                raise ValueError(f"{user!r} is not a Slack user id (like U012AB3CD)")
+        return value
 
 
 _SOURCE_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$"
@@ -294,6 +316,7 @@ class Settings(BaseSettings):
     litellm: LiteLLM = LiteLLM()
     copilot: Copilot = Copilot()
     advisor: Advisor = Field(default_factory=Advisor)
+    slack: Slack = Slack()
     schedule: Schedule = Schedule()
     digest: Digest = Digest()
     alerts: Alerts = Alerts()

@@ -19,6 +19,9 @@ from sqlalchemy.engine import make_url
 from golocal.db.database import Database, normalise_url, open_database
 from golocal.db.models import Base
 
+#: Loopback fakes shared by every test package (fixtures such as ``fake_slack_web``).
+pytest_plugins = ["tests.fakes.slack_web"]
+
 POSTGRES_ENV = "GOLOCAL_TEST_POSTGRES_URL"
 _CLEARED_PREFIXES = ("GOLOCAL_", "SLACK_")
 _CLEARED_NAMES = {"OPENAI_ADMIN_KEY", "ANTHROPIC_ADMIN_KEY", "LITELLM_API_KEY", "GITHUB_TOKEN"}

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -12,6 +15,9 @@ from golocal.bot.chat import answer
 from golocal.bot.console import ConsoleAdapter
 from golocal.bot.context import AppContext, pass_app
 from golocal.errors import GolocalError, UsageError
+
+if TYPE_CHECKING:
+    from golocal.bot.slack.answering import Answerer
 
 
 @click.command()
@@ -43,9 +49,16 @@ def run(app: AppContext, mode: str | None, http_address: str | None) -> None:
         has_tokens = settings.slack_bot_token is not None and settings.slack_app_token is not None
         mode = "socket" if has_tokens else "console"
     if http_address is not None or mode == "socket":
-        raise GolocalError(
-            "the Slack app is not part of this build yet; run `golocal run --console`"
-        )
+        scheduler = _start_schedule(app, console=False)
+        try:
+            if http_address is not None:
+                _run_http(app, http_address)
+            else:
+                _run_socket(app)
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
+        return
     services = app.services
     adapter = ConsoleAdapter(
         services,
@@ -63,8 +76,11 @@ def run(app: AppContext, mode: str | None, http_address: str | None) -> None:
             scheduler.shutdown(wait=False)
 
 
-def _start_schedule(app: AppContext) -> Any:
-    """The scheduled work (digest, alerts; collection where plugged in), printing to stdout."""
+def _start_schedule(app: AppContext, *, console: bool = True) -> Any:
+    """The scheduled work (digest, alerts; collection where plugged in).
+
+    Posts go to the terminal in console mode, to Slack when the bot runs there.
+    """
     if not app.settings.schedule.enabled:
         return None
     from golocal.bot.publish import (
@@ -76,7 +92,7 @@ def _start_schedule(app: AppContext) -> Any:
     from golocal.jobs.schedule import build_scheduler, start_scheduler
 
     services = app.services
-    poster = make_poster(app.settings, console=True)
+    poster = make_poster(app.settings, console=console)
     runners = scheduled_runners(
         services,
         poster,
@@ -86,6 +102,60 @@ def _start_schedule(app: AppContext) -> Any:
     scheduler = build_scheduler(app.database, app.settings, runners)
     start_scheduler(scheduler)
     return scheduler
+
+
+def _run_http(app: AppContext, address: str) -> None:
+    from golocal.bot.slack.app import create_app
+    from golocal.bot.slack.http import parse_address, serve_http
+
+    host, port = parse_address(address)
+    settings = app.settings
+    with _answer_workers(app) as answerer:
+        slack_app = create_app(settings, app.services, http_mode=True, answerer=answerer)
+        assert settings.slack_signing_secret is not None  # create_app checked it
+        click.echo(f"golocal: serving Slack requests on http://{address}/slack/events", err=True)
+        serve_http(slack_app, settings.slack_signing_secret.get_secret_value(), host, port)
+
+
+def _run_socket(app: AppContext) -> None:
+    from golocal.bot.slack.app import create_app
+    from golocal.bot.slack.socket_mode import socket_mode_handler
+
+    settings = app.settings
+    if settings.slack_app_token is None:
+        raise GolocalError("SLACK_APP_TOKEN is not set: Socket Mode needs the app-level token")
+    with _answer_workers(app) as answerer:
+        slack_app = create_app(settings, app.services, answerer=answerer)
+        handler = socket_mode_handler(slack_app, settings)
+        click.echo("golocal: connecting to Slack in Socket Mode", err=True)
+        try:
+            handler.start()
+        finally:
+            handler.close()
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+@contextmanager
+def _answer_workers(app: AppContext) -> Iterator[Answerer | None]:
+    """The worker processes that answer after the ack (none when answer_workers = 0)."""
+    from golocal.bot.slack.answering import WorkerPool
+
+    workers = app.settings.slack.answer_workers
+    if workers == 0:
+        yield None
+        return
+    # SIGTERM (systemd, docker stop) ends the bot like Ctrl-C, so the workers are stopped
+    # below; uvicorn hands SIGTERM back to this handler after its own graceful shutdown.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    pool = WorkerPool(app.config_path, workers)
+    try:
+        pool.warm_up(workers)
+        yield pool.answerer()
+    finally:
+        pool.close()
 
 
 def _load_demo(app: AppContext) -> str:

@@ -1,1 +1,1 @@
-"""Rendering: digest and alert messages as text, Slack Block Kit, and chart images."""
+"""Rendering: replies, digests and alerts as text, Slack Block Kit, and chart images."""

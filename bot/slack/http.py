@@ -1,0 +1,131 @@
+"""HTTP mode: Slack's signed requests on ``/slack/events``, served by uvicorn.
+
+Bolt's ASGI adapter (``slack_bolt.adapter.asgi``) turns requests into Bolt requests; this
+subclass adds what production needs around it:
+
+* the signature is checked before anything else (https://api.slack.com/authentication/verifying-requests-from-slack):
+  a missing, stale (> 5 minutes) or wrong ``X-Slack-Signature`` is answered 401 and nothing
+  runs;
+* a body that cannot be parsed as a Slack payload is answered 400 and logged;
+* the Bolt dispatch (which only acks; the answer runs in lazy listeners) runs in a worker
+  thread, so one request never blocks the event loop;
+* ``GET /healthz`` answers ``{"ok": true}`` for load balancers and probes.
+
+``url_verification`` and ``ssl_check`` are answered by Bolt itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.asgi import SlackRequestHandler
+from slack_bolt.adapter.asgi.http_request import AsgiHttpRequest
+from slack_bolt.adapter.asgi.http_response import AsgiHttpResponse
+from slack_bolt.request import BoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.signature import SignatureVerifier
+
+from golocal.errors import UsageError
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+
+
+class GolocalRequestHandler(SlackRequestHandler):
+    """Bolt's ASGI handler with signature-first checks, 400 for garbled bodies, and /healthz."""
+
+    def __init__(self, app: App, signing_secret: str, path: str = EVENTS_PATH) -> None:
+        super().__init__(app, path)
+        self.verifier = SignatureVerifier(signing_secret)
+
+    async def _get_http_response(
+        self, method: str, path: str, request: AsgiHttpRequest
+    ) -> AsgiHttpResponse:
+        if path == HEALTH_PATH and method in {"GET", "HEAD"}:
+            return AsgiHttpResponse(
+                status=200,
+                headers={"content-type": ["application/json"]},
+                body=json.dumps({"ok": True}),
+            )
+        return await super()._get_http_response(method, path, request)
+
+    async def dispatch(self, request: AsgiHttpRequest) -> BoltResponse:
+        body = await _raw_body(request.receive)
+        headers = request.get_headers()
+        timestamp = _header(headers, "x-slack-request-timestamp")
+        signature = _header(headers, "x-slack-signature")
+        try:
+            valid = self.verifier.is_valid(body, timestamp, signature)
+        except ValueError:  # a timestamp that is not a number
+            valid = False
+        if not valid:
+            log.warning(
+                "refused a request on %s: %s signature",
+                self.path,
+                "missing" if not (timestamp and signature) else "stale or wrong",
+            )
+            return BoltResponse(status=401, body='{"error": "invalid request"}')
+        try:
+            bolt_request = BoltRequest(
+                body=body.decode("utf-8"), query=request.query_string, headers=headers
+            )
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            log.warning("refused a garbled payload on %s: %s", self.path, exc)
+            return BoltResponse(status=400, body='{"error": "garbled payload"}')
+        if not _looks_like_slack(bolt_request.body):
+            log.warning("refused a garbled payload on %s: no type or command", self.path)
+            return BoltResponse(status=400, body='{"error": "garbled payload"}')
+        return await asyncio.to_thread(self.app.dispatch, bolt_request)
+
+
+def _header(headers: dict[str, Any], name: str) -> str | None:
+    value = headers.get(name)
+    if isinstance(value, list | tuple):
+        value = value[0] if value else None
+    return value
+
+
+def _looks_like_slack(payload: dict[str, Any]) -> bool:
+    return any(key in payload for key in ("type", "command", "ssl_check"))
+
+
+async def _raw_body(receive: Callable[[], Any]) -> bytes:
+    chunks = bytearray()
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.extend(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return bytes(chunks)
+
+
+def parse_address(address: str) -> tuple[str, int]:
+    """``HOST:PORT`` (``[::1]:3000`` for IPv6) → ``(host, port)``.
+
+    Raises:
+        UsageError: not HOST:PORT, or a port outside 0–65535.
+    """
+    host, sep, port_text = address.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port_text.isdigit() or int(port_text) > 65535:
+        raise UsageError(f"--http wants HOST:PORT (e.g. 0.0.0.0:3000), got {address!r}")
+    return host, int(port_text)
+
+
+def serve_http(
+    app: App, signing_secret: str, host: str, port: int, *, log_level: str = "warning"
+) -> None:
+    """Serve ``app`` with uvicorn until interrupted."""
+    import uvicorn
+
+    handler = GolocalRequestHandler(app, signing_secret)
+    uvicorn.run(handler, host=host, port=port, log_level=log_level, access_log=False, lifespan="on")

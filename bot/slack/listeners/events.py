@@ -1,0 +1,51 @@
+"""Events API listeners: app mentions, direct messages and the App Home tab.
+
+Events are acknowledged first; the answer is computed in a lazy listener and posted with
+chat.postMessage in the thread the question came from
+(https://api.slack.com/events/app_mention, https://api.slack.com/events/message.im,
+https://api.slack.com/events/app_home_opened).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from golocal.bot.services import Services
+from golocal.bot.slack.answering import Answerer
+from golocal.bot.slack.conversation import post_reply, question_text
+from golocal.bot.slack.home import publish_home
+
+log = logging.getLogger(__name__)
+
+
+def _ack(ack: Ack) -> None:
+    ack()
+
+
+def register(app: App, services: Services, answerer: Answerer) -> None:
+    """Register the mention, DM and App Home listeners on ``app``."""
+
+    def answer_mention(event: dict[str, Any], client: WebClient) -> None:
+        reply = answerer.reply(question_text(event.get("text")))
+        thread = event.get("thread_ts") or event.get("ts")
+        post_reply(client, event["channel"], reply, thread_ts=thread)
+
+    def answer_direct_message(event: dict[str, Any], client: WebClient) -> None:
+        # Only people's own messages in the app's DM: no edits, joins or bot posts.
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return
+        reply = answerer.reply(question_text(event.get("text")))
+        post_reply(client, event["channel"], reply, thread_ts=event.get("thread_ts"))
+
+    def show_home(event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        publish_home(client, answerer.home_view, event["user"])
+
+    app.event("app_mention")(ack=_ack, lazy=[answer_mention])
+    app.event("message")(ack=_ack, lazy=[answer_direct_message])
+    app.event("app_home_opened")(ack=_ack, lazy=[show_home])

@@ -1,0 +1,143 @@
+"""Socket Mode end to end: a fake WebSocket server sends envelopes, the app acks and answers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from golocal.bot.services import Services
+from golocal.bot.slack.app import create_app
+from golocal.bot.slack.socket_mode import socket_mode_handler
+from tests.fakes.slack_socket import FakeSocketMode, running_fake_socket_mode
+from tests.fakes.slack_web import BOT_USER_ID, FakeSlackWeb
+
+
+@pytest.fixture
+def socket_mode(services: Services, fake_slack_web: FakeSlackWeb) -> Iterator[FakeSocketMode]:
+    """The app connected to a fake Socket Mode server, as ``golocal run --socket`` runs it."""
+    with running_fake_socket_mode() as fake_socket:
+        fake_slack_web.socket_url = fake_socket.url
+        handler = socket_mode_handler(create_app(services.settings, services), services.settings)
+        handler.connect()
+        assert fake_socket.connected.wait(10)
+        try:
+            yield fake_socket
+        finally:
+            handler.close()
+
+
+def test_connection_is_opened_with_the_app_token(
+    socket_mode: FakeSocketMode, fake_slack_web: FakeSlackWeb
+) -> None:
+    [call] = fake_slack_web.calls_to("apps.connections.open")
+    assert call.token == "xapp-1-test"
+
+
+def test_slash_command_over_socket_mode(
+    socket_mode: FakeSocketMode, fake_slack_web: FakeSlackWeb
+) -> None:
+    envelope = socket_mode.send(
+        "slash_commands",
+        {
+            "command": "/golocal",
+            "text": "volume last 30 days",
+            "user_id": "UUSER0001",
+            "channel_id": "C0000CHAN",
+            "team_id": "T0000TEAM",
+            "response_url": fake_slack_web.response_url("socket"),
+            "trigger_id": "1.2.3",
+        },
+    )
+    started = time.monotonic()
+    socket_mode.wait_ack(envelope)
+    assert time.monotonic() - started < 3
+    [call] = fake_slack_web.wait_for("response_url")
+    assert "No usage data for the last 30 days" in call.args["text"]
+
+
+def _mention(ts: str, text: str, thread_ts: str | None = None) -> dict[str, object]:
+    event: dict[str, object] = {
+        "type": "app_mention",
+        "user": "UUSER0001",
+        "channel": "C0000CHAN",
+        "text": f"<@{BOT_USER_ID}> {text}",
+        "ts": ts,
+    }
+    if thread_ts:
+        event["thread_ts"] = thread_ts
+    return {
+        "type": "event_callback",
+        "team_id": "T0000TEAM",
+        "api_app_id": "A0000APP",
+        "event_id": f"Ev{ts.replace('.', '')}",
+        "event_time": 1_700_000_000,
+        "event": event,
+        "authorizations": [{"team_id": "T0000TEAM", "user_id": BOT_USER_ID, "is_bot": True}],
+    }
+
+
+def test_mention_in_a_thread_is_answered_in_that_thread(
+    socket_mode: FakeSocketMode, fake_slack_web: FakeSlackWeb
+) -> None:
+    envelope = socket_mode.send(
+        "events_api", _mention("1700000010.000200", "help", thread_ts="1700000009.000100")
+    )
+    socket_mode.wait_ack(envelope)
+    [call] = fake_slack_web.wait_for("chat.postMessage")
+    assert call.args["thread_ts"] == "1700000009.000100"
+    assert "I can answer" in call.args["text"]
+
+
+def test_redelivered_envelope_is_answered_once(
+    socket_mode: FakeSocketMode, fake_slack_web: FakeSlackWeb
+) -> None:
+    payload = _mention("1700000011.000200", "help")
+    first = socket_mode.send("events_api", payload)
+    socket_mode.wait_ack(first)
+    again = socket_mode.send("events_api", payload, retry_attempt=1)
+    socket_mode.wait_ack(again)  # acknowledged, so Slack stops re-sending
+    fake_slack_web.wait_for("chat.postMessage")
+    time.sleep(0.5)
+    assert len(fake_slack_web.calls_to("chat.postMessage")) == 1
+
+
+def test_golocal_run_in_socket_mode_answers_and_stops_on_sigterm(
+    fake_slack_web: FakeSlackWeb, database_url: str
+) -> None:
+    env = {
+        **os.environ,
+        "GOLOCAL_DATABASE_URL": database_url,
+        "SLACK_APP_TOKEN": "xapp-1-test",
+        "GOLOCAL_SLACK__ANSWER_WORKERS": "1",
+    }
+    command = [sys.executable, "-c", "from golocal.bot.cli import main; main()", "run"]
+    with running_fake_socket_mode() as fake_socket:
+        fake_slack_web.socket_url = fake_socket.url
+        process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+        try:
+            assert fake_socket.connected.wait(30), "golocal run did not connect"
+            envelope = fake_socket.send(
+                "slash_commands",
+                {
+                    "command": "/golocal",
+                    "text": "",
+                    "user_id": "UUSER0001",
+                    "channel_id": "C0000CHAN",
+                    "team_id": "T0000TEAM",
+                    "response_url": fake_slack_web.response_url("run"),
+                    "trigger_id": "1.2.3",
+                },
+            )
+            fake_socket.wait_ack(envelope)
+            [call] = fake_slack_web.wait_for("response_url", timeout=30)
+            assert "I can answer" in call.args["text"]
+        finally:
+            process.send_signal(signal.SIGTERM)
+            code = process.wait(20)
+    assert code == 0, process.stderr.read() if process.stderr else ""
