@@ -114,10 +114,12 @@ def parse_what_if(question: str, advisor: Advisor) -> WhatIf:
     profile = find_profile(question, advisor)
     if profile is not None:
         changes["profile"] = profile
-        result.understood.append(f"hardware {profile} ({advisor.profiles[profile].label})")
+        result.understood.append(f"buying {profile} ({advisor.profiles[profile].label})")
     elif _HARDWARE_WORDS.search(question) and "requests_per_day" not in changes:
         result.problems.append(
-            "I don't know that hardware; known profiles: " + ", ".join(sorted(advisor.profiles))
+            "I don't know that hardware (known profiles: "
+            + ", ".join(sorted(advisor.profiles))
+            + ")"
         )
     result.scenario = Scenario(**changes)  # type: ignore[arg-type]
     return result

@@ -255,6 +255,15 @@ _UNBLOCK = {
 }
 
 
+#: The traffic a point that leans cloud keeps there.
+_KEPT_IN_CLOUD = {"model_size": "frontier-model", "exit_cost": "fine-tuned-model"}
+
+
+def _stays_in_cloud(blockers: list[str]) -> str:
+    what = " and ".join(_KEPT_IN_CLOUD[b] for b in blockers)
+    return f"{what} traffic stays in the cloud"
+
+
 def _decide(
     checklist: list[Point],
     zone: Zone | None,
@@ -312,7 +321,8 @@ def _decide(
             reasons.append(
                 f"peak {peak:,}/day exceeds local capacity {capacity:,}/day: bursts to the cloud"
             )
-        reasons += [f"{b.replace('_', ' ')} leans cloud" for b in blockers]
+        if blockers:
+            reasons.append(_stays_in_cloud(blockers))
         changes += [_UNBLOCK[b] for b in blockers]
         return Verdict.HYBRID, reasons, changes
     if zone is Zone.BELOW:
@@ -343,8 +353,7 @@ def _decide(
             f"peak {peak:,}/day exceeds local capacity {capacity:,}/day: bursts go to the cloud"
         )
         changes.append("more local capacity (a larger profile)")
-    reasons += [
-        f"{b.replace('_', ' ')} leans cloud: that traffic stays in the cloud" for b in blockers
-    ]
+    if blockers:
+        reasons.append(_stays_in_cloud(blockers))
     changes += [_UNBLOCK[b] for b in blockers]
     return Verdict.HYBRID, reasons, changes

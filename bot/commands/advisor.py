@@ -14,7 +14,13 @@ import json
 import click
 
 from golocal.bot.context import AppContext, pass_app
-from golocal.db.attribution import KINDS, list_attributions, remove_attribution, set_attribution
+from golocal.db.attribution import (
+    KINDS,
+    AttributionEntry,
+    list_attributions,
+    remove_attribution,
+    set_attribution,
+)
 from golocal.db.checklist import (
     CHECKLIST_KEYS,
     SENSITIVITIES,
@@ -123,6 +129,13 @@ def set_(
     click.echo(f"{answer.key} [{scope}] = {answer.value} (by {answer.answered_by})")
 
 
+def _describe(entry: AttributionEntry) -> str:
+    return (
+        f"{entry.kind} {entry.external_id} ({entry.provider or 'any provider'}): "
+        f"team {entry.team or '-'}, sensitivity {entry.sensitivity or '-'}"
+    )
+
+
 @click.group()
 def attribute() -> None:
     """Map cloud projects, workspaces and API key ids to a team and a sensitivity tag."""
@@ -166,10 +179,7 @@ def attribute_set(
     if as_json:
         click.echo(json.dumps(entry.as_json(), indent=2))
         return
-    click.echo(
-        f"{entry.kind} {entry.external_id} ({entry.provider or 'any provider'}): "
-        f"team {entry.team or '-'}, sensitivity {entry.sensitivity or '-'}"
-    )
+    click.echo(_describe(entry))
 
 
 @attribute.command("list")
@@ -183,12 +193,8 @@ def attribute_list(app: AppContext, as_json: bool) -> None:
         return
     if not entries:
         click.echo("No attributions yet: golocal attribute set ID --team T --sensitivity S")
-    for e in entries:
-        click.echo(
-            f"{e.kind} {e.external_id} ({e.provider or 'any provider'}): "
-            f"team {e.team or '-'}, sensitivity {e.sensitivity or '-'} "
-            f"[by {e.updated_by}]"
-        )
+    for entry in entries:
+        click.echo(f"{_describe(entry)} [by {entry.updated_by}]")
 
 
 @attribute.command("remove")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 
 import click
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -17,27 +19,54 @@ from golocal.jobs.money import usd_display
 from golocal.jobs.volume import VolumeReport
 
 
+def _range_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``--since``, ``--until`` and ``--json``, the same on every report."""
+    for option in reversed(
+        (
+            click.option(
+                "--since", metavar="DATE", help="First UTC day (YYYY-MM-DD); default: 7 days ago."
+            ),
+            click.option(
+                "--until", metavar="DATE", help="Day after the last (exclusive); default: tomorrow."
+            ),
+            click.option("--json", "as_json", is_flag=True, help="Print JSON (a stable contract)."),
+        )
+    ):
+        command = option(command)
+    return command
+
+
+def _day_range(since: str | None, until: str | None) -> tuple[date, date]:
+    """The report's UTC days: the 7 days up to and including today unless given."""
+    today = datetime.now(UTC).date()
+    until_day = parse_day(until, "--until") if until else today + timedelta(days=1)
+    since_day = parse_day(since, "--since") if since else until_day - timedelta(days=7)
+    check_range(since_day, until_day)
+    return since_day, until_day
+
+
+def _console() -> Console:
+    """A console that never cuts a figure short: piped output is not held to 80 columns."""
+    console = Console(soft_wrap=False)
+    return console if console.is_terminal else Console(soft_wrap=False, width=200)
+
+
 @click.group()
 def report() -> None:
     """Reports over the stored usage and telemetry."""
 
 
 @report.command()
-@click.option("--since", metavar="DATE", help="First UTC day (YYYY-MM-DD); default: 7 days ago.")
-@click.option("--until", metavar="DATE", help="Day after the last (exclusive); default: tomorrow.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (a stable contract).")
+@_range_options
 @pass_app
 def volume(app: AppContext, since: str | None, until: str | None, as_json: bool) -> None:
     """Requests, tokens and cost per UTC day, cloud vs local, by source."""
-    today = datetime.now(UTC).date()
-    until_day = parse_day(until, "--until") if until else today + timedelta(days=1)
-    since_day = parse_day(since, "--since") if since else until_day - timedelta(days=7)
-    check_range(since_day, until_day)
+    since_day, until_day = _day_range(since, until)
     result = volume_report(app.services, since_day, until_day)
     if as_json:
         click.echo(json.dumps(result.as_json(), indent=2))
         return
-    Console(soft_wrap=False).print(volume_table(result))
+    _console().print(volume_table(result))
 
 
 def _compact(value: int) -> str:
@@ -87,16 +116,11 @@ def volume_table(result: VolumeReport) -> Table:
 
 
 @report.command()
-@click.option("--since", metavar="DATE", help="First UTC day (YYYY-MM-DD); default: 7 days ago.")
-@click.option("--until", metavar="DATE", help="Day after the last (exclusive); default: tomorrow.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (a stable contract).")
+@_range_options
 @pass_app
 def gpus(app: AppContext, since: str | None, until: str | None, as_json: bool) -> None:
     """Per GPU: mean/peak utilisation, memory, power, energy, saturated and throttled minutes."""
-    today = datetime.now(UTC).date()
-    until_day = parse_day(until, "--until") if until else today + timedelta(days=1)
-    since_day = parse_day(since, "--since") if since else until_day - timedelta(days=7)
-    check_range(since_day, until_day)
+    since_day, until_day = _day_range(since, until)
     result = build_gpu_report(app.database, since_day, until_day)
     if as_json:
         click.echo(json.dumps(result.as_json(), indent=2))
@@ -107,7 +131,7 @@ def gpus(app: AppContext, since: str | None, until: str | None, as_json: bool) -
             "[[prometheus]] and collect, or run `golocal demo`."
         )
         return
-    Console(soft_wrap=False).print(gpu_table(result))
+    _console().print(gpu_table(result))
 
 
 def _num(value: float | None, fmt: str = ",.1f", suffix: str = "") -> str:
@@ -118,7 +142,10 @@ def gpu_table(result: GpuReport) -> Table:
     """One row per GPU; lost and stale GPUs flagged, estimated energy marked ~."""
     table = Table(
         title=f"GPUs, {result.since} to {result.until} (exclusive, UTC)",
-        caption="mean / peak · sat = saturated · thr = throttled · ~ estimated · — not reported",
+        caption="mean/peak · sat/thr: saturated/throttled · ~ estimated · — not reported",
+        box=box.SIMPLE_HEAD,
+        padding=0,  # the box's blank divider alone parts columns: ten of them fit 80 columns
+        pad_edge=False,
     )
     for name, justify in (
         ("host", "left"),
@@ -132,7 +159,7 @@ def gpu_table(result: GpuReport) -> Table:
         ("thr min", "right"),
         ("state", "left"),
     ):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     for data in result.as_json()["gpus"]:
         mem = [
             None if data[key] is None else data[key] / 1024
@@ -145,8 +172,8 @@ def gpu_table(result: GpuReport) -> Table:
         table.add_row(
             data["host"],
             str(data["gpu"]),
-            data["name"],
-            f"{_num(data['util_mean_percent'])}/{_num(data['util_peak_percent'], ',.0f')}",
+            data["name"].removeprefix("NVIDIA "),
+            f"{_num(data['util_mean_percent'], ',.0f')}/{_num(data['util_peak_percent'], ',.0f')}",
             f"{_num(mem[0])}/{_num(mem[1])}",
             f"{_num(data['power_mean_w'], ',.0f')}/{_num(data['power_peak_w'], ',.0f')}",
             energy,

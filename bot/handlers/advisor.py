@@ -7,15 +7,16 @@ framework and renders a reply a person reads in ten seconds, naming the data it 
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from golocal.bot.chat import intent
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
 from golocal.bot.whatif import parse_what_if
+from golocal.db.models import DEMO_PREFIX
 from golocal.jobs.evidence import Evidence, gather_evidence
 from golocal.jobs.framework import Assessment, Verdict, assess
 from golocal.jobs.money import usd_display
-
-_LEANS = {"cloud": "☁ cloud", "local": "⌂ local", "neutral": "· neutral", "unknown": "? unknown"}
 
 
 def evidence_for(services: Services) -> Evidence:
@@ -23,24 +24,31 @@ def evidence_for(services: Services) -> Evidence:
     return gather_evidence(services.database, services.settings, services.now().date())
 
 
+def _verdict_word(verdict: Verdict) -> str:
+    return verdict.value.replace("_", " ")
+
+
 def data_note(result: Assessment) -> str:
-    """One line naming the data an answer stands on."""
+    """One line naming the data an answer stands on: days, sources, profile, estimates."""
+    last_day = date.fromisoformat(result.until) - timedelta(days=1)
     parts = [
-        f"{result.days_with_data} of {result.window_days} days ({result.since} to {result.until} "
-        "exclusive, UTC)",
+        f"{result.days_with_data} of {result.window_days} days, {result.since} to "
+        f"{last_day.isoformat()} (UTC)",
         "sources " + (", ".join(result.sources) if result.sources else "none"),
-        f"profile {result.local.profile}",
-        f"energy {result.local.energy_source}",
+        f"profile {result.local.profile} (energy {result.local.energy_source})",
     ]
+    estimated = []
     if result.volume_estimated:
-        parts.append("some request counts estimated from tokens")
+        estimated.append("some request counts from tokens")
     if result.facts.spend_estimated:
-        parts.append("some cloud cost estimated from a price table")
+        estimated.append("some cloud cost from a price table")
+    if estimated:
+        parts.append("estimated: " + ", ".join(estimated))
     if result.facts.unpriced_models:
         parts.append("unpriced: " + ", ".join(result.facts.unpriced_models[:3]))
-    if any(name.startswith("demo:") for name in result.sources):
+    if any(name.startswith(DEMO_PREFIX) for name in result.sources):
         parts.append("includes synthetic demo data")
-    return "Data: " + "; ".join(parts) + "."
+    return "Data: " + " · ".join(parts) + "."
 
 
 def cost_line(result: Assessment) -> str:
@@ -51,28 +59,33 @@ def cost_line(result: Assessment) -> str:
     return (
         f"Cost: cloud {per_request}/request; local {result.local.profile} "
         f"{usd_display(result.local.total)}/month → break-even {break_even}; "
-        f"local capacity {capacity}."
+        f"capacity {capacity}."
+    )
+
+
+def checklist_line(result: Assessment) -> str:
+    """The five points and which way each leans; declared and unanswered ones marked."""
+    marks = {"measured": "", "declared": " (declared)", "default": " (not declared)"}
+    return (
+        "Checklist: "
+        + ", ".join(
+            f"{p.id.replace('_', ' ')} → {p.leans}{marks[p.source]}" for p in result.checklist
+        )
+        + "."
     )
 
 
 def verdict_text(result: Assessment) -> str:
     """The verdict reply: verdict and why, volume, cost, the five points, what would change."""
-    head = result.verdict.value.replace("_", " ").upper()
-    why = "; ".join(result.reasons) if result.reasons else ""
-    lines = [f"Verdict: {head} — {why}."]
+    lines = [f"Verdict: {_verdict_word(result.verdict).upper()} — {'; '.join(result.reasons)}."]
     if result.zone is not None:
         share = "" if result.cloud_share is None else f", {result.cloud_share:.0%} cloud"
         lines.append(
-            f"Volume: mean {result.mean_per_day:,.0f}/day, peak {result.peak_per_day:,}"
+            f"Volume: mean {result.mean_per_day:,.0f}/day, peak {result.peak_per_day:,}/day"
             f"{share} — zone {result.zone.value}."
         )
     lines.append(cost_line(result))
-    lines.append(
-        "Checklist: "
-        + " · ".join(
-            f"{p.id.replace('_', ' ')} {_LEANS[p.leans]} ({p.source})" for p in result.checklist
-        )
-    )
+    lines.append(checklist_line(result))
     if result.what_would_change:
         lines.append("Would change it: " + "; ".join(result.what_would_change) + ".")
     lines.append(data_note(result))
@@ -90,56 +103,33 @@ def answer_what_if(question: str, services: Services) -> Reply:
     advisor = services.settings.advisor
     parsed = parse_what_if(question, advisor)
     if parsed.problems or not parsed.scenario.changed:
-        understood = (
-            "I understood: " + ", ".join(parsed.understood) + "."
-            if parsed.understood
-            else "I read that as a what-if, but found no change I can model in it."
-        )
-        problems = " ".join(p[0].upper() + p[1:] + "." for p in parsed.problems)
-        text = (
-            f"{understood} {problems} I can rerun the numbers for e.g. “what if we had 3,000 "
-            "requests a day?”, “what if we bought an 8xH100 node?”, “what if cloud prices rose "
-            "30%?” or “what if electricity cost 0.25?”."
-        ).replace("  ", " ")
-        return Reply(
-            "what_if",
-            text,
-            {
-                "understood": parsed.understood,
-                "problems": parsed.problems,
-                "profiles": sorted(advisor.profiles),
-            },
-        )
+        return _what_if_not_understood(parsed.understood, parsed.problems, sorted(advisor.profiles))
     evidence = evidence_for(services)
     before = assess(evidence, services.settings)
     after = assess(evidence, services.settings, parsed.scenario)
-    lines = [f"What if: {', '.join(parsed.understood)}."]
     if before.verdict is after.verdict:
-        lines.append(f"Verdict stays {after.verdict.value.replace('_', ' ')}.")
+        move = f"verdict stays {_verdict_word(after.verdict).upper()}"
     else:
-        lines.append(
-            f"Verdict moves from {before.verdict.value.replace('_', ' ')} to "
-            f"{after.verdict.value.replace('_', ' ')}."
+        move = (
+            f"verdict moves from {_verdict_word(before.verdict)} to "
+            f"{_verdict_word(after.verdict).upper()}"
         )
-    lines.append("Why: " + "; ".join(after.reasons) + ".")
-    lines.append(_move("Break-even", before.break_even, after.break_even, "/day"))
-    lines.append(
-        f"Local {after.local.profile}: {usd_display(after.local.total)}/month"
-        + (
-            f" (was {usd_display(before.local.total)} on {before.local.profile})"
-            if before.local.total != after.local.total
-            else ""
-        )
-        + f"; cloud {usd_display(after.cost_per_request, unknown='unpriced')}/request"
-        + (
-            f" (was {usd_display(before.cost_per_request, unknown='unpriced')})"
-            if before.cost_per_request != after.cost_per_request
-            else ""
-        )
-        + "."
-    )
-    lines.append(_move("Capacity", before.capacity, after.capacity, "/day"))
-    lines.append(data_note(after))
+    local = f"Local {after.local.profile} {usd_display(after.local.total)}/month"
+    if before.local.total != after.local.total:
+        local += f" (was {usd_display(before.local.total)} on {before.local.profile})"
+    cloud = f"cloud {usd_display(after.cost_per_request, unknown='unpriced')}/request"
+    if before.cost_per_request != after.cost_per_request:
+        cloud += f" (was {usd_display(before.cost_per_request, unknown='unpriced')})"
+    lines = [
+        f"What if {', '.join(parsed.understood)}: {move}.",
+        "Why: " + "; ".join(after.reasons) + ".",
+        f"{local}; {cloud}.",
+        _move("Break-even", before.break_even, after.break_even)
+        + " · "
+        + _move("capacity", before.capacity, after.capacity)
+        + ".",
+        data_note(after),
+    ]
     data = after.as_json()
     data["what_if"] = {
         "understood": parsed.understood,
@@ -151,13 +141,31 @@ def answer_what_if(question: str, services: Services) -> Reply:
     return Reply("what_if", "\n".join(lines), data)
 
 
-def _move(label: str, before: int | None, after: int | None, unit: str) -> str:
+def _what_if_not_understood(
+    understood: list[str], problems: list[str], profiles: list[str]
+) -> Reply:
+    """What a what-if was read as, what is wrong with it, and questions that work."""
+    if problems:
+        head = "I can't rerun that: " + "; ".join(problems) + "."
+        if understood:
+            head += " (I did understand: " + ", ".join(understood) + ".)"
+    else:
+        head = "I read a what-if but found no change I can model in it."
+    text = (
+        f"{head}\nTry e.g. “what if we had 3,000 requests a day?”, “what if we bought an "
+        "8xH100 node?”, “what if cloud prices rose 30%?” or “what if electricity cost 0.25?”."
+    )
+    data = {"understood": understood, "problems": problems, "profiles": profiles}
+    return Reply("what_if", text, data)
+
+
+def _move(label: str, before: int | None, after: int | None) -> str:
     def show(value: int | None) -> str:
-        return "n/a" if value is None else f"{value:,}{unit}"
+        return "n/a" if value is None else f"{value:,}/day"
 
     if before == after:
-        return f"{label}: {show(after)} (unchanged)."
-    return f"{label}: {show(before)} → {show(after)}."
+        return f"{label} {show(after)} (unchanged)"
+    return f"{label} {show(before)} → {show(after)}"
 
 
 @intent(
