@@ -310,8 +310,10 @@ def _decide(
                 ],
                 [f"volume falling below {break_even:,}/day"],
             )
-        reasons = ["regulated/proprietary code leans local: keep that traffic on your own hardware"]
-        if not cheaper:
+        reasons = ["keep the regulated/proprietary code on your own hardware"]
+        if cheaper:
+            reasons.append(f"local is cheaper: {mean:,.0f}/day ≥ break-even {break_even:,}/day")
+        else:
             reasons.append(
                 f"the rest stays in the cloud: {mean:,.0f}/day is below the break-even "
                 f"{break_even:,}/day on {profile}"
@@ -321,6 +323,7 @@ def _decide(
             reasons.append(
                 f"peak {peak:,}/day exceeds local capacity {capacity:,}/day: bursts to the cloud"
             )
+            changes.append("more local capacity (a larger profile)")
         if blockers:
             reasons.append(_stays_in_cloud(blockers))
         changes += [_UNBLOCK[b] for b in blockers]

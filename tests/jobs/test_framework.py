@@ -254,6 +254,11 @@ def test_unknown_scenario_profile_is_a_usage_error():
         ([Usage(model="gpt-4.1-mini", per_day=9000, cost_per_day=Decimal(90))], OWNER),
         ([Usage(per_day=200)], {**OWNER, ("code_location", ""): "proprietary"}),
         ([Usage(per_day=9000, cost_per_day=Decimal(90))], {("ops_owner", ""): "none"}),
+        # proprietary, cheaper locally, peak above capacity: hybrid for capacity alone
+        (
+            [Usage(model="gpt-4.1-mini", per_day=30000, cost_per_day=Decimal(300))],
+            {**OWNER, ("code_location", ""): "proprietary"},
+        ),
     ],
 )
 def test_every_verdict_says_what_would_change_it(usages, answers):
