@@ -51,13 +51,19 @@ def data_note(result: Assessment) -> str:
     return "Data: " + " · ".join(parts) + "."
 
 
+def per_request_text(result: Assessment) -> str:
+    """The cloud price of a request, or that there is none yet."""
+    if result.cost_per_request is None:
+        return "not priced yet"
+    return f"{usd_display(result.cost_per_request)}/request"
+
+
 def cost_line(result: Assessment) -> str:
     """Cloud price per request, local monthly cost, break-even and capacity in one line."""
-    per_request = usd_display(result.cost_per_request, unknown="unpriced")
     break_even = f"{result.break_even:,}/day" if result.break_even is not None else "n/a"
     capacity = f"{result.capacity:,}/day" if result.capacity is not None else "n/a"
     return (
-        f"Cost: cloud {per_request}/request; local {result.local.profile} "
+        f"Cost: cloud {per_request_text(result)}; local {result.local.profile} "
         f"{usd_display(result.local.total)}/month → break-even {break_even}; "
         f"capacity {capacity}."
     )
@@ -77,7 +83,12 @@ def checklist_line(result: Assessment) -> str:
 
 def verdict_text(result: Assessment) -> str:
     """The verdict reply: verdict and why, volume, cost, the five points, what would change."""
-    lines = [f"Verdict: {_verdict_word(result.verdict).upper()} — {'; '.join(result.reasons)}."]
+    if result.verdict is Verdict.INSUFFICIENT_DATA:
+        # what is missing is also what would change it: said once
+        lines = ["Verdict: INSUFFICIENT DATA — no guess until there is:"]
+        lines += [f"• {m}" for m in result.missing]
+    else:
+        lines = [f"Verdict: {_verdict_word(result.verdict).upper()} — {'; '.join(result.reasons)}."]
     if result.zone is not None:
         share = "" if result.cloud_share is None else f", {result.cloud_share:.0%} cloud"
         lines.append(
@@ -86,7 +97,7 @@ def verdict_text(result: Assessment) -> str:
         )
     lines.append(cost_line(result))
     lines.append(checklist_line(result))
-    if result.what_would_change:
+    if result.what_would_change and result.verdict is not Verdict.INSUFFICIENT_DATA:
         lines.append("Would change it: " + "; ".join(result.what_would_change) + ".")
     lines.append(data_note(result))
     return "\n".join(lines)
@@ -117,12 +128,17 @@ def answer_what_if(question: str, services: Services) -> Reply:
     local = f"Local {after.local.profile} {usd_display(after.local.total)}/month"
     if before.local.total != after.local.total:
         local += f" (was {usd_display(before.local.total)} on {before.local.profile})"
-    cloud = f"cloud {usd_display(after.cost_per_request, unknown='unpriced')}/request"
+    cloud = f"cloud {per_request_text(after)}"
     if before.cost_per_request != after.cost_per_request:
-        cloud += f" (was {usd_display(before.cost_per_request, unknown='unpriced')})"
+        cloud += f" (was {per_request_text(before)})"
     lines = [
         f"What if {', '.join(parsed.understood)}: {move}.",
-        "Why: " + "; ".join(after.reasons) + ".",
+        (
+            "Still missing: " + "; ".join(after.missing)
+            if after.missing
+            else "Why: " + "; ".join(after.reasons)
+        )
+        + ".",
         f"{local}; {cloud}.",
         _move("Break-even", before.break_even, after.break_even)
         + " · "

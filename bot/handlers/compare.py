@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from golocal.bot.chat import intent
-from golocal.bot.handlers.advisor import data_note, evidence_for
+from golocal.bot.handlers.advisor import data_note, evidence_for, per_request_text
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
 from golocal.jobs.costmodel import DAYS_PER_MONTH
@@ -29,10 +29,10 @@ def _cost(result: Assessment) -> dict[str, str]:
     if monthly_requests > 0:
         amortised = usd_display(result.local.total / monthly_requests)
         marginal = usd_display(result.local.marginal / monthly_requests)
-        local = f"{amortised}/request amortised, {marginal} marginal at your volume"
+        local = f"{amortised}/request amortised ({marginal} marginal) at your volume"
     else:
         local = f"{usd_display(result.local.total)}/month ({result.local.profile})"
-    cloud = usd_display(result.cost_per_request, unknown="unpriced") + "/request"
+    cloud = per_request_text(result)
     source = "measured" if result.cost_per_request is not None else "typical"
     return _row("cost", cloud, local, source)
 
@@ -67,9 +67,8 @@ def _compliance(result: Assessment) -> dict[str, str]:
 def _maintenance(result: Assessment, evidence: Evidence) -> dict[str, str]:
     owner = result.point("ops_owner")
     local = (
-        f"drivers, model updates, hardware lifecycle; {evidence.gpu_incidents} GPU incident(s) "
-        f"in the window; {result.local.operator_hours} operator hours/month "
-        f"({usd_display(result.local.operator_usd)}) budgeted"
+        f"drivers, models, hardware; {evidence.gpu_incidents} GPU incident(s) in the window; "
+        f"{result.local.operator_hours} operator h/month ({usd_display(result.local.operator_usd)})"
     )
     if owner.source == "declared":
         local += f"; {owner.evidence.split(';')[0]}"
@@ -81,7 +80,7 @@ def _model_choice(result: Assessment) -> dict[str, str]:
     share = result.facts.frontier_share
     if share is None:
         return _row("model choice", "largest frontier models", "7B–30B open models", "typical")
-    cloud = f"largest frontier models; {share:.0%} of your cloud requests needed one"
+    cloud = f"largest frontier models ({share:.0%} of your cloud requests went to one)"
     return _row("model choice", cloud, "7B–30B open models", "measured")
 
 
@@ -127,7 +126,7 @@ def answer_compare(question: str, services: Services) -> Reply:
     lines = ["Cloud vs local, with your figures where we have them:"]
     for row in rows:
         lines.append(
-            f"• {row['dimension']}: cloud {row['cloud']} | local {row['local']} [{row['source']}]"
+            f"• {row['dimension']} [{row['source']}] — cloud: {row['cloud']}; local: {row['local']}"
         )
     lines.append(data_note(result))
     data = {"comparison": rows, **result.as_json()}
