@@ -259,9 +259,20 @@ _UNBLOCK = {
 _KEPT_IN_CLOUD = {"model_size": "frontier-model", "exit_cost": "fine-tuned-model"}
 
 
-def _stays_in_cloud(blockers: list[str]) -> str:
-    what = " and ".join(_KEPT_IN_CLOUD[b] for b in blockers)
-    return f"{what} traffic stays in the cloud"
+def _hybrid(
+    reasons: list[str], changes: list[str], peak: int, capacity: int | None, blockers: list[str]
+) -> tuple[Verdict, list[str], list[str]]:
+    """A hybrid verdict, adding what keeps part of the traffic in the cloud and its remedy."""
+    if capacity is not None and peak > capacity:
+        reasons.append(
+            f"peak {peak:,}/day exceeds local capacity {capacity:,}/day: bursts go to the cloud"
+        )
+        changes.append("more local capacity (a larger profile)")
+    if blockers:
+        what = " and ".join(_KEPT_IN_CLOUD[b] for b in blockers)
+        reasons.append(f"{what} traffic stays in the cloud")
+        changes.extend(_UNBLOCK[b] for b in blockers)
+    return Verdict.HYBRID, reasons, changes
 
 
 def _decide(
@@ -319,15 +330,7 @@ def _decide(
                 f"{break_even:,}/day on {profile}"
             )
             changes.append(f"volume above {break_even:,}/day makes local pay for everything")
-        if not fits:
-            reasons.append(
-                f"peak {peak:,}/day exceeds local capacity {capacity:,}/day: bursts to the cloud"
-            )
-            changes.append("more local capacity (a larger profile)")
-        if blockers:
-            reasons.append(_stays_in_cloud(blockers))
-        changes += [_UNBLOCK[b] for b in blockers]
-        return Verdict.HYBRID, reasons, changes
+        return _hybrid(reasons, changes, peak, capacity, blockers)
     if zone is Zone.BELOW:
         changes.append(f"volume above {settings.thresholds.cloud_ok_below:,}/day")
         changes.append("regulated or proprietary code (golocal checklist set code_location ...)")
@@ -351,12 +354,4 @@ def _decide(
     if fits and not blockers:
         changes.append(f"volume falling below {break_even:,}/day")
         return Verdict.LOCAL, reasons, changes
-    if not fits:
-        reasons.append(
-            f"peak {peak:,}/day exceeds local capacity {capacity:,}/day: bursts go to the cloud"
-        )
-        changes.append("more local capacity (a larger profile)")
-    if blockers:
-        reasons.append(_stays_in_cloud(blockers))
-    changes += [_UNBLOCK[b] for b in blockers]
-    return Verdict.HYBRID, reasons, changes
+    return _hybrid(reasons, changes, peak, capacity, blockers)
