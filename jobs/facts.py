@@ -84,6 +84,11 @@ def sensitivity_of(
     return "unknown"
 
 
+def _plus(total: Decimal | None, amount: Decimal) -> Decimal:
+    """A running total that stays ``None`` (nothing priced) until the first amount."""
+    return amount if total is None else total + amount
+
+
 def derive_facts(evidence: Evidence, advisor: Advisor, tokens_per_request: int) -> Facts:
     """Reduce the window's per-model usage to the facts the checklist and cost model need.
 
@@ -117,7 +122,7 @@ def derive_facts(evidence: Evidence, advisor: Advisor, tokens_per_request: int) 
             unpriced_models.add(row.model or "(unnamed model)")
         else:
             priced += count
-            spend = row.cost_usd if spend is None else spend + row.cost_usd
+            spend = _plus(spend, row.cost_usd)
             estimated = estimated or row.cost_estimated
         model_class = advisor.classify_model(row.model) if row.model else None
         if model_class == "frontier":
@@ -133,7 +138,7 @@ def derive_facts(evidence: Evidence, advisor: Advisor, tokens_per_request: int) 
         by_sensitivity[tag] = by_sensitivity.get(tag, 0) + count
     for provider, amount in evidence.billed.items():
         if any(r.location == "cloud" and r.provider == provider for r in evidence.models):
-            spend = amount if spend is None else spend + amount
+            spend = _plus(spend, amount)
     if local_requests:
         tpr, tpr_source = Decimal(local_tokens) / local_requests, "measured"
     elif cloud_counted:

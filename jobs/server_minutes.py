@@ -9,7 +9,7 @@ from the minute rows into a ``location = 'local'`` usage bucket named for the se
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -42,6 +42,17 @@ def _floor_minute(at: datetime) -> datetime:
     return at.astimezone(UTC).replace(second=0, microsecond=0)
 
 
+def _add_gauges(row: dict[str, Any], values: Mapping[str, float], seconds: float) -> None:
+    """The gauges a minute row keeps, and ``seconds`` saturated while requests wait on a
+    nearly full KV cache."""
+    for gauge in ("running", "waiting", "kv_cache"):
+        if gauge in values:
+            row[f"{gauge}_mean"] = row[f"{gauge}_max"] = values[gauge]
+    if "waiting" in values and "kv_cache" in values:
+        busy = values["waiting"] > 0 and values["kv_cache"] >= KV_SATURATED
+        row["saturated_s"] = seconds if busy else 0.0
+
+
 def store_server_scrape(
     database: Database,
     source: InferenceServerSource,
@@ -64,13 +75,7 @@ def store_server_scrape(
     if increases is not None:
         for name, value in increases.items():
             row[name] = value if name == "latency_sum_s" else round(value)
-    gauges = scrape.gauges
-    for name, column in (("running", "running"), ("waiting", "waiting"), ("kv_cache", "kv_cache")):
-        if name in gauges:
-            row[f"{column}_mean"] = row[f"{column}_max"] = gauges[name]
-    if "waiting" in gauges and "kv_cache" in gauges:
-        saturated = gauges["waiting"] > 0 and gauges["kv_cache"] >= KV_SATURATED
-        row["saturated_s"] = interval if saturated else 0.0
+    _add_gauges(row, scrape.gauges, interval)
     merge_minutes(database, SERVER, [row])
     rollup(database, now, now + timedelta(seconds=1), specs=(SERVER,))
     hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
@@ -114,12 +119,7 @@ def store_fleet_servers(
             for column in COUNTER_COLUMNS:
                 if column in record.values:
                     row[column] = round(record.values[column])
-            for gauge in ("running", "waiting", "kv_cache"):
-                if gauge in record.values:
-                    row[f"{gauge}_mean"] = row[f"{gauge}_max"] = record.values[gauge]
-            if "waiting" in record.values and "kv_cache" in record.values:
-                busy = record.values["waiting"] > 0 and record.values["kv_cache"] >= KV_SATURATED
-                row["saturated_s"] = float(WINDOW_SECONDS) if busy else 0.0
+            _add_gauges(row, record.values, float(WINDOW_SECONDS))
             rows.append(row)
         merge_minutes(database, SERVER, rows)
         first = min(row["minute"] for row in rows)
