@@ -7,9 +7,10 @@ framework and renders a reply a person reads in ten seconds, naming the data it 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from golocal.bot.chat import intent
+from golocal.bot.handlers.wording import day_span
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
 from golocal.bot.whatif import parse_what_if
@@ -30,10 +31,9 @@ def _verdict_word(verdict: Verdict) -> str:
 
 def data_note(result: Assessment) -> str:
     """One line naming the data an answer stands on: days, sources, profile, estimates."""
-    last_day = date.fromisoformat(result.until) - timedelta(days=1)
+    span = day_span(date.fromisoformat(result.since), date.fromisoformat(result.until))
     parts = [
-        f"{result.days_with_data} of {result.window_days} days, {result.since} to "
-        f"{last_day.isoformat()} (UTC)",
+        f"{result.days_with_data} of {result.window_days} days, {span}",
         "sources " + (", ".join(result.sources) if result.sources else "none"),
         f"profile {result.local.profile} (energy {result.local.energy_source})",
     ]

@@ -5,10 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from golocal.bot.chat import intent
+from golocal.bot.handlers.wording import day_span
 from golocal.bot.periods import period_in
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
 from golocal.db.evidence import model_usage
+from golocal.db.models import DEMO_PREFIX
 from golocal.jobs.facts import counted_requests
 from golocal.jobs.money import usd_display, usd_string
 
@@ -23,7 +25,7 @@ def answer_cost(question: str, services: Services) -> Reply:
     """Cloud spend over the period the question names (default: the volume window)."""
     today = services.now().date()
     period = period_in(question, today, services.settings.volume.window_days)
-    rows = [r for r in model_usage(services.database, period.since, period.until)]
+    rows = model_usage(services.database, period.since, period.until)
     cloud = [r for r in rows if r.location == "cloud"]
     tpr = services.settings.volume.tokens_per_request
     by_provider: dict[str, Decimal] = {}
@@ -50,7 +52,7 @@ def answer_cost(question: str, services: Services) -> Reply:
         "by_model": {k: usd_string(v) for k, v in sorted(by_model.items())},
         "sources": sorted({r.source for r in rows}),
     }
-    span = f"{period.label} ({period.since} to {period.until} exclusive, UTC)"
+    span = f"{period.label}, {day_span(period.since, period.until)}"
     if not cloud:
         return Reply("cost", f"No cloud usage recorded for {span}.", data)
     if total is None:
@@ -70,7 +72,7 @@ def answer_cost(question: str, services: Services) -> Reply:
         notes.append("part of it is estimated from a price table")
     if unpriced:
         notes.append("unpriced (not counted): " + ", ".join(sorted(unpriced)))
-    if any(name.startswith("demo:") for name in data["sources"]):
+    if any(name.startswith(DEMO_PREFIX) for name in data["sources"]):
         notes.append("includes synthetic demo data")
     if notes:
         lines.append("Note: " + "; ".join(notes) + ".")

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from golocal.bot.chat import intent
+from golocal.bot.handlers.wording import day_span
 from golocal.bot.periods import period_in
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
+from golocal.db.models import DEMO_PREFIX
 from golocal.db.usage import source_days
 from golocal.jobs.request_estimate import measured_tokens_per_request
 from golocal.jobs.volume import VolumeReport, build_volume_report, volume_zone
@@ -43,7 +45,7 @@ def answer_volume(question: str, services: Services) -> Reply:
     if not report.days_with_data:
         return Reply(
             "volume",
-            f"No usage data for {period.label} ({period.since} to {period.until}, UTC) yet. "
+            f"No usage data for {period.label}, {day_span(period.since, period.until)}, yet. "
             "Run `golocal demo` for synthetic data, or configure a source and "
             "run `golocal collect`.",
             data,
@@ -56,27 +58,29 @@ def answer_volume(question: str, services: Services) -> Reply:
     assert peak is not None
     cloud = sum(day.cloud_requests for day in report.days) / len(report.days)
     local = sum(day.local_requests for day in report.days) / len(report.days)
+    low, high = thresholds.cloud_ok_below, thresholds.run_cost_model_above
     advice = {
-        "below": f"below {thresholds.cloud_ok_below:,}/day: cloud is probably fine",
-        "between": (
-            f"between {thresholds.cloud_ok_below:,} and {thresholds.run_cost_model_above:,}"
-            "/day: the break-even depends on your hardware, run the numbers"
-        ),
-        "above": f"above {thresholds.run_cost_model_above:,}/day: run the local cost model",
+        "below": f"under {low:,}/day: cloud is probably fine",
+        "between": f"{low:,}–{high:,}/day: whether local pays depends on the hardware "
+        "(ask “break-even”)",
+        "above": f"over {high:,}/day: run the local cost model (ask “should we go local?”)",
     }[zone.value]
-    lines = [
-        f"Requests per day over {period.label} ({period.since} to "
-        f"{period.until} exclusive, UTC): mean {mean:,.0f} "
-        f"(cloud {cloud:,.0f}, local {local:,.0f}), "
-        f"peak {peak.requests:,} on {peak.day:%a %Y-%m-%d}.",
-        f"Zone: {zone.value} — {advice}.",
-    ]
+    span = f"{period.label}, {day_span(period.since, period.until)}"
+    split = f"cloud {cloud:,.0f}, local {local:,.0f}"
+    if len(report.days) == 1:
+        head = f"Requests {span}: {peak.requests:,} ({split})."
+    else:
+        head = (
+            f"Requests per day over {span}: mean {mean:,.0f} ({split}), "
+            f"peak {peak.requests:,} on {peak.day:%a %Y-%m-%d}."
+        )
+    lines = [head, f"Zone: {zone.value} — {advice}."]
     notes = []
     if report.requests_estimated:
         notes.append("some request counts are estimated from tokens (a source reports no count)")
     if report.days_with_data < len(report.days):
         notes.append(f"{len(report.days) - report.days_with_data} day(s) have no data")
-    if any(name.startswith("demo:") for day in report.days for name in day.by_source):
+    if any(name.startswith(DEMO_PREFIX) for day in report.days for name in day.by_source):
         notes.append("includes synthetic demo data (`golocal demo --clear` removes it)")
     if notes:
         lines.append("Note: " + "; ".join(notes) + ".")
