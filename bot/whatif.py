@@ -67,14 +67,23 @@ def profile_keys(name: str, label: str) -> set[str]:
 
 
 def find_profile(text: str, advisor: Advisor) -> str | None:
-    """The profile a question names, by its name or its GPU model ("8xH100" → h100x8-node)."""
+    """The profile a question names: by its name or its GPU model ("8xH100" → h100x8-node),
+    else by the kind of machine its label starts with ("the workstation")."""
     compact = re.sub(r"\s+", "", text.lower()).replace("×", "x")
     best: tuple[int, str] | None = None
     for name, profile in advisor.profiles.items():
         for key in profile_keys(name, profile.label):
             if key in compact and (best is None or len(key) > best[0]):
                 best = (len(key), name)
-    return best[1] if best else None
+    if best is not None:
+        return best[1]
+    words = set(re.findall(r"[a-z]+", text.lower()))
+    kinds = {
+        name: profile.label.split(",", 1)[0].strip().lower()
+        for name, profile in advisor.profiles.items()
+    }
+    named = [name for name, kind in kinds.items() if kind in words]
+    return named[0] if len(named) == 1 else None
 
 
 def parse_what_if(question: str, advisor: Advisor) -> WhatIf:

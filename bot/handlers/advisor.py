@@ -127,7 +127,10 @@ def answer_what_if(question: str, services: Services) -> Reply:
         )
     local = f"Local {after.local.profile} {usd_display(after.local.total)}/month"
     if before.local.total != after.local.total:
-        local += f" (was {usd_display(before.local.total)} on {before.local.profile})"
+        was_on = (
+            "" if before.local.profile == after.local.profile else f" on {before.local.profile}"
+        )
+        local += f" (was {usd_display(before.local.total)}{was_on})"
     cloud = f"cloud {per_request_text(after)}"
     if before.cost_per_request != after.cost_per_request:
         cloud += f" (was {per_request_text(before)})"

@@ -24,6 +24,8 @@ ADVISOR = Advisor()
         ("what if we bought an 8xH100 node?", {"profile": "h100x8-node"}),
         ("what if we bought 8×H100", {"profile": "h100x8-node"}),
         ("what if we used a 5090 workstation", {"profile": "workstation-rtx5090"}),
+        ("what if we switched to the workstation?", {"profile": "workstation-rtx5090"}),
+        ("what if we bought an H100 server", {"profile": "h100x8-node"}),
         (
             "what if we had an L40S server and 5000 requests/day",
             {"profile": "l40s-server", "requests_per_day": 5000.0},
