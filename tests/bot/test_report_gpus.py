@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
+from rich.console import Console
 from sqlalchemy import select
 
 from golocal.bot.cli import cli
+from golocal.bot.commands.report import gpu_table
 from golocal.db.database import Database
 from golocal.db.models import GpuRollup
 from golocal.db.rollups import GPU, rollup_telemetry
 from golocal.db.telemetry import mark_gpu_lost
 from golocal.jobs.demo import DemoOptions, generate_demo
 from golocal.jobs.gpu_points import store_gpu_points
+from golocal.jobs.gpu_report import build_gpu_report
 from golocal.jobs.sources.gpu_metrics import GpuPoint
 
 DAY = datetime(2026, 3, 2, tzinfo=UTC)
@@ -82,6 +86,32 @@ def test_report_gpus_json_and_table(database: Database, database_url: str) -> No
 
     empty = runner.invoke(cli, ["report", "gpus", "--since", "2026-01-01", "--until", "2026-01-02"])
     assert "No GPUs known" in empty.output
+
+
+def test_gpu_table_fits_an_80_column_terminal(sqlite_database: Database) -> None:
+    database = sqlite_database
+    store_gpu_points(
+        database, "node1", _points("gpu-node-01", "GPU-a", 0, 95.0, 30), None, interval=15
+    )
+    console = Console(width=80, record=True, file=io.StringIO())
+
+    console.print(gpu_table(build_gpu_report(database, DAY.date(), DAY.date() + timedelta(days=1))))
+
+    text = console.export_text()
+    assert "…" not in text  # no figure cut short
+    row = next(line for line in text.splitlines() if "gpu-node-01" in line)
+    assert row.split() == [
+        "gpu-node-01",
+        "0",
+        "L40S",
+        "95/95",
+        "43.0/43.0",
+        "300/300",
+        "0.15",
+        "30",
+        "8",
+        "stale",
+    ]
 
 
 def test_report_gpus_bad_range(database_url: str) -> None:
