@@ -18,7 +18,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from golocal.config.settings import Settings
 from golocal.jobs.http_client import ApiClient
 from golocal.jobs.sources.paging import ClientSpec, bucket_seconds, cursor_pages
 from golocal.jobs.sources.records import (
@@ -47,11 +46,6 @@ COSTS_GROUP_BY = ("workspace_id", "description")
 _CENTS = Decimal(100)
 
 
-def missing_credential(settings: Settings) -> str | None:
-    """Why the source cannot run (``None`` when it can)."""
-    return None if settings.anthropic_admin_key else f"{KEY_ENV} not set"
-
-
 CLIENT = ClientSpec(
     provider="Anthropic",
     label="Anthropic admin key",
@@ -64,6 +58,8 @@ CLIENT = ClientSpec(
 )
 #: an Admin API client: ``x-api-key`` and the pinned ``anthropic-version``
 open_client = CLIENT.open
+#: why the source cannot run (``None`` when it can)
+missing_credential = CLIENT.missing
 
 
 def rfc3339(moment: datetime) -> str:

@@ -30,13 +30,6 @@ KEY_ENV = "GITHUB_TOKEN"
 API_VERSION = "2022-11-28"
 
 
-def missing_credential(settings: Settings) -> str | None:
-    """Why the source cannot run (``None`` when it can)."""
-    if not settings.copilot.org:
-        return "copilot.org not set in the config file"
-    return None if settings.github_token else f"{KEY_ENV} not set"
-
-
 CLIENT = ClientSpec(
     provider="GitHub",
     label="GitHub token",
@@ -47,6 +40,13 @@ CLIENT = ClientSpec(
 )
 #: a GitHub REST client (Bearer token, pinned API version)
 open_client = CLIENT.open
+
+
+def missing_credential(settings: Settings) -> str | None:
+    """Why the source cannot run (``None`` when it can)."""
+    if not settings.copilot.org:
+        return "copilot.org not set in the config file"
+    return CLIENT.missing(settings)
 
 
 def iter_pages(client: ApiClient, org: str, start: datetime, end: datetime) -> Iterator[Page]:

@@ -42,13 +42,6 @@ MAX_DAYS = 31
 PAGE_SIZE = 1000
 
 
-def missing_credential(settings: Settings) -> str | None:
-    """Why the source cannot run (``None`` when it can)."""
-    if not settings.litellm.url:
-        return "litellm.url not set in the config file"
-    return None if settings.litellm_api_key else f"{KEY_ENV} not set"
-
-
 CLIENT = ClientSpec(
     provider="LiteLLM",
     label="LiteLLM API key",
@@ -58,6 +51,13 @@ CLIENT = ClientSpec(
 )
 #: a client for the proxy, with its key as Bearer
 open_client = CLIENT.open
+
+
+def missing_credential(settings: Settings) -> str | None:
+    """Why the source cannot run (``None`` when it can)."""
+    if not settings.litellm.url:
+        return "litellm.url not set in the config file"
+    return CLIENT.missing(settings)
 
 
 def iter_pages(client: ApiClient, start: datetime, end: datetime) -> Iterator[Page]:

@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from golocal.config.settings import Settings
 from golocal.jobs.http_client import ApiClient
 from golocal.jobs.sources.paging import ClientSpec, bucket_seconds, cursor_pages
 from golocal.jobs.sources.records import (
@@ -47,11 +46,6 @@ USAGE_GROUP_BY = ("model", "project_id", "api_key_id", "batch", "service_tier")
 COSTS_GROUP_BY = ("line_item", "project_id")
 
 
-def missing_credential(settings: Settings) -> str | None:
-    """Why the source cannot run (``None`` when it can)."""
-    return None if settings.openai_admin_key else f"{KEY_ENV} not set"
-
-
 CLIENT = ClientSpec(
     provider="OpenAI",
     label="OpenAI admin key",
@@ -61,6 +55,8 @@ CLIENT = ClientSpec(
 )
 #: an API client for the organisation endpoints, with the admin key as Bearer
 open_client = CLIENT.open
+#: why the source cannot run (``None`` when it can)
+missing_credential = CLIENT.missing
 
 
 def iter_pages(client: ApiClient, start: datetime, end: datetime) -> Iterator[Page]:

@@ -42,6 +42,10 @@ class ClientSpec:
     scheme: str = "Bearer "
     headers: Mapping[str, str] = field(default_factory=dict)
 
+    def missing(self, settings: Settings) -> str | None:
+        """Why the client cannot be opened (its secret is not set), or ``None``."""
+        return None if self.secret(settings) else f"{self.env_var} not set"
+
     def open(
         self,
         settings: Settings,
