@@ -38,7 +38,8 @@ def shown_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def _floor_minute(at: datetime) -> datetime:
+def floor_minute(at: datetime) -> datetime:
+    """The UTC minute ``at`` falls in."""
     return at.astimezone(UTC).replace(second=0, microsecond=0)
 
 
@@ -71,7 +72,7 @@ def store_server_scrape(
         seen_at=now,
     )
     increases, baseline = counter_increases(previous.get("counters"), scrape.counters)
-    row: dict[str, Any] = {"server_id": server_id, "minute": _floor_minute(now), "samples": 1}
+    row: dict[str, Any] = {"server_id": server_id, "minute": floor_minute(now), "samples": 1}
     if increases is not None:
         for name, value in increases.items():
             row[name] = value if name == "latency_sum_s" else round(value)

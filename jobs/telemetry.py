@@ -30,7 +30,12 @@ from golocal.db.rollups import RetentionPolicy, apply_retention
 from golocal.db.rollups import rollup_telemetry as rollup
 from golocal.db.sources import record_failure, record_success, source_state
 from golocal.jobs.gpu_points import store_gpu_points
-from golocal.jobs.server_minutes import shown_url, store_fleet_servers, store_server_scrape
+from golocal.jobs.server_minutes import (
+    floor_minute,
+    shown_url,
+    store_fleet_servers,
+    store_server_scrape,
+)
 from golocal.jobs.sources.fleet_servers import (
     SERVER_QUERIES,
     WINDOW_SECONDS,
@@ -167,7 +172,7 @@ def _fetch_prometheus(
 
     # vLLM series: one value per whole minute, evaluated at the minute's end
     previous = (state.state if state is not None else {}).get("server_cursor")
-    server_end = _floor_minute(now)
+    server_end = floor_minute(now)
     server_start = server_end - FIRST_WINDOW + timedelta(seconds=WINDOW_SECONDS)
     if previous:
         server_start = max(
@@ -298,10 +303,6 @@ def _store(
     )
     record_success(database, source.name, kind=kind, at=now, state={"energy": energy})
     return SourceResult(source.name, kind, True, rows, f"{len({p.uuid for p in answer})} GPUs")
-
-
-def _floor_minute(at: datetime) -> datetime:
-    return at.astimezone(UTC).replace(second=0, microsecond=0)
 
 
 def maintain_telemetry(
