@@ -8,6 +8,7 @@ framework and renders a reply a person reads in ten seconds, naming the data it 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from golocal.bot.chat import intent
 from golocal.bot.handlers.wording import day_span
@@ -197,17 +198,19 @@ def answer_break_even(question: str, services: Services) -> Reply:
     """The break-even volume on the configured profile, against the measured volume."""
     result = assess(evidence_for(services), services.settings)
     lines = []
-    if result.break_even is None:
+    if result.break_even is None or result.cost_per_request is None:
         lines.append(
             "No break-even yet: there is no cloud spend to price a request in the last "
             f"{result.window_days} days."
         )
     else:
         position = "above" if result.mean_per_day >= result.break_even else "below"
+        # six places, as in the JSON: the figures shown recompute the break-even
+        price = result.cost_per_request.quantize(Decimal("0.000001"))
         lines.append(
             f"Break-even on {result.local.profile}: {result.break_even:,} requests/day "
             f"(local {usd_display(result.local.total)}/month ÷ "
-            f"({usd_display(result.cost_per_request)}/request × 30.4 days)). "
+            f"(${price:f}/request × 30.4 days)). "
             f"You are {position} it at {result.mean_per_day:,.0f}/day."
         )
     local = result.local

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 import pytest
 
@@ -173,3 +173,15 @@ def test_volume_questions_still_reach_the_volume_intent(services):
 )
 def test_questions_reach_the_right_intent(services, question, intent):
     assert answer(question, services).intent == intent
+
+
+def test_break_even_reply_shows_figures_that_recompute_it(services):
+    reply = answer("what is our break-even?", services)
+    cost = reply.data["cost_model"]
+    price = Decimal(cost["cloud_cost_per_request_usd"])
+    local = Decimal(cost["local_monthly_usd"])
+    assert f"${local:,}/month ÷ (${price}/request × 30.4 days)" in reply.text
+    # the shown (rounded) figures land within one request/day of the exact break-even
+    recomputed = (local / (price * Decimal("30.4"))).to_integral_value(rounding=ROUND_CEILING)
+    assert abs(recomputed - cost["break_even_requests_per_day"]) <= 1
+    assert f"{cost['break_even_requests_per_day']:,} requests/day" in reply.text
