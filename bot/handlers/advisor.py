@@ -85,9 +85,9 @@ def checklist_line(result: Assessment) -> str:
 def verdict_text(result: Assessment) -> str:
     """The verdict reply: verdict and why, volume, cost, the five points, what would change."""
     if result.verdict is Verdict.INSUFFICIENT_DATA:
-        # what is missing is also what would change it: said once
-        lines = ["Verdict: INSUFFICIENT DATA — no guess until there is:"]
-        lines += [f"• {m}" for m in result.missing]
+        # What is missing is also what would change it: said once, on the first line (the
+        # line chat cards and the App Home show).
+        lines = [f"Verdict: INSUFFICIENT DATA — no guess without {' and '.join(result.missing)}."]
     else:
         lines = [f"Verdict: {_verdict_word(result.verdict).upper()} — {'; '.join(result.reasons)}."]
     if result.zone is not None:
@@ -150,13 +150,16 @@ def answer_what_if(question: str, services: Services) -> Reply:
         + ".",
         data_note(after),
     ]
-    data = after.as_json()
-    data["what_if"] = {
+    # The assessment is nested, not spread: this reply is about how the answer moves, and
+    # chat shows it as its text rather than as a verdict card.
+    data = {
         "understood": parsed.understood,
+        "problems": [],
         "before": {
             "verdict": before.verdict.value,
             "break_even_requests_per_day": before.break_even,
         },
+        "assessment": after.as_json(),
     }
     return Reply("what_if", "\n".join(lines), data)
 

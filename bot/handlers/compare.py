@@ -129,7 +129,8 @@ def answer_compare(question: str, services: Services) -> Reply:
             f"• {row['dimension']} [{row['source']}] — cloud: {row['cloud']}; local: {row['local']}"
         )
     lines.append(data_note(result))
-    data = {"comparison": rows, **result.as_json()}
+    # nested, not spread: chat shows the seven rows (the text), not a verdict card
+    data = {"comparison": rows, "assessment": result.as_json()}
     return Reply("compare", "\n".join(lines), data)
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from decimal import ROUND_CEILING, Decimal
 
 import pytest
 
 from golocal.bot.chat import answer
+from golocal.bot.render.blocks import reply_blocks
 from golocal.bot.services import Services
 from golocal.config.settings import Settings
 from golocal.db.checklist import set_answer
@@ -88,12 +90,13 @@ def test_what_if_reruns_and_says_how_the_answer_moves(services, question, unders
     first, *rest = reply.text.splitlines()
     assert first.startswith(f"What if {understood}") and ": verdict " in first
     assert any(line.startswith("Break-even ") for line in rest)
-    assert reply.data["what_if"]["before"]["verdict"] in {"cloud", "local", "hybrid"}
+    assert reply.data["before"]["verdict"] in {"cloud", "local", "hybrid"}
+    assert reply.data["assessment"]["what_would_change"]
 
 
 def test_price_rise_lowers_the_break_even(services):
     base = answer("what is the break-even?", services).data["cost_model"]
-    moved = answer("what if cloud prices rose 30%?", services).data["cost_model"]
+    moved = answer("what if cloud prices rose 30%?", services).data["assessment"]["cost_model"]
     assert moved["break_even_requests_per_day"] < base["break_even_requests_per_day"]
     assert Decimal(moved["cloud_cost_per_request_usd"]) > Decimal(
         base["cloud_cost_per_request_usd"]
@@ -149,10 +152,12 @@ def test_empty_database_is_insufficient_data_with_a_hint(sqlite_database):
     reply = answer("should we go local?", services)
     assert reply.data["verdict"] == "insufficient_data"
     assert reply.data["zone"] is None
+    # the first line (all a chat card or the App Home shows) says what is missing
+    first = reply.text.splitlines()[0]
+    assert "usage data on at least 7 days" in first and "cloud spend to price" in first
     assert "golocal demo" in reply.text
-    assert answer("what if we had 3,000 requests a day?", services).data["verdict"] == (
-        "insufficient_data"
-    )
+    what_if = answer("what if we had 3,000 requests a day?", services)
+    assert what_if.data["assessment"]["verdict"] == "insufficient_data"
 
 
 def test_volume_questions_still_reach_the_volume_intent(services):
@@ -185,3 +190,18 @@ def test_break_even_reply_shows_figures_that_recompute_it(services):
     recomputed = (local / (price * Decimal("30.4"))).to_integral_value(rounding=ROUND_CEILING)
     assert abs(recomputed - cost["break_even_requests_per_day"]) <= 1
     assert f"{cost['break_even_requests_per_day']:,} requests/day" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("question", "must_show"),
+    [
+        ("compare cloud and local", ["• cost", "• latency", "• burst capacity"]),
+        ("what if cloud prices rose 30%?", ["What if cloud prices +30%", "Why: ", "/day → "]),
+    ],
+)
+def test_slack_shows_every_line_of_compare_and_what_if(services, question, must_show):
+    reply = answer(question, services)
+    blocks = [block.to_dict() for block in reply_blocks(reply)]
+    shown = json.dumps(blocks, ensure_ascii=False)
+    for text in must_show:
+        assert text in shown
