@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 
 import click
 
@@ -49,6 +50,9 @@ def agent(app: AppContext, listen: str | None, once: bool, as_json: bool) -> Non
         server = make_server(gpu_agent, host, port)
     except OSError as exc:
         raise GolocalError(f"cannot listen on {host}:{port} ({exc.strerror})") from None
+    # SIGTERM (systemd, docker stop) ends the agent like Ctrl-C: the sampler stops, the socket
+    # closes and NVML is shut down at exit.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     gpu_agent.start_sampling()
     sample = gpu_agent.latest
     click.echo(
@@ -61,6 +65,10 @@ def agent(app: AppContext, listen: str | None, once: bool, as_json: bool) -> Non
     finally:
         gpu_agent.stop()
         server.server_close()
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _describe(host: str, gpu: GpuReading) -> str:
