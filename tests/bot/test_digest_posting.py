@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -20,21 +19,16 @@ from golocal.db.database import Database
 from golocal.db.digests import DigestPostError, digest_post_state
 from golocal.db.usage import upsert_usage_buckets
 from golocal.jobs.digest import build_digest
-from tests.fakes.slack_posts import FakeSlack, running_fake_slack
+from tests.fakes.slack_web import FakeSlackWeb
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 WEEK = "2026-W10"
 
 
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    yield from running_fake_slack()
-
-
-def _poster(slack: FakeSlack) -> SlackPoster:
+def _poster(slack: FakeSlackWeb) -> SlackPoster:
     return SlackPoster(
         "xoxb-test",
-        slack.base_url,
+        slack.api_url,
         backoff_factor=0.0,
         pacer=ChannelPacer(1000.0),
     )
@@ -59,14 +53,17 @@ def _seed(database: Database) -> None:
     )
 
 
-def _publish(database: Database, slack: FakeSlack) -> object:
+def _publish(database: Database, slack: FakeSlackWeb) -> object:
     settings = load_settings(None)
     services = Services(settings, database, clock=lambda: NOW)
     digest = build_digest(database, settings, WEEK, now=NOW)
     return publish_digest(services, _poster(slack), digest, "C-DIGEST")
 
 
-def test_digest_is_posted_with_its_chart_once(database: Database, slack: FakeSlack) -> None:
+def test_digest_is_posted_with_its_chart_once(
+    database: Database, fake_slack_web: FakeSlackWeb
+) -> None:
+    slack = fake_slack_web
     _seed(database)
     first = _publish(database, slack)
     second = _publish(database, slack)
@@ -75,38 +72,51 @@ def test_digest_is_posted_with_its_chart_once(database: Database, slack: FakeSla
     assert len(messages) == 1
     assert messages[0]["channel"] == "C-DIGEST"
     assert "2026-W10" in messages[0]["text"]
-    complete = slack.record.of("files.completeUploadExternal")
-    assert len(complete) == 1 and complete[0]["thread_ts"] == "1700000000.000001"
-    (png,) = slack.record.uploads.values()
+    [posted] = slack.succeeded("chat.postMessage")
+    complete = [call.args for call in slack.succeeded("files.completeUploadExternal")]
+    assert len(complete) == 1 and complete[0]["thread_ts"] == posted.response["ts"]
+    (png,) = slack.uploads.values()
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     state = digest_post_state(database, WEEK, "C-DIGEST")
     assert state is not None and state.state == "posted" and state.attempts == 1
 
 
-def test_a_slack_500_is_retried_and_posts_once(database: Database, slack: FakeSlack) -> None:
+def test_a_slack_500_is_retried_and_posts_once(
+    database: Database, fake_slack_web: FakeSlackWeb
+) -> None:
+    slack = fake_slack_web
     _seed(database)
-    slack.fail_next("chat.postMessage", 500)
+    slack.fail_next("chat.postMessage", status=500, error="fatal_error", retry_after=None)
     outcome = _publish(database, slack)
     assert outcome.status == "posted"
+    assert len(slack.calls_to("chat.postMessage")) == 2  # the 500, then the retry
     assert len(slack.messages()) == 1
 
 
-def test_a_rate_limit_is_waited_out_and_posts_once(database: Database, slack: FakeSlack) -> None:
+def test_a_rate_limit_is_waited_out_and_posts_once(
+    database: Database, fake_slack_web: FakeSlackWeb
+) -> None:
+    slack = fake_slack_web
     _seed(database)
-    slack.fail_next("chat.postMessage", 429)  # with Retry-After: 0
+    slack.fail_next("chat.postMessage", status=429, retry_after=0)
     assert _publish(database, slack).status == "posted"
+    assert len(slack.calls_to("chat.postMessage")) == 2
     assert len(slack.messages()) == 1
 
 
-def test_a_failed_post_is_recorded_and_retried_later(database: Database, slack: FakeSlack) -> None:
+def test_a_failed_post_is_recorded_and_retried_later(
+    database: Database, fake_slack_web: FakeSlackWeb
+) -> None:
+    slack = fake_slack_web
     _seed(database)
-    slack.fail_next("chat.postMessage", 500, count=10)  # more than the client retries
+    # more than the client retries
+    slack.fail_next("chat.postMessage", status=500, error="fatal_error", retry_after=None, times=10)
     with pytest.raises(DigestPostError):
         _publish(database, slack)
     state = digest_post_state(database, WEEK, "C-DIGEST")
     assert state is not None and state.state == "failed"
     assert state.last_error == "PostError: Slack chat.postMessage: HTTP 500, fatal_error"
-    slack.record.failures.clear()
+    slack.clear_failures()
     assert _publish(database, slack).status == "posted"
     assert _publish(database, slack).status == "already_posted"
     assert len(slack.messages()) == 1
@@ -116,8 +126,9 @@ def test_a_failed_post_is_recorded_and_retried_later(database: Database, slack: 
 
 @pytest.mark.postgres
 def test_two_concurrent_digest_posts_post_once(
-    postgres_url: str, _migrated_postgres: Database, slack: FakeSlack, tmp_path: Path
+    postgres_url: str, _migrated_postgres: Database, fake_slack_web: FakeSlackWeb, tmp_path: Path
 ) -> None:
+    slack = fake_slack_web
     from tests.conftest import _truncate_all
 
     _truncate_all(_migrated_postgres)
@@ -125,7 +136,7 @@ def test_two_concurrent_digest_posts_post_once(
     env = {
         **os.environ,
         "GOLOCAL_DATABASE_URL": postgres_url,
-        "GOLOCAL_SLACK_API_URL": slack.base_url,
+        "GOLOCAL_SLACK_API_URL": slack.api_url,
         "GOLOCAL_DIGEST_CHANNEL": "C-DIGEST",
         "SLACK_BOT_TOKEN": "xoxb-test",
     }

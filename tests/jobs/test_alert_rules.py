@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from golocal.bot.posting import Attachment, Message
 from golocal.bot.publish import notify_alerts, run_alerts
 from golocal.bot.services import Services
 from golocal.config.settings import Budget, Settings, load_settings
@@ -27,14 +28,14 @@ class RecordingPoster:
         self.posts: list[tuple[str, str, str | None]] = []
         self.updates: list[tuple[str, str]] = []
 
-    def post(self, channel: str, text: str, *, blocks: Any = None, thread_ts: Any = None) -> str:
-        self.posts.append((channel, text, thread_ts))
+    def post(self, message: Message) -> str:
+        self.posts.append((message.channel, message.text, message.thread_ts))
         return f"ts.{len(self.posts)}"
 
-    def update(self, channel: str, ts: str, text: str, *, blocks: Any = None) -> None:
-        self.updates.append((ts, text))
+    def update(self, ts: str, message: Message) -> None:
+        self.updates.append((ts, message.text))
 
-    def upload(self, channel: str, filename: str, content: bytes, **kwargs: Any) -> None:
+    def upload(self, attachment: Attachment) -> None:
         pass
 
 
