@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -66,16 +66,21 @@ class PostError(Exception):
     """Slack refused or failed a call; the message names the method, status and error code."""
 
 
+def slack_failure(exc: Exception) -> str:
+    """Why a Web API call failed, never with the token: HTTP status and Slack's error code,
+    or the transport error."""
+    if isinstance(exc, SlackApiError) and exc.response is not None:
+        code = exc.response.get("error")
+        return f"HTTP {exc.response.status_code}, {code or 'no error code'}"
+    return f"{type(exc).__name__}: {exc}"
+
+
 def _slack_call(method: str, call: Callable[[], Any]) -> Any:
     """Run a Web API call, turning Slack's errors into a short :class:`PostError`."""
     try:
         return call()
-    except SlackApiError as exc:
-        status = getattr(exc.response, "status_code", None)
-        code = exc.response.get("error") if exc.response is not None else None
-        raise PostError(f"Slack {method}: HTTP {status}, {code or 'no error code'}") from None
-    except (SlackRequestError, OSError) as exc:
-        raise PostError(f"Slack {method}: {type(exc).__name__}: {exc}") from None
+    except (SlackClientError, OSError) as exc:
+        raise PostError(f"Slack {method}: {slack_failure(exc)}") from None
 
 
 class ChannelPacer:

@@ -18,10 +18,15 @@ from tests.fakes.slack_web import FakeSlackWeb
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
+@pytest.fixture
+def slack(fake_slack_web: FakeSlackWeb) -> FakeSlackWeb:
+    """The fake Slack Web API the posters talk to."""
+    return fake_slack_web
+
+
 def test_incident_posted_once_updated_and_resolved_in_its_thread(
-    database: Database, fake_slack_web: FakeSlackWeb
+    database: Database, slack: FakeSlackWeb
 ) -> None:
-    slack = fake_slack_web
     base = load_settings(None)
     settings = base.model_copy(
         update={"alerts": base.alerts.model_copy(update={"channel": "C-ALERTS"})}

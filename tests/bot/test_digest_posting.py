@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import subprocess
 import sys
@@ -23,6 +25,12 @@ from tests.fakes.slack_web import FakeSlackWeb
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 WEEK = "2026-W10"
+
+
+@pytest.fixture
+def slack(fake_slack_web: FakeSlackWeb) -> FakeSlackWeb:
+    """The fake Slack Web API the posters talk to."""
+    return fake_slack_web
 
 
 def _poster(slack: FakeSlackWeb) -> SlackPoster:
@@ -60,10 +68,7 @@ def _publish(database: Database, slack: FakeSlackWeb) -> object:
     return publish_digest(services, _poster(slack), digest, "C-DIGEST")
 
 
-def test_digest_is_posted_with_its_chart_once(
-    database: Database, fake_slack_web: FakeSlackWeb
-) -> None:
-    slack = fake_slack_web
+def test_digest_is_posted_with_its_chart_once(database: Database, slack: FakeSlackWeb) -> None:
     _seed(database)
     first = _publish(database, slack)
     second = _publish(database, slack)
@@ -75,16 +80,33 @@ def test_digest_is_posted_with_its_chart_once(
     [posted] = slack.succeeded("chat.postMessage")
     complete = [call.args for call in slack.succeeded("files.completeUploadExternal")]
     assert len(complete) == 1 and complete[0]["thread_ts"] == posted.response["ts"]
+    [get_url] = slack.succeeded("files.getUploadURLExternal")
+    assert get_url.args["filename"] == "golocal-digest-2026-W10.png"
     (png,) = slack.uploads.values()
-    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and int(get_url.args["length"]) == len(png)
+    assert complete[0]["channel_id"] == "C-DIGEST"
+    assert json.loads(complete[0]["files"])[0]["id"] == get_url.response["file_id"]
     state = digest_post_state(database, WEEK, "C-DIGEST")
     assert state is not None and state.state == "posted" and state.attempts == 1
 
 
-def test_a_slack_500_is_retried_and_posts_once(
-    database: Database, fake_slack_web: FakeSlackWeb
+def test_a_failed_chart_upload_still_counts_the_digest_as_posted(
+    database: Database, slack: FakeSlackWeb, caplog: pytest.LogCaptureFixture
 ) -> None:
-    slack = fake_slack_web
+    _seed(database)
+    slack.fail_next(
+        "files.getUploadURLExternal", status=200, error="not_in_channel", retry_after=None
+    )
+    with caplog.at_level(logging.WARNING, logger="golocal"):
+        assert _publish(database, slack).status == "posted"
+    assert any("chart for 2026-W10 could not be uploaded" in r.getMessage() for r in caplog.records)
+    assert any("not_in_channel" in str(r.exc_info and r.exc_info[1]) for r in caplog.records)
+    # the message is out: a second run must not post it again to add the chart
+    assert _publish(database, slack).status == "already_posted"
+    assert len(slack.messages()) == 1
+
+
+def test_a_slack_500_is_retried_and_posts_once(database: Database, slack: FakeSlackWeb) -> None:
     _seed(database)
     slack.fail_next("chat.postMessage", status=500, error="fatal_error", retry_after=None)
     outcome = _publish(database, slack)
@@ -93,10 +115,7 @@ def test_a_slack_500_is_retried_and_posts_once(
     assert len(slack.messages()) == 1
 
 
-def test_a_rate_limit_is_waited_out_and_posts_once(
-    database: Database, fake_slack_web: FakeSlackWeb
-) -> None:
-    slack = fake_slack_web
+def test_a_rate_limit_is_waited_out_and_posts_once(database: Database, slack: FakeSlackWeb) -> None:
     _seed(database)
     slack.fail_next("chat.postMessage", status=429, retry_after=0)
     assert _publish(database, slack).status == "posted"
@@ -105,9 +124,8 @@ def test_a_rate_limit_is_waited_out_and_posts_once(
 
 
 def test_a_failed_post_is_recorded_and_retried_later(
-    database: Database, fake_slack_web: FakeSlackWeb
+    database: Database, slack: FakeSlackWeb
 ) -> None:
-    slack = fake_slack_web
     _seed(database)
     # more than the client retries
     slack.fail_next("chat.postMessage", status=500, error="fatal_error", retry_after=None, times=10)
@@ -126,9 +144,8 @@ def test_a_failed_post_is_recorded_and_retried_later(
 
 @pytest.mark.postgres
 def test_two_concurrent_digest_posts_post_once(
-    postgres_url: str, _migrated_postgres: Database, fake_slack_web: FakeSlackWeb, tmp_path: Path
+    postgres_url: str, _migrated_postgres: Database, slack: FakeSlackWeb, tmp_path: Path
 ) -> None:
-    slack = fake_slack_web
     from tests.conftest import _truncate_all
 
     _truncate_all(_migrated_postgres)
