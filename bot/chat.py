@@ -45,7 +45,7 @@ def intent(
 
 def registered_intents() -> list[Intent]:
     """Every intent, most specific first. Imported here, not at module load, to keep --help fast."""
-    from golocal.bot.handlers import advisor, compare, spend, volume
+    from golocal.bot.handlers import advisor, compare, gpus, spend, volume
 
     # Advisor intents first: "what if we had 3,000 requests a day?" must not read as volume.
     return [
@@ -53,6 +53,7 @@ def registered_intents() -> list[Intent]:
         *compare.INTENTS,
         *advisor.INTENTS[2:],
         *spend.INTENTS,
+        *gpus.INTENTS,
         *volume.INTENTS,
     ]
 
