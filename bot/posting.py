@@ -67,8 +67,10 @@ class PostError(Exception):
 
 
 def slack_failure(exc: Exception) -> str:
-    """Why a Web API call failed, never with the token: HTTP status and Slack's error code,
-    or the transport error."""
+    """Why a Web API call failed: the HTTP status and Slack's error code, or the transport error.
+
+    Only the status, the error code or the exception's own text: never the token.
+    """
     if isinstance(exc, SlackApiError) and exc.response is not None:
         code = exc.response.get("error")
         return f"HTTP {exc.response.status_code}, {code or 'no error code'}"
