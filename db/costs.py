@@ -7,18 +7,17 @@ the old amount and a re-collected window never double-counts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
-from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from golocal.db.database import Database
 from golocal.db.models import DEMO_PREFIX, CostLine, UsageBucket
+from golocal.db.upsert import DEFAULT_BATCH, UpsertTable, batches, upsert_rows
 
 COST_NATURAL_KEY = ("source", "bucket_start", "bucket_seconds", "project", "api_key", "line_item")
 _VALUE_COLUMNS = ("provider", "model", "amount", "currency", "collected_at")
@@ -30,21 +29,12 @@ _DEFAULTS: dict[str, Any] = {
     "currency": "USD",
     "team": None,
 }
-DEFAULT_BATCH = 5000
-
-
-def _batches(rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
-    iterator = iter(rows)
-    while batch := list(islice(iterator, size)):
-        yield batch
-
-
-def _upsert_statement(connection: Connection) -> Any:
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(CostLine)
-    updates: dict[str, Any] = {name: stmt.excluded[name] for name in _VALUE_COLUMNS}
-    updates["team"] = func.coalesce(stmt.excluded.team, CostLine.team)
-    return stmt.on_conflict_do_update(index_elements=list(COST_NATURAL_KEY), set_=updates)
+COST_TABLE = UpsertTable(
+    model=CostLine,
+    natural_key=COST_NATURAL_KEY,
+    value_columns=_VALUE_COLUMNS,
+    defaults=_DEFAULTS,
+)
 
 
 def upsert_cost_lines(
@@ -57,14 +47,7 @@ def upsert_cost_lines(
     its own. Rows within one call must have distinct natural keys (PostgreSQL refuses to
     update one row twice in a statement).
     """
-    now = datetime.now(UTC)
-    sent = 0
-    for batch in _batches(rows, batch_size):
-        prepared = [{**_DEFAULTS, "collected_at": now, **row} for row in batch]
-        with database.engine.begin() as connection:
-            connection.execute(_upsert_statement(connection), prepared)
-        sent += len(prepared)
-    return sent
+    return upsert_rows(database, COST_TABLE, rows, batch_size=batch_size)
 
 
 def cost_line_total(
@@ -137,7 +120,7 @@ def set_estimated_costs(
     params = [
         {"row_id": row_id, "cost": cost, "estimated": cost is not None} for row_id, cost in costs
     ]
-    for batch in _batches(params, batch_size):
+    for batch in batches(params, batch_size):
         with database.engine.begin() as connection:
             connection.execute(stmt, batch)
     return len(params)

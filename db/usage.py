@@ -1,27 +1,30 @@
 """Usage buckets: the idempotent bulk upsert and the per-day aggregates reports stand on.
 
-Re-collecting a window must never double-count, so every write is an
-``INSERT ... ON CONFLICT (natural key) DO UPDATE`` in the dialect's own syntax, sent in
-batches through Core (no ORM objects on the hot path). Aggregation happens in SQL.
+Re-collecting a window must never double-count, so every write goes through
+:func:`golocal.db.upsert.upsert_rows` (``INSERT ... ON CONFLICT (natural key) DO UPDATE``,
+batched). Aggregation happens in SQL.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from itertools import islice
-from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, delete, func, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, case, delete, func, literal, select
 
 from golocal.db.database import Database
 from golocal.db.models import UsageBucket
 from golocal.db.sqlfuncs import utc_day
-from golocal.db.types import to_nanos
+from golocal.db.upsert import (
+    DEFAULT_BATCH,
+    UpsertTable,
+    sqlite_money,
+    sqlite_timestamp,
+    upsert_rows,
+)
 
 NATURAL_KEY = (
     "source",
@@ -59,74 +62,18 @@ _DEFAULTS: dict[str, Any] = {
     "cost_usd": None,
     "cost_estimated": False,
 }
-DEFAULT_BATCH = 5000
-
-
-def _batches(rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
-    iterator = iter(rows)
-    while batch := list(islice(iterator, size)):
-        yield batch
-
-
-def _upsert_statement(connection: Connection) -> Any:
-    dialect = connection.dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(UsageBucket)
-    updates: dict[str, Any] = {name: stmt.excluded[name] for name in _VALUE_COLUMNS}
-    # An attribution set by hand survives a re-collection that knows no team.
-    updates["team"] = func.coalesce(stmt.excluded.team, UsageBucket.team)
-    return stmt.on_conflict_do_update(index_elements=list(NATURAL_KEY), set_=updates)
-
-
-def _sqlite_timestamp(value: datetime) -> str:
-    """Exactly the text SQLAlchemy's SQLite DATETIME stores for a naive-UTC value."""
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value.isoformat(sep=" ", timespec="microseconds")
-
-
-def _sqlite_money(value: Any) -> int:
-    if isinstance(value, float):
-        raise TypeError("money must be a Decimal, not a float")
-    return to_nanos(value if isinstance(value, Decimal) else Decimal(value))
-
-
-_SQLITE_CONVERTERS: dict[str, Callable[[Any], Any]] = {
-    "bucket_start": _sqlite_timestamp,
-    "collected_at": _sqlite_timestamp,
-    "cost_usd": _sqlite_money,
-    "cost_estimated": int,
-}
-
-
-def _execute_sqlite(connection: Connection, statement: Any, rows: list[dict[str, Any]]) -> None:
-    """Send a batch straight to the sqlite3 driver's ``executemany``.
-
-    SQLAlchemy's per-row parameter processing costs more than SQLite's own insert; the
-    statement is still compiled by SQLAlchemy (the same SQL as on the generic path) and the
-    converted columns get exactly the values their SQLAlchemy types would bind.
-    """
-    compiled = statement.compile(dialect=connection.dialect, column_keys=list(rows[0]))
-    names = list(compiled.positiontup or [])
-    getter = itemgetter(*names)
-    conversions = [
-        (position, _SQLITE_CONVERTERS[name], {})
-        for position, name in enumerate(names)
-        if name in _SQLITE_CONVERTERS
-    ]
-    params = []
-    for row in rows:
-        values = list(getter(row))
-        for position, convert, memo in conversions:
-            value = values[position]
-            if value is not None:
-                # buckets share timestamps and prices: convert each distinct value once
-                try:
-                    values[position] = memo[value]
-                except KeyError:
-                    values[position] = memo[value] = convert(value)
-        params.append(tuple(values))
-    connection.exec_driver_sql(str(compiled), params)
+USAGE_TABLE = UpsertTable(
+    model=UsageBucket,
+    natural_key=NATURAL_KEY,
+    value_columns=_VALUE_COLUMNS,
+    defaults=_DEFAULTS,
+    sqlite_converters={
+        "bucket_start": sqlite_timestamp,
+        "collected_at": sqlite_timestamp,
+        "cost_usd": sqlite_money,
+        "cost_estimated": int,
+    },
+)
 
 
 def upsert_usage_buckets(
@@ -140,25 +87,10 @@ def upsert_usage_buckets(
     Each row is a mapping with at least ``source``, ``bucket_start`` (aware or naive-UTC
     datetime), ``bucket_seconds`` and ``location``; missing dimensions default to ``''`` and
     missing counts to NULL ("not reported", never 0). Each batch commits on its own, so an
-    error in a later batch keeps what was already stored.
+    error in a later batch keeps what was already stored. An attribution set by hand
+    survives a re-collection that knows no team.
     """
-    now = datetime.now(UTC)
-    sent = 0
-    for batch in _batches(rows, batch_size):
-        prepared = [{**_DEFAULTS, "collected_at": now, **row} for row in batch]
-        with database.engine.begin() as connection:
-            statement = _upsert_statement(connection)
-            if connection.dialect.name == "sqlite" and _uniform_keys(prepared):
-                _execute_sqlite(connection, statement, prepared)
-            else:
-                connection.execute(statement, prepared)
-        sent += len(prepared)
-    return sent
-
-
-def _uniform_keys(rows: list[dict[str, Any]]) -> bool:
-    keys = rows[0].keys()
-    return all(row.keys() == keys for row in rows)
+    return upsert_rows(database, USAGE_TABLE, rows, batch_size=batch_size)
 
 
 def delete_usage_sources(database: Database, *, prefix: str) -> int:

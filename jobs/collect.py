@@ -22,8 +22,9 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from operator import attrgetter
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -33,7 +34,7 @@ from golocal.db.database import Database
 from golocal.db.sources import record_failure, record_success, source_state
 from golocal.db.usage import upsert_usage_buckets
 from golocal.jobs.http_client import ApiClient, RetryPolicy, SourceError
-from golocal.jobs.pricing import TokenCounts, estimate_cost
+from golocal.jobs.pricing import TokenCounts, clear_price_cache, estimate_cost
 from golocal.jobs.sources import anthropic, claude_code, copilot, litellm, openai
 from golocal.jobs.sources.records import CostRecord, Page, UsageRecord, day_start
 
@@ -126,6 +127,7 @@ def collect_sources(names: Iterable[str] | None, request: CollectRequest) -> lis
         if name not in _REGISTRY:
             raise KeyError(name)
     entries = [_REGISTRY[name] for name in wanted] if wanted else registered_sources()
+    clear_price_cache()  # rates are cached for one run: a long-lived process sees table updates
     results = []
     for entry in entries:
         reason = entry.missing(request.settings)
@@ -164,22 +166,35 @@ def collection_range(request: CollectRequest, cursor: datetime | None) -> tuple[
     return day_start(start), end
 
 
+_Record = TypeVar("_Record", UsageRecord, CostRecord)
+
+_USAGE_KEY = attrgetter(
+    "bucket_start", "bucket_seconds", "provider", "model", "project", "api_key", "variant"
+)
+_COST_KEY = attrgetter("bucket_start", "bucket_seconds", "project", "api_key", "line_item")
+
+
+def _merge(
+    records: Iterable[_Record],
+    key: Callable[[_Record], Any],
+    add: Callable[[_Record, _Record], _Record],
+) -> list[_Record]:
+    merged: dict[Any, _Record] = {}
+    for record in records:
+        natural_key = key(record)
+        previous = merged.get(natural_key)
+        merged[natural_key] = record if previous is None else add(previous, record)
+    return list(merged.values())
+
+
 def merge_usage(records: Iterable[UsageRecord]) -> list[UsageRecord]:
     """Sum records that share a natural key (one statement must not update a row twice)."""
-    merged: dict[tuple[Any, ...], UsageRecord] = {}
-    for record in records:
-        key = (
-            record.bucket_start,
-            record.bucket_seconds,
-            record.provider,
-            record.model,
-            record.project,
-            record.api_key,
-            record.variant,
-        )
-        previous = merged.get(key)
-        merged[key] = record if previous is None else _add_usage(previous, record)
-    return list(merged.values())
+    return _merge(records, _USAGE_KEY, _add_usage)
+
+
+def merge_costs(records: Iterable[CostRecord]) -> list[CostRecord]:
+    """Sum cost lines that share a natural key."""
+    return _merge(records, _COST_KEY, _add_cost)
 
 
 def _plus(a: Any, b: Any) -> Any:
@@ -201,22 +216,8 @@ def _add_usage(a: UsageRecord, b: UsageRecord) -> UsageRecord:
     )
 
 
-def merge_costs(records: Iterable[CostRecord]) -> list[CostRecord]:
-    """Sum cost lines that share a natural key."""
-    merged: dict[tuple[Any, ...], CostRecord] = {}
-    for record in records:
-        key = (
-            record.bucket_start,
-            record.bucket_seconds,
-            record.project,
-            record.api_key,
-            record.line_item,
-        )
-        previous = merged.get(key)
-        if previous is not None:
-            record = replace(previous, amount=previous.amount + record.amount)
-        merged[key] = record
-    return list(merged.values())
+def _add_cost(a: CostRecord, b: CostRecord) -> CostRecord:
+    return replace(a, amount=a.amount + b.amount)
 
 
 def priced(record: UsageRecord, unpriced: set[str]) -> UsageRecord:

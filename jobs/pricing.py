@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import logging
 import warnings
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
 
 from genai_prices import Usage, calc_price
+from genai_prices.data_snapshot import get_snapshot
+from genai_prices.types import StartDateConstraint, TimeOfDateConstraint
 
 from golocal.db.costs import estimated_usage_rows, set_estimated_costs
 from golocal.db.database import Database
@@ -71,7 +74,16 @@ def _one(model_ref: str, provider_id: str | None, day: datetime | None, **tokens
     return Decimal(result.total_price)
 
 
-@lru_cache(maxsize=4096)
+#: (provider, model, price period) → rates; see :func:`token_rates`
+_RATES: dict[tuple[str, str, date | None], TokenRates | None] = {}
+
+
+def clear_price_cache() -> None:
+    """Forget cached rates, e.g. before a run that should see a refreshed price table."""
+    _RATES.clear()
+    _price_change_days.cache_clear()
+
+
 def token_rates(provider: str, model: str, day: date | None) -> TokenRates | None:
     """The per-token rates of a model on a day, or ``None`` when the table cannot price it.
 
@@ -79,7 +91,55 @@ def token_rates(provider: str, model: str, day: date | None) -> TokenRates | Non
     one request: long-context tiers (e.g. above 200k input tokens per request) would then
     apply to every busy day. Pricing one token of each kind gives the base-tier rates, which
     are then multiplied by the bucket's counts.
+
+    Rates are cached per price period (the days between two of the model's price changes),
+    so a year of daily buckets costs one table lookup per model and price, not per day.
     """
+    key = (provider, model, None if day is None else _price_period(provider, model, day))
+    try:
+        return _RATES[key]
+    except KeyError:
+        rates = _RATES[key] = _lookup_rates(provider, model, day)
+        return rates
+
+
+def _price_period(provider: str, model: str, day: date) -> date:
+    """The first day of the price period ``day`` falls in (``day`` itself when unknown)."""
+    changes = _price_change_days(provider, model)
+    if changes is None:
+        return day
+    index = bisect_right(changes, day)
+    return changes[index - 1] if index else date.min
+
+
+@lru_cache(maxsize=1024)
+def _price_change_days(provider: str, model: str) -> tuple[date, ...] | None:
+    """The days the model's price changes on, per genai-prices; ``None`` if it cannot tell.
+
+    genai-prices picks a model's price by ``StartDateConstraint`` (a UTC day) or by a time
+    of day; golocal always prices at noon UTC, so only the start dates split periods. A
+    model it cannot find has no changes: it is unpriced on every day alike.
+    """
+    model_ref, provider_id = _model_ref(provider, model)
+    try:
+        _, info = get_snapshot().find_provider_model(model_ref, None, provider_id, None)
+    except LookupError:
+        return ()
+    except ValueError:
+        return None
+    if not isinstance(info.prices, list):
+        return ()
+    starts = []
+    for conditional in info.prices:
+        constraint = conditional.constraint
+        if isinstance(constraint, StartDateConstraint):
+            starts.append(constraint.start_date)
+        elif constraint is not None and not isinstance(constraint, TimeOfDateConstraint):
+            return None  # a kind of constraint golocal does not know: cache by day
+    return tuple(sorted(starts))
+
+
+def _lookup_rates(provider: str, model: str, day: date | None) -> TokenRates | None:
     model_ref, provider_id = _model_ref(provider, model)
     when = None if day is None else datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
     try:
@@ -141,7 +201,7 @@ def reprice(database: Database, since: datetime) -> RepriceResult:
     Costs a provider reported itself are never touched; a model the table still cannot price
     goes back to ``None`` (unpriced), never $0.
     """
-    token_rates.cache_clear()
+    clear_price_cache()
     rows = estimated_usage_rows(database, since)
     updates: list[tuple[int, Decimal | None]] = []
     unpriced: set[str] = set()

@@ -128,10 +128,14 @@ def sources(app: AppContext, as_json: bool) -> None:
             status = "ok"
         else:
             status = "never collected"
-        click.echo(
+        line = (
             f"{row['source']}: {status}; last success {row['last_success_at'] or '—'}; "
             f"cursor {row['cursor'] or '—'}"
         )
+        if row["last_error"] and not row["consecutive_failures"]:
+            # recovered since: the last error still says what went wrong, and when
+            line += f"; last error {row['last_error_at'] or '—'}: {row['last_error']}"
+        click.echo(line)
 
 
 @click.command()

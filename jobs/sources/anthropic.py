@@ -18,10 +18,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import httpx
-
-from golocal.config.settings import Settings
-from golocal.jobs.http_client import ApiClient, Credential, MalformedResponse, RetryPolicy
+from golocal.jobs.http_client import ApiClient
+from golocal.jobs.sources.paging import ClientSpec, bucket_seconds, cursor_pages
 from golocal.jobs.sources.records import (
     CostRecord,
     Page,
@@ -48,34 +46,20 @@ COSTS_GROUP_BY = ("workspace_id", "description")
 _CENTS = Decimal(100)
 
 
-def missing_credential(settings: Settings) -> str | None:
-    """Why the source cannot run (``None`` when it can)."""
-    return None if settings.anthropic_admin_key else f"{KEY_ENV} not set"
-
-
-def open_client(
-    settings: Settings,
-    policy: RetryPolicy,
-    *,
-    sleep: Callable[[float], None],
-    transport: httpx.BaseTransport | None = None,
-) -> ApiClient:
-    """An Admin API client: ``x-api-key`` and the pinned ``anthropic-version``."""
-    assert settings.anthropic_admin_key is not None
-    return ApiClient(
-        provider="Anthropic",
-        base_url=settings.anthropic_base_url,
-        credential=Credential(
-            header="x-api-key",
-            value=settings.anthropic_admin_key.get_secret_value(),
-            label="Anthropic admin key",
-            env_var=KEY_ENV,
-        ),
-        headers={"anthropic-version": API_VERSION},
-        policy=policy,
-        sleep=sleep,
-        transport=transport,
-    )
+CLIENT = ClientSpec(
+    provider="Anthropic",
+    label="Anthropic admin key",
+    env_var=KEY_ENV,
+    base_url=lambda settings: settings.anthropic_base_url,
+    secret=lambda settings: settings.anthropic_admin_key,
+    header="x-api-key",
+    scheme="",
+    headers={"anthropic-version": API_VERSION},
+)
+#: an Admin API client: ``x-api-key`` and the pinned ``anthropic-version``
+open_client = CLIENT.open
+#: why the source cannot run (``None`` when it can)
+missing_credential = CLIENT.missing
 
 
 def rfc3339(moment: datetime) -> str:
@@ -89,25 +73,8 @@ def paginate(
     params: list[tuple[str, str | int]],
     parse: Callable[[dict[str, Any]], Page],
 ) -> Iterator[Page]:
-    """Follow ``has_more``/``next_page`` to the end; the last page is marked ``window_done``."""
-    page_token: str | None = None
-    while True:
-        query = [*params, ("page", page_token)] if page_token else list(params)
-        body = client.get_json(path, query)
-        try:
-            page = parse(body)
-            has_more = body["has_more"]
-            page_token = body["next_page"]
-            if not isinstance(has_more, bool):
-                raise ValueError("has_more is not a boolean")
-            if has_more and not isinstance(page_token, str):
-                raise ValueError("has_more is true but next_page is not a string")
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise MalformedResponse(f"Anthropic {path} page is malformed: {exc}") from None
-        if not has_more:
-            yield Page(usage=page.usage, costs=page.costs, window_done=True)
-            return
-        yield page
+    """Follow an Admin API report's pages to the end; the last is marked ``window_done``."""
+    return cursor_pages(client, CLIENT.provider, path, params, parse)
 
 
 def iter_pages(client: ApiClient, start: datetime, end: datetime) -> Iterator[Page]:
@@ -131,10 +98,7 @@ def _params(window: Window, group_by: tuple[str, ...]) -> list[tuple[str, str | 
 def _buckets(body: dict[str, Any]) -> Iterator[tuple[datetime, int, list[dict[str, Any]]]]:
     for bucket in body["data"]:
         start = parse_rfc3339(bucket["starting_at"])
-        end = parse_rfc3339(bucket["ending_at"])
-        seconds = int((end - start).total_seconds())
-        if seconds <= 0:
-            raise ValueError("bucket ends before it starts")
+        seconds = bucket_seconds(start, parse_rfc3339(bucket["ending_at"]))
         results = bucket["results"]
         if not isinstance(results, list):
             raise ValueError("results is not a list")

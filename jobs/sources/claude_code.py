@@ -18,15 +18,13 @@ else, becomes usage rows; the API rows are counted in the page but not stored.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import httpx
-
 from golocal.config.settings import Settings
-from golocal.jobs.http_client import ApiClient, RetryPolicy
+from golocal.jobs.http_client import ApiClient
 from golocal.jobs.sources import anthropic
 from golocal.jobs.sources.records import (
     DAY_SECONDS,
@@ -50,15 +48,8 @@ def missing_credential(settings: Settings) -> str | None:
     return anthropic.missing_credential(settings)
 
 
-def open_client(
-    settings: Settings,
-    policy: RetryPolicy,
-    *,
-    sleep: Callable[[float], None],
-    transport: httpx.BaseTransport | None = None,
-) -> ApiClient:
-    """The same Admin API client as the ``anthropic`` source."""
-    return anthropic.open_client(settings, policy, sleep=sleep, transport=transport)
+#: the same Admin API client as the ``anthropic`` source
+open_client = anthropic.open_client
 
 
 def iter_pages(client: ApiClient, start: datetime, end: datetime) -> Iterator[Page]:

@@ -15,14 +15,13 @@ tokens per request, so ``cost_usd`` stays ``None`` (not reported), never $0.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import httpx
-
 from golocal.config.settings import Settings
-from golocal.jobs.http_client import ApiClient, Credential, MalformedResponse, RetryPolicy
+from golocal.jobs.http_client import ApiClient, MalformedResponse
+from golocal.jobs.sources.paging import ClientSpec
 from golocal.jobs.sources.records import DAY_SECONDS, Page, UsageRecord, day_start, optional_int
 
 NAME = "copilot"
@@ -31,36 +30,23 @@ KEY_ENV = "GITHUB_TOKEN"
 API_VERSION = "2022-11-28"
 
 
+CLIENT = ClientSpec(
+    provider="GitHub",
+    label="GitHub token",
+    env_var=KEY_ENV,
+    base_url=lambda settings: settings.github_api_url,
+    secret=lambda settings: settings.github_token,
+    headers={"accept": "application/vnd.github+json", "x-github-api-version": API_VERSION},
+)
+#: a GitHub REST client (Bearer token, pinned API version)
+open_client = CLIENT.open
+
+
 def missing_credential(settings: Settings) -> str | None:
     """Why the source cannot run (``None`` when it can)."""
     if not settings.copilot.org:
         return "copilot.org not set in the config file"
-    return None if settings.github_token else f"{KEY_ENV} not set"
-
-
-def open_client(
-    settings: Settings,
-    policy: RetryPolicy,
-    *,
-    sleep: Callable[[float], None],
-    transport: httpx.BaseTransport | None = None,
-) -> ApiClient:
-    """A GitHub REST client (Bearer token, pinned API version)."""
-    assert settings.github_token is not None
-    return ApiClient(
-        provider="GitHub",
-        base_url=settings.github_api_url,
-        credential=Credential(
-            header="authorization",
-            value=f"Bearer {settings.github_token.get_secret_value()}",
-            label="GitHub token",
-            env_var=KEY_ENV,
-        ),
-        headers={"accept": "application/vnd.github+json", "x-github-api-version": API_VERSION},
-        policy=policy,
-        sleep=sleep,
-        transport=transport,
-    )
+    return CLIENT.missing(settings)
 
 
 def iter_pages(client: ApiClient, org: str, start: datetime, end: datetime) -> Iterator[Page]:

@@ -16,14 +16,13 @@ for. Spend is the proxy's own calculation; a spend of exactly 0 with tokens is L
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import httpx
-
 from golocal.config.settings import Settings
-from golocal.jobs.http_client import ApiClient, Credential, MalformedResponse, RetryPolicy
+from golocal.jobs.http_client import ApiClient, MalformedResponse
+from golocal.jobs.sources.paging import PARSE_ERRORS, ClientSpec
 from golocal.jobs.sources.records import (
     DAY_SECONDS,
     Page,
@@ -43,35 +42,22 @@ MAX_DAYS = 31
 PAGE_SIZE = 1000
 
 
+CLIENT = ClientSpec(
+    provider="LiteLLM",
+    label="LiteLLM API key",
+    env_var=KEY_ENV,
+    base_url=lambda settings: settings.litellm.url or "",
+    secret=lambda settings: settings.litellm_api_key,
+)
+#: a client for the proxy, with its key as Bearer
+open_client = CLIENT.open
+
+
 def missing_credential(settings: Settings) -> str | None:
     """Why the source cannot run (``None`` when it can)."""
     if not settings.litellm.url:
         return "litellm.url not set in the config file"
-    return None if settings.litellm_api_key else f"{KEY_ENV} not set"
-
-
-def open_client(
-    settings: Settings,
-    policy: RetryPolicy,
-    *,
-    sleep: Callable[[float], None],
-    transport: httpx.BaseTransport | None = None,
-) -> ApiClient:
-    """A client for the proxy, with its key as Bearer."""
-    assert settings.litellm_api_key is not None and settings.litellm.url
-    return ApiClient(
-        provider="LiteLLM",
-        base_url=settings.litellm.url,
-        credential=Credential(
-            header="authorization",
-            value=f"Bearer {settings.litellm_api_key.get_secret_value()}",
-            label="LiteLLM API key",
-            env_var=KEY_ENV,
-        ),
-        policy=policy,
-        sleep=sleep,
-        transport=transport,
-    )
+    return CLIENT.missing(settings)
 
 
 def iter_pages(client: ApiClient, start: datetime, end: datetime) -> Iterator[Page]:
@@ -95,7 +81,7 @@ def _window_pages(client: ApiClient, window: Window) -> Iterator[Page]:
             records = [record for day in body["results"] for record in _day(day)]
             metadata = body.get("metadata") or {}
             has_more = bool(metadata.get("has_more", False))
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except PARSE_ERRORS as exc:
             raise MalformedResponse(f"LiteLLM {PATH} page is malformed: {exc}") from None
         if not has_more:
             yield Page(usage=records, window_done=True)

@@ -14,14 +14,12 @@ API-CONTRACTS.md sections 1 and 2.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-import httpx
-
-from golocal.config.settings import Settings
-from golocal.jobs.http_client import ApiClient, Credential, MalformedResponse, RetryPolicy
+from golocal.jobs.http_client import ApiClient
+from golocal.jobs.sources.paging import ClientSpec, bucket_seconds, cursor_pages
 from golocal.jobs.sources.records import (
     CostRecord,
     Page,
@@ -48,77 +46,37 @@ USAGE_GROUP_BY = ("model", "project_id", "api_key_id", "batch", "service_tier")
 COSTS_GROUP_BY = ("line_item", "project_id")
 
 
-def missing_credential(settings: Settings) -> str | None:
-    """Why the source cannot run (``None`` when it can)."""
-    return None if settings.openai_admin_key else f"{KEY_ENV} not set"
-
-
-def open_client(
-    settings: Settings,
-    policy: RetryPolicy,
-    *,
-    sleep: Callable[[float], None],
-    transport: httpx.BaseTransport | None = None,
-) -> ApiClient:
-    """An API client for the organisation endpoints, with the admin key as Bearer."""
-    assert settings.openai_admin_key is not None
-    return ApiClient(
-        provider="OpenAI",
-        base_url=settings.openai_base_url,
-        credential=Credential(
-            header="authorization",
-            value=f"Bearer {settings.openai_admin_key.get_secret_value()}",
-            label="OpenAI admin key",
-            env_var=KEY_ENV,
-        ),
-        policy=policy,
-        sleep=sleep,
-        transport=transport,
-    )
+CLIENT = ClientSpec(
+    provider="OpenAI",
+    label="OpenAI admin key",
+    env_var=KEY_ENV,
+    base_url=lambda settings: settings.openai_base_url,
+    secret=lambda settings: settings.openai_admin_key,
+)
+#: an API client for the organisation endpoints, with the admin key as Bearer
+open_client = CLIENT.open
+#: why the source cannot run (``None`` when it can)
+missing_credential = CLIENT.missing
 
 
 def iter_pages(client: ApiClient, start: datetime, end: datetime) -> Iterator[Page]:
     """Every usage page, then every cost page, of ``[start, end)``, oldest first."""
     for window in split_windows(start, end, USAGE_MAX_DAYS):
-        yield from _paginate(client, USAGE_PATH, window, USAGE_MAX_DAYS, USAGE_GROUP_BY, _usage)
+        params = _params(window, USAGE_MAX_DAYS, USAGE_GROUP_BY)
+        yield from cursor_pages(client, CLIENT.provider, USAGE_PATH, params, _usage)
     for window in split_windows(start, end, COSTS_MAX_DAYS):
-        yield from _paginate(client, COSTS_PATH, window, COSTS_MAX_DAYS, COSTS_GROUP_BY, _costs)
+        params = _params(window, COSTS_MAX_DAYS, COSTS_GROUP_BY)
+        yield from cursor_pages(client, CLIENT.provider, COSTS_PATH, params, _costs)
 
 
-def _paginate(
-    client: ApiClient,
-    path: str,
-    window: Window,
-    limit: int,
-    group_by: tuple[str, ...],
-    parse: Callable[[dict[str, Any]], Page],
-) -> Iterator[Page]:
-    page_token: str | None = None
-    while True:
-        params: list[tuple[str, str | int]] = [
-            ("start_time", int(window.start.timestamp())),
-            ("end_time", int(window.end.timestamp())),
-            ("bucket_width", "1d"),
-            ("limit", limit),
-            *(("group_by", name) for name in group_by),
-        ]
-        if page_token:
-            params.append(("page", page_token))
-        body = client.get_json(path, params)
-        try:
-            page = parse(body)
-            has_more = body["has_more"]
-            page_token = body["next_page"]
-            if not isinstance(has_more, bool):
-                raise ValueError("has_more is not a boolean")
-            if has_more and not isinstance(page_token, str):
-                raise ValueError("has_more is true but next_page is not a string")
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise MalformedResponse(f"OpenAI {path} page is malformed: {exc}") from None
-        if not has_more:
-            yield Page(usage=page.usage, costs=page.costs, window_done=True)
-            return
-        yield page
+def _params(window: Window, limit: int, group_by: tuple[str, ...]) -> list[tuple[str, str | int]]:
+    return [
+        ("start_time", int(window.start.timestamp())),
+        ("end_time", int(window.end.timestamp())),
+        ("bucket_width", "1d"),
+        ("limit", limit),
+        *(("group_by", name) for name in group_by),
+    ]
 
 
 def _buckets(body: dict[str, Any]) -> Iterator[tuple[datetime, int, list[dict[str, Any]]]]:
@@ -126,11 +84,7 @@ def _buckets(body: dict[str, Any]) -> Iterator[tuple[datetime, int, list[dict[st
         raise ValueError(f"object is {body.get('object')!r}, not 'page'")
     for bucket in body["data"]:
         start = from_unix(bucket["start_time"])
-        end = from_unix(bucket["end_time"])
-        seconds = int((end - start).total_seconds())
-        if seconds <= 0:
-            raise ValueError("bucket ends before it starts")
-        yield start, seconds, bucket["results"]
+        yield start, bucket_seconds(start, from_unix(bucket["end_time"])), bucket["results"]
 
 
 def _usage(body: dict[str, Any]) -> Page:

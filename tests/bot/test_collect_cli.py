@@ -156,3 +156,28 @@ def test_reprice_fills_estimates_and_lists_unpriced(database, database_url, caps
     assert Decimal(rows["gpt-4.1"]) / 10**9 == Decimal("1.5")  # a billed cost is untouched
     text_result = run_golocal(capsys, "reprice", "--since", "2026-01-01")
     assert "unpriced: openai/house-model-7b" in text_result.stdout
+
+
+def test_sources_text_shows_status_cursor_and_a_recovered_error(
+    database, database_url, capsys, monkeypatch
+):
+    from golocal.db.sources import record_failure, record_success
+
+    monkeypatch.setenv("GOLOCAL_DATABASE_URL", database_url)
+    monkeypatch.setenv("OPENAI_ADMIN_KEY", OPENAI_KEY)
+    monkeypatch.setenv("ANTHROPIC_ADMIN_KEY", ANTHROPIC_KEY)
+    at = datetime(2026, 1, 6, 3, 0, tzinfo=UTC)
+    record_failure(database, "openai", "OpenAI answered 503 three times", kind="cloud", at=at)
+    record_success(database, "openai", kind="cloud", at=at.replace(hour=4), cursor=at)
+    record_failure(database, "anthropic", "Anthropic admin key rejected (401)", kind="cloud", at=at)
+    result = run_golocal(capsys, "sources")
+    assert result.exit_code == 0, result.stderr
+    lines = {line.split(":", 1)[0]: line for line in result.stdout.splitlines()}
+    assert lines["openai"] == (
+        "openai: ok; last success 2026-01-06T04:00:00+00:00; cursor 2026-01-06T03:00:00+00:00; "
+        "last error 2026-01-06T03:00:00+00:00: OpenAI answered 503 three times"
+    )
+    assert lines["anthropic"] == (
+        "anthropic: FAILING x1: Anthropic admin key rejected (401); last success —; cursor —"
+    )
+    assert lines["litellm"].startswith("litellm: not configured (litellm.url not set")

@@ -6,13 +6,13 @@ import json
 
 from tests.cli_runner import run_golocal
 from tests.fakes.inference_servers import VllmEngine, vllm_metrics
-from tests.fakes.loopback import LoopbackServer, Response
+from tests.fakes.server import LoopbackServer, Reply
 from tests.jobs.telemetry_fixtures import fake
 
 __all__ = ["fake"]
 
 
-def _metrics(success: float) -> Response:
+def _metrics(success: float) -> Reply:
     engine = VllmEngine(
         engine=0,
         success={"stop": success},
@@ -23,7 +23,7 @@ def _metrics(success: float) -> Response:
         kv_cache=0.2,
         created=1.79e9,
     )
-    return Response(body=vllm_metrics([engine]), content_type="text/plain; version=0.0.4")
+    return Reply(body=vllm_metrics([engine]), content_type="text/plain; version=0.0.4")
 
 
 def test_collect_names_a_local_server_and_sources_lists_it(

@@ -16,12 +16,12 @@ from golocal.db.database import Database
 from golocal.db.models import ServerRollup
 from golocal.jobs.schedule import ROLLUPS, TELEMETRY
 from tests.fakes.inference_servers import llamacpp_metrics
-from tests.fakes.loopback import LoopbackServer, Response
+from tests.fakes.server import PROMETHEUS_TEXT, LoopbackServer, Reply
 
 
 @pytest.fixture
 def fake() -> Iterator[LoopbackServer]:
-    with LoopbackServer() as server:
+    with LoopbackServer(default_content_type=PROMETHEUS_TEXT) as server:
         yield server
 
 
@@ -34,8 +34,8 @@ def test_telemetry_and_rollup_runners(
     )
     fake.script(
         "/metrics",
-        Response(body=llamacpp_metrics(1000, 100, 1, 0)),
-        Response(body=llamacpp_metrics(1500, 150, 0, 0)),
+        Reply(body=llamacpp_metrics(1000, 100, 1, 0)),
+        Reply(body=llamacpp_metrics(1500, 150, 0, 0)),
     )
     clock = [datetime(2026, 3, 9, 10, 0, 5, tzinfo=UTC)]
     services = Services(load_settings(path), sqlite_database, clock=lambda: clock[0])

@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from tests.fakes.server import BadRequest, FakeApi, Reply, Seen, int_param
+from tests.fakes.server import BadRequest, LoopbackServer, Reply, Request, int_param
 
 USAGE_PATH = "/v1/organizations/usage_report/messages"
 COSTS_PATH = "/v1/organizations/cost_report"
@@ -101,7 +101,7 @@ def _parse(text: str | None, name: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-class FakeAnthropic(FakeApi):
+class FakeAnthropic(LoopbackServer):
     """Anthropic's organisation reports for one Admin key."""
 
     def __init__(self, admin_key: str, *, claude_code_page_cap: int | None = None) -> None:
@@ -116,31 +116,31 @@ class FakeAnthropic(FakeApi):
     def bad_request(self, message: str) -> Reply:
         return error(400, "invalid_request_error", message)
 
-    def handle(self, seen: Seen) -> Reply:
-        if seen.headers.get("x-api-key") != self.admin_key:
+    def handle(self, request: Request) -> Reply:
+        if request.headers.get("x-api-key") != self.admin_key:
             return error(401, "authentication_error", "invalid x-api-key")
-        if seen.headers.get("anthropic-version") != "2023-06-01":
+        if request.headers.get("anthropic-version") != "2023-06-01":
             return error(400, "invalid_request_error", "anthropic-version header is required")
-        if seen.path == USAGE_PATH:
-            return self._buckets(seen, USAGE_GROUPS, self._usage_results)
-        if seen.path == COSTS_PATH:
-            return self._buckets(seen, COST_GROUPS, self._cost_results)
-        if seen.path == CLAUDE_CODE_PATH:
-            return self._claude_code(seen)
+        if request.path == USAGE_PATH:
+            return self._buckets(request, USAGE_GROUPS, self._usage_results)
+        if request.path == COSTS_PATH:
+            return self._buckets(request, COST_GROUPS, self._cost_results)
+        if request.path == CLAUDE_CODE_PATH:
+            return self._claude_code(request)
         return error(404, "not_found_error", "Not found")
 
-    def _buckets(self, seen: Seen, groups: set[str], results: Any) -> Reply:
-        start = _parse(seen.first("starting_at"), "starting_at")
+    def _buckets(self, request: Request, groups: set[str], results: Any) -> Reply:
+        start = _parse(request.first("starting_at"), "starting_at")
         start = start.replace(hour=0, minute=0, second=0, microsecond=0)  # snapped to the day
-        end_text = seen.first("ending_at")
+        end_text = request.first("ending_at")
         end = _parse(end_text, "ending_at") if end_text else start + timedelta(days=7)
-        if (seen.first("bucket_width") or "1d") != "1d":
+        if (request.first("bucket_width") or "1d") != "1d":
             raise BadRequest("this fake serves bucket_width=1d only")
-        limit = int_param(seen, "limit", 7, 1, 31)
-        group_by = seen.query.get("group_by[]", [])
+        limit = int_param(request, "limit", 7, 1, 31)
+        group_by = request.query.get("group_by[]", [])
         if not set(group_by) <= groups:
             raise BadRequest(f"invalid group_by[]: {group_by}")
-        page = seen.first("page")
+        page = request.first("page")
         if page is not None:
             start = _parse(page, "page")  # our page token: the next bucket's start
         data = []
@@ -222,16 +222,16 @@ class FakeAnthropic(FakeApi):
             for (description, workspace), cents in groups.items()
         ]
 
-    def _claude_code(self, seen: Seen) -> Reply:
-        text = seen.first("starting_at")
+    def _claude_code(self, request: Request) -> Reply:
+        text = request.first("starting_at")
         try:
             day = date.fromisoformat(text or "")
         except ValueError:
             raise BadRequest("starting_at: expected YYYY-MM-DD") from None
-        limit = int_param(seen, "limit", 20, 1, 1000)
+        limit = int_param(request, "limit", 20, 1, 1000)
         if self.claude_code_page_cap is not None:
             limit = min(limit, self.claude_code_page_cap)
-        offset = int(seen.first("page") or 0)
+        offset = int(request.first("page") or 0)
         records = [r for r in self.claude_code if r.day == day]
         chosen = records[offset : offset + limit]
         has_more = offset + limit < len(records)

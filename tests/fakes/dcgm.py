@@ -17,7 +17,7 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from tests.fakes.loopback import Request, Response, json_response
+from tests.fakes.server import Reply, Request, json_reply
 
 
 @dataclass
@@ -80,20 +80,18 @@ def dcgm_metrics(
     return "".join(blocks)
 
 
-def matrix(result: list[dict[str, object]], warnings: list[str] | None = None) -> Response:
+def matrix(result: list[dict[str, object]], warnings: list[str] | None = None) -> Reply:
     payload: dict[str, object] = {
         "status": "success",
         "data": {"resultType": "matrix", "result": result},
     }
     if warnings:
         payload["warnings"] = warnings
-    return json_response(payload)
+    return json_reply(payload)
 
 
-def prometheus_error(error_type: str, message: str, status: int) -> Response:
-    return json_response(
-        {"status": "error", "errorType": error_type, "error": message}, status=status
-    )
+def prometheus_error(error_type: str, message: str, status: int) -> Reply:
+    return json_reply({"status": "error", "errorType": error_type, "error": message}, status=status)
 
 
 def query_range_handler(
@@ -102,10 +100,10 @@ def query_range_handler(
     *,
     host_label: str = "Hostname",
     warnings: list[str] | None = None,
-) -> Callable[[Request], Response]:
+) -> Callable[[Request], Reply]:
     """Answer ``query_range`` for raw DCGM series: ``values[name](t)`` is the string value."""
 
-    def handle(request: Request) -> Response:
+    def handle(request: Request) -> Reply:
         query = request.params["query"][0]
         start, end = float(request.params["start"][0]), float(request.params["end"][0])
         step = float(request.params["step"][0])

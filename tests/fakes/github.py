@@ -16,25 +16,25 @@ import json
 from datetime import date
 from typing import Any
 
-from tests.fakes.server import FakeApi, Reply, Seen
+from tests.fakes.server import LoopbackServer, Reply, Request
 
 DOCS = "https://docs.github.com/rest/copilot/copilot-usage-metrics"
 
 
-class FakeFiles(FakeApi):
+class FakeFiles(LoopbackServer):
     """The download host: serves report files by path, no auth (the URL is signed)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.files: dict[str, str] = {}
 
-    def handle(self, seen: Seen) -> Reply:
-        if seen.first("sig") != "signed" or seen.path not in self.files:
+    def handle(self, request: Request) -> Reply:
+        if request.first("sig") != "signed" or request.path not in self.files:
             return Reply(403, "<Error><Code>AuthenticationFailed</Code></Error>")
-        return Reply(200, self.files[seen.path], {"content-type": "application/x-ndjson"})
+        return Reply(200, self.files[request.path], {"content-type": "application/x-ndjson"})
 
 
-class FakeGitHub(FakeApi):
+class FakeGitHub(LoopbackServer):
     """The REST API part: one organisation's daily reports."""
 
     def __init__(self, token: str, org: str) -> None:
@@ -62,15 +62,15 @@ class FakeGitHub(FakeApi):
             paths.append(path)
         self.reports[day] = paths
 
-    def handle(self, seen: Seen) -> Reply:
-        if seen.headers.get("authorization") != f"Bearer {self.token}":
+    def handle(self, request: Request) -> Reply:
+        if request.headers.get("authorization") != f"Bearer {self.token}":
             return Reply(
                 401, {"message": "Bad credentials", "documentation_url": DOCS, "status": "401"}
             )
         expected = f"/orgs/{self.org}/copilot/metrics/reports/organization-1-day"
-        if seen.path != expected:
+        if request.path != expected:
             return Reply(404, {"message": "Not Found", "documentation_url": DOCS, "status": "404"})
-        day = date.fromisoformat(seen.first("day") or "")
+        day = date.fromisoformat(request.first("day") or "")
         if day not in self.reports:
             return Reply(204, None)
         links = [f"{self.files.url}{path}?sig=signed" for path in self.reports[day]]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from tests.fakes.server import BadRequest, FakeApi, Reply, Seen, int_param
+from tests.fakes.server import BadRequest, LoopbackServer, Reply, Request, int_param
 
 PATH = "/user/daily/activity"
 
@@ -50,7 +50,7 @@ def _metrics(rows: list[GatewayRow]) -> dict[str, Any]:
     }
 
 
-class FakeLiteLLM(FakeApi):
+class FakeLiteLLM(LoopbackServer):
     """One LiteLLM proxy with a master key."""
 
     def __init__(self, key: str) -> None:
@@ -58,8 +58,8 @@ class FakeLiteLLM(FakeApi):
         self.key = key
         self.rows: list[GatewayRow] = []
 
-    def handle(self, seen: Seen) -> Reply:
-        if seen.headers.get("authorization") != f"Bearer {self.key}":
+    def handle(self, request: Request) -> Reply:
+        if request.headers.get("authorization") != f"Bearer {self.key}":
             return Reply(
                 401,
                 {
@@ -71,15 +71,15 @@ class FakeLiteLLM(FakeApi):
                     }
                 },
             )
-        if seen.path != PATH:
+        if request.path != PATH:
             return Reply(404, {"detail": "Not Found"})
         try:
-            start = date.fromisoformat(seen.first("start_date") or "")
-            end = date.fromisoformat(seen.first("end_date") or "")
+            start = date.fromisoformat(request.first("start_date") or "")
+            end = date.fromisoformat(request.first("end_date") or "")
         except ValueError:
             raise BadRequest("start_date and end_date are required (YYYY-MM-DD)") from None
-        page = int_param(seen, "page", 1, 1, 10**6)
-        page_size = int_param(seen, "page_size", 50, 1, 1000)
+        page = int_param(request, "page", 1, 1, 10**6)
+        page_size = int_param(request, "page_size", 50, 1, 1000)
         by_day: dict[date, list[GatewayRow]] = defaultdict(list)
         for row in self.rows:
             if start <= row.day <= end:

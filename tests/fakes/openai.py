@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from tests.fakes.server import BadRequest, FakeApi, Reply, Seen, int_param
+from tests.fakes.server import BadRequest, LoopbackServer, Reply, Request, int_param
 
 USAGE_PATH = "/v1/organization/usage/completions"
 COSTS_PATH = "/v1/organization/costs"
@@ -62,7 +62,7 @@ def _unix(day: date) -> int:
     return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
 
 
-class FakeOpenAI(FakeApi):
+class FakeOpenAI(LoopbackServer):
     """OpenAI's organisation endpoints for one admin key."""
 
     def __init__(
@@ -94,9 +94,9 @@ class FakeOpenAI(FakeApi):
     def bad_request(self, message: str) -> Reply:
         return error(400, message, "invalid_request_error")
 
-    def handle(self, seen: Seen) -> Reply:
-        if seen.headers.get("authorization") != f"Bearer {self.admin_key}":
-            shown = (seen.headers.get("authorization") or "")[-4:]
+    def handle(self, request: Request) -> Reply:
+        if request.headers.get("authorization") != f"Bearer {self.admin_key}":
+            shown = (request.headers.get("authorization") or "")[-4:]
             # the real API echoes part of a rejected key: the client must never repeat it
             return error(
                 401,
@@ -104,24 +104,24 @@ class FakeOpenAI(FakeApi):
                 "invalid_request_error",
                 "invalid_api_key",
             )
-        if seen.path == USAGE_PATH:
-            return self._page(seen, 31, USAGE_GROUPS, self._usage_results)
-        if seen.path == COSTS_PATH:
-            return self._page(seen, 180, COST_GROUPS, self._cost_results)
-        return error(404, f"Invalid URL (GET {seen.path})", "invalid_request_error")
+        if request.path == USAGE_PATH:
+            return self._page(request, 31, USAGE_GROUPS, self._usage_results)
+        if request.path == COSTS_PATH:
+            return self._page(request, 180, COST_GROUPS, self._cost_results)
+        return error(404, f"Invalid URL (GET {request.path})", "invalid_request_error")
 
-    def _page(self, seen: Seen, max_limit: int, groups: set[str], results: Any) -> Reply:
-        start = int_param(seen, "start_time", None, 0, 2**40)
-        end = int_param(seen, "end_time", start + 7 * DAY, start + 1, 2**40)
-        if (seen.first("bucket_width") or "1d") != "1d":
+    def _page(self, request: Request, max_limit: int, groups: set[str], results: Any) -> Reply:
+        start = int_param(request, "start_time", None, 0, 2**40)
+        end = int_param(request, "end_time", start + 7 * DAY, start + 1, 2**40)
+        if (request.first("bucket_width") or "1d") != "1d":
             raise BadRequest("this fake serves bucket_width=1d only")
-        limit = int_param(seen, "limit", 7, 1, max_limit)
+        limit = int_param(request, "limit", 7, 1, max_limit)
         if self.page_cap is not None:
             limit = min(limit, self.page_cap)
-        group_by = seen.query.get("group_by", [])
+        group_by = request.query.get("group_by", [])
         if not set(group_by) <= groups:
             raise BadRequest(f"invalid group_by: {group_by}")
-        page = seen.first("page")
+        page = request.first("page")
         offset = 0
         if page is not None:
             if not page.startswith("page_"):

@@ -1,8 +1,16 @@
-"""A small loopback HTTP server the provider fakes build on (127.0.0.1, port 0).
+"""The loopback HTTP server every fake of an external service builds on (127.0.0.1, port 0).
 
-Each fake subclasses :class:`FakeApi` and answers ``handle``; the base records every
-request (so tests can assert what was sent, and that no secret went where it must not) and
-lets a test script faults: "after N good answers on this path, answer these instead".
+A real ``ThreadingHTTPServer`` in a thread that records every request (so tests can assert
+what was sent, and that no secret went where it must not) and answers in one of two ways:
+
+* a provider fake subclasses :class:`LoopbackServer` and overrides :meth:`~LoopbackServer.
+  handle` (the cloud APIs, which compute their pages from the query);
+* a test scripts a path with :meth:`~LoopbackServer.script`: replies are used in order and
+  the last one repeats ("a 503, then success", "down for one scrape"); a reply can also be
+  a callable of the request.
+
+On top of either, :meth:`~LoopbackServer.fail` injects faults: "after N good answers on
+this path, answer these instead".
 """
 
 from __future__ import annotations
@@ -10,19 +18,31 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+JSON = "application/json"
+#: what Prometheus exporters (vLLM, llama.cpp, dcgm-exporter) answer ``/metrics`` with
+PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
+
 
 @dataclass
 class Reply:
-    """One HTTP answer."""
+    """One HTTP answer; a ``dict``/``list`` body is sent as JSON.
+
+    ``content_type`` ``None`` means JSON for a ``dict``/``list`` body and the server's
+    default otherwise. ``drop`` closes the connection without answering (a server that died
+    mid-request).
+    """
 
     status: int = 200
     body: bytes | str | dict[str, Any] | list[Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    content_type: str | None = None
+    drop: bool = False
 
     def encoded(self) -> bytes:
         if self.body is None:
@@ -34,40 +54,73 @@ class Reply:
         return json.dumps(self.body).encode()
 
 
-@dataclass
-class Seen:
-    """A request the fake received."""
+def json_reply(payload: Any, status: int = 200) -> Reply:
+    """A JSON answer."""
+    return Reply(status=status, body=payload, content_type=JSON)
 
+
+@dataclass
+class Request:
+    """A request the server received."""
+
+    method: str
     path: str
+    #: the URL's query parameters
     query: dict[str, list[str]]
     headers: dict[str, str]
+    #: the query and, for a form POST, the form fields
+    params: dict[str, list[str]]
 
     def first(self, name: str) -> str | None:
-        values = self.query.get(name)
+        values = self.params.get(name)
         return values[0] if values else None
 
 
-class FakeApi:
-    """Base of the provider fakes: threading HTTP server, request log, scripted faults."""
+Script = Reply | Callable[[Request], Reply]
 
-    def __init__(self) -> None:
-        self.seen: list[Seen] = []
+
+class LoopbackServer:
+    """A threading HTTP server on 127.0.0.1 with a request log, scripts and faults."""
+
+    def __init__(self, *, default_content_type: str = JSON) -> None:
+        self.requests: list[Request] = []
+        self.default_content_type = default_content_type
+        self._scripts: dict[str, list[Script]] = {}
         self._faults: dict[str, tuple[list[int], deque[Reply]]] = {}
         self._lock = threading.Lock()
-        fake = self
+        server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                self._answer("GET")
+
+            def do_POST(self) -> None:
+                self._answer("POST")
+
+            def _answer(self, method: str) -> None:
                 parts = urlsplit(self.path)
-                seen = Seen(
+                query = parse_qs(parts.query, keep_blank_values=True)
+                params = {name: list(values) for name, values in query.items()}
+                length = int(self.headers.get("content-length") or 0)
+                if length:
+                    for name, values in parse_qs(self.rfile.read(length).decode()).items():
+                        params.setdefault(name, []).extend(values)
+                request = Request(
+                    method=method,
                     path=parts.path,
-                    query=parse_qs(parts.query, keep_blank_values=True),
+                    query=query,
                     headers={k.lower(): v for k, v in self.headers.items()},
+                    params=params,
                 )
-                reply = fake._dispatch(seen)
+                reply = server._dispatch(request)
+                if reply.drop:
+                    self.close_connection = True
+                    self.connection.close()
+                    return
                 body = reply.encoded()
                 self.send_response(reply.status)
-                headers = {"content-type": "application/json", **reply.headers}
+                headers = {"content-type": server._content_type(reply)}
+                headers.update({k.lower(): v for k, v in reply.headers.items()})
                 for name, value in headers.items():
                     self.send_header(name, value)
                 self.send_header("content-length", str(len(body)))
@@ -78,6 +131,7 @@ class FakeApi:
                 pass  # keep test output clean
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -85,7 +139,7 @@ class FakeApi:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> FakeApi:
+    def start(self) -> LoopbackServer:
         self._thread.start()
         return self
 
@@ -93,18 +147,41 @@ class FakeApi:
         self._server.shutdown()
         self._server.server_close()
 
+    def __enter__(self) -> LoopbackServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def script(self, path: str, *replies: Script) -> None:
+        """Answer ``path`` with ``replies`` in order, repeating the last one."""
+        with self._lock:
+            self._scripts[path] = list(replies)
+
     def fail(self, path: str, *replies: Reply, after: int = 0) -> None:
         """After ``after`` normal answers on ``path``, answer ``replies`` in order."""
         with self._lock:
             self._faults[path] = ([after], deque(replies))
 
-    def requests_to(self, path: str) -> list[Seen]:
-        return [seen for seen in self.seen if seen.path == path]
+    def requests_to(self, path: str) -> list[Request]:
+        return [request for request in self.requests if request.path == path]
 
-    def _dispatch(self, seen: Seen) -> Reply:
+    def handle(self, request: Request) -> Reply:
+        """The normal answer: the path's script (404 when it has none)."""
         with self._lock:
-            self.seen.append(seen)
-            fault = self._faults.get(seen.path)
+            script = self._scripts.get(request.path)
+            if not script:
+                return Reply(404, "404 page not found", content_type="text/plain")
+            item = script.pop(0) if len(script) > 1 else script[0]
+        return item(request) if callable(item) else item
+
+    def bad_request(self, message: str) -> Reply:
+        return Reply(400, {"error": message})
+
+    def _dispatch(self, request: Request) -> Reply:
+        with self._lock:
+            self.requests.append(request)
+            fault = self._faults.get(request.path)
             if fault is not None:
                 countdown, replies = fault
                 if countdown[0] > 0:
@@ -112,24 +189,23 @@ class FakeApi:
                 elif replies:
                     return replies.popleft()
         try:
-            return self.handle(seen)
+            return self.handle(request)
         except BadRequest as exc:
             return self.bad_request(str(exc))
 
-    def handle(self, seen: Seen) -> Reply:
-        raise NotImplementedError
-
-    def bad_request(self, message: str) -> Reply:
-        return Reply(400, {"error": message})
+    def _content_type(self, reply: Reply) -> str:
+        if reply.content_type is not None:
+            return reply.content_type
+        return JSON if isinstance(reply.body, dict | list) else self.default_content_type
 
 
 class BadRequest(Exception):
     """A query the real API would refuse with 400."""
 
 
-def int_param(seen: Seen, name: str, default: int | None, low: int, high: int) -> int:
+def int_param(request: Request, name: str, default: int | None, low: int, high: int) -> int:
     """A documented integer parameter with its bounds (400 outside them, as the API does)."""
-    text = seen.first(name)
+    text = request.first(name)
     if text is None:
         if default is None:
             raise BadRequest(f"{name} is required")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from golocal.config.settings import Settings, load_settings
-from tests.fakes.loopback import LoopbackServer
+from tests.fakes.server import PROMETHEUS_TEXT, LoopbackServer
 
 T0 = datetime(2026, 3, 2, 10, 0, 5, tzinfo=UTC)
 
@@ -17,14 +17,14 @@ T0 = datetime(2026, 3, 2, 10, 0, 5, tzinfo=UTC)
 @pytest.fixture
 def fake() -> Iterator[LoopbackServer]:
     """A scripted loopback server (the source under test)."""
-    with LoopbackServer() as server:
+    with LoopbackServer(default_content_type=PROMETHEUS_TEXT) as server:
         yield server
 
 
 @pytest.fixture
 def other() -> Iterator[LoopbackServer]:
     """A second loopback server (a source that must not be held up)."""
-    with LoopbackServer() as server:
+    with LoopbackServer(default_content_type=PROMETHEUS_TEXT) as server:
         yield server
 
 

@@ -119,9 +119,11 @@ def test_copilot_reports_and_download_links(github, make_settings, make_request,
     with database.session() as session:
         assert {r.provider for r in session.scalars(select(UsageBucket))} == {"github-copilot"}
     # the token went to the API, never to the download host
-    assert github.seen and all(s.headers.get("authorization") for s in github.seen)
-    assert github.files.seen and not any("authorization" in s.headers for s in github.files.seen)
-    assert github.seen[0].headers["x-github-api-version"] == "2022-11-28"
+    assert github.requests and all(s.headers.get("authorization") for s in github.requests)
+    assert github.files.requests and not any(
+        "authorization" in s.headers for s in github.files.requests
+    )
+    assert github.requests[0].headers["x-github-api-version"] == "2022-11-28"
 
 
 def test_copilot_forbidden_when_policy_is_off(github, make_settings, make_request):

@@ -293,7 +293,7 @@ def test_cursor_mode_recollects_the_last_days(fake, settings, make_request, data
     first_start = int(fake.requests_to(USAGE_PATH)[0].first("start_time"))
     assert first_start == int(day_start(NOW.date() - timedelta(days=29)).timestamp())
     assert source_state(database, "openai").cursor == NOW
-    fake.seen.clear()
+    fake.requests.clear()
     later = NOW + timedelta(days=3)
     assert run(make_request, settings, now=later).ok
     start = int(fake.requests_to(USAGE_PATH)[0].first("start_time"))

@@ -23,7 +23,7 @@ from tests.fakes.dcgm import (
     dcgm_metrics,
 )
 from tests.fakes.inference_servers import VllmEngine, llamacpp_metrics, ollama_ps, vllm_metrics
-from tests.fakes.loopback import LoopbackServer, Request, Response, json_response
+from tests.fakes.server import LoopbackServer, Reply, Request, json_reply
 from tests.jobs.telemetry_fixtures import T0, fake, other, settings_for
 
 __all__ = ["fake", "other"]  # fixtures
@@ -67,8 +67,8 @@ def test_vllm_two_engines_baseline_then_increase(
     )
     fake.script(
         "/metrics",
-        Response(body=vllm_metrics(_engines(48_210_330, 10, 1.0e9), http_requests=9e7)),
-        Response(body=vllm_metrics(_engines(48_210_630, 12, 1.0e9 + 60_000), http_requests=9.1e7)),
+        Reply(body=vllm_metrics(_engines(48_210_330, 10, 1.0e9), http_requests=9e7)),
+        Reply(body=vllm_metrics(_engines(48_210_630, 12, 1.0e9 + 60_000), http_requests=9.1e7)),
     )
 
     (first,) = collect_telemetry(database, settings, now=T0)
@@ -105,10 +105,10 @@ def test_a_restart_counts_the_new_value(
     restarted = None if created is None else created + 3600
     fake.script(
         "/metrics",
-        Response(body=vllm_metrics(_engines(1000, 0, 5000, created))),
-        Response(body=vllm_metrics(_engines(1100, 0, 6000, created))),
+        Reply(body=vllm_metrics(_engines(1000, 0, 5000, created))),
+        Reply(body=vllm_metrics(_engines(1100, 0, 6000, created))),
         # restarted: smaller values (and, with _created, a new creation time)
-        Response(body=vllm_metrics(_engines(40, 0, 800, restarted))),
+        Reply(body=vllm_metrics(_engines(40, 0, 800, restarted))),
     )
     for seconds in (0, 15, 30):
         collect_telemetry(database, settings, now=T0 + timedelta(seconds=seconds))
@@ -128,12 +128,12 @@ def test_a_server_down_for_a_scrape(
     )
     fake.script(
         "/metrics",
-        Response(body=vllm_metrics(_engines(100, 0, 1000))),
-        Response(status=503, body="Service Unavailable"),
-        Response(drop=True),
-        Response(body=vllm_metrics(_engines(130, 0, 1300))),
+        Reply(body=vllm_metrics(_engines(100, 0, 1000))),
+        Reply(status=503, body="Service Unavailable"),
+        Reply(drop=True),
+        Reply(body=vllm_metrics(_engines(130, 0, 1300))),
     )
-    other.script("/metrics", Response(body=llamacpp_metrics(100, 10, 1, 0)))
+    other.script("/metrics", Reply(body=llamacpp_metrics(100, 10, 1, 0)))
 
     results = [
         collect_telemetry(database, settings, now=T0 + timedelta(minutes=m)) for m in range(4)
@@ -162,10 +162,10 @@ def test_llamacpp_reports_tokens_without_requests(
     start = {"Process-Start-Time-Unix": "1790000000"}
     fake.script(
         "/metrics",
-        Response(body=llamacpp_metrics(1.23456e6, 98765, 2, 1), headers=start),
-        Response(body=llamacpp_metrics(1.23556e6, 98865, 1, 0), headers=start),
+        Reply(body=llamacpp_metrics(1.23456e6, 98765, 2, 1), headers=start),
+        Reply(body=llamacpp_metrics(1.23556e6, 98865, 1, 0), headers=start),
         # restarted: the start time moved, the counters began again
-        Response(
+        Reply(
             body=llamacpp_metrics(500, 50, 0, 0), headers={"Process-Start-Time-Unix": "1790009000"}
         ),
     )
@@ -190,7 +190,7 @@ def test_ollama_loaded_models(database: Database, fake: LoopbackServer, tmp_path
     gib = 1024**3
     fake.script(
         "/api/ps",
-        json_response(
+        json_reply(
             ollama_ps(("qwen2.5-coder:7b", 6 * gib, 6 * gib), ("llama3:70b", 40 * gib, 24 * gib))
         ),
     )
@@ -213,7 +213,7 @@ def test_ollama_with_nothing_loaded(
     settings = settings_for(
         tmp_path, f'[[inference_servers]]\nname = "ollama"\nkind = "ollama"\nurl = "{fake.url}"\n'
     )
-    fake.script("/api/ps", json_response({"models": []}))
+    fake.script("/api/ps", json_reply({"models": []}))
     (result,) = collect_telemetry(database, settings, now=T0)
     assert result.ok and result.message == "0 models loaded"
 
@@ -232,8 +232,8 @@ def test_dcgm_exporter_scraped_directly(
     ]
     fake.script(
         "/metrics",
-        Response(body=dcgm_metrics(gpus, host_label=host_label, shuffle_seed=1)),
-        Response(body=dcgm_metrics(later, host_label=host_label, shuffle_seed=7)),
+        Reply(body=dcgm_metrics(gpus, host_label=host_label, shuffle_seed=1)),
+        Reply(body=dcgm_metrics(later, host_label=host_label, shuffle_seed=7)),
     )
 
     collect_telemetry(database, settings, now=T0)
@@ -267,12 +267,12 @@ def test_a_slow_server_does_not_hold_up_the_others(
         f'[[inference_servers]]\nname = "fast"\nkind = "llamacpp"\nurl = "{other.url}"\n',
     )
 
-    def slow(_request: Request) -> Response:
+    def slow(_request: Request) -> Reply:
         time.sleep(1.0)
-        return Response(body=vllm_metrics(_engines(1, 0, 1)))
+        return Reply(body=vllm_metrics(_engines(1, 0, 1)))
 
     fake.script("/metrics", slow)
-    other.script("/metrics", Response(body=llamacpp_metrics(10, 1, 0, 0)))
+    other.script("/metrics", Reply(body=llamacpp_metrics(10, 1, 0, 0)))
 
     slow_result, fast_result = collect_telemetry(database, settings, now=T0)
 
@@ -289,7 +289,7 @@ def test_not_prometheus_text_is_a_failure(
     settings = settings_for(
         tmp_path, f'[[inference_servers]]\nname = "coder"\nkind = "vllm"\nurl = "{fake.url}"\n'
     )
-    fake.script("/metrics", Response(body="<html>login</html>", content_type="text/html"))
+    fake.script("/metrics", Reply(body="<html>login</html>", content_type="text/html"))
     (result,) = collect_telemetry(database, settings, now=T0)
     assert not result.ok
     assert "not Prometheus text" in result.message
@@ -303,7 +303,7 @@ def test_named_sources_only(database: Database, fake: LoopbackServer, tmp_path: 
         f'[[inference_servers]]\nname = "a"\nkind = "llamacpp"\nurl = "{fake.url}"\n'
         f'[[inference_servers]]\nname = "b"\nkind = "llamacpp"\nurl = "{fake.url}"\n',
     )
-    fake.script("/metrics", Response(body=llamacpp_metrics(1, 1, 0, 0)))
+    fake.script("/metrics", Reply(body=llamacpp_metrics(1, 1, 0, 0)))
     assert [r.source for r in collect_telemetry(database, settings, names=["b"], now=T0)] == ["b"]
 
 
@@ -315,8 +315,8 @@ def test_local_requests_in_the_volume_report(
     )
     fake.script(
         "/metrics",
-        Response(body=vllm_metrics(_engines(1000, 0, 5000))),
-        Response(body=vllm_metrics(_engines(1400, 0, 9000))),
+        Reply(body=vllm_metrics(_engines(1000, 0, 5000))),
+        Reply(body=vllm_metrics(_engines(1400, 0, 9000))),
     )
     collect_telemetry(database, settings, now=T0)
     collect_telemetry(database, settings, now=T0 + timedelta(minutes=1))
@@ -341,7 +341,7 @@ def test_credentials_in_a_url_are_never_shown(
         '[[inference_servers]]\nname = "coder"\nkind = "vllm"\n'
         f'url = "http://scraper:s3cret-pass@127.0.0.1:{port}"\n',
     )
-    fake.script("/metrics", Response(status=401, body="unauthorized"))
+    fake.script("/metrics", Reply(status=401, body="unauthorized"))
     (result,) = collect_telemetry(database, settings, now=T0)
     assert result.message == f"http://127.0.0.1:{port}/metrics answered HTTP 401"
     state = source_state(database, "coder")
@@ -359,7 +359,7 @@ def test_a_stored_server_url_has_no_credentials(
         '[[inference_servers]]\nname = "laptop"\nkind = "llamacpp"\n'
         f'url = "http://scraper:s3cret-pass@127.0.0.1:{port}"\n',
     )
-    fake.script("/metrics", Response(body=llamacpp_metrics(1, 1, 0, 0)))
+    fake.script("/metrics", Reply(body=llamacpp_metrics(1, 1, 0, 0)))
     (result,) = collect_telemetry(database, settings, now=T0)
     assert result.ok
     with database.session() as session:

@@ -18,7 +18,7 @@ from golocal.db.usage import source_days
 from golocal.jobs.sources.fleet_servers import SERVER_QUERIES
 from golocal.jobs.telemetry import collect_telemetry
 from tests.fakes.dcgm import DcgmGpu, matrix, prometheus_error, query_range_handler
-from tests.fakes.loopback import LoopbackServer, Request, Response
+from tests.fakes.server import LoopbackServer, Reply, Request
 from tests.jobs.telemetry_fixtures import T0, fake, settings_for
 
 __all__ = ["fake"]  # the fixture
@@ -117,7 +117,7 @@ def test_prometheus_fleet_vllm_servers(
     }
     by_query = {query: column for column, query in SERVER_QUERIES.items()}
 
-    def handle(request: Request) -> Response:
+    def handle(request: Request) -> Reply:
         query = request.params["query"][0]
         column = by_query.get(query)
         if column is None:

@@ -1,0 +1,144 @@
+"""The batched natural-key upsert that usage buckets and cost lines share.
+
+Re-collecting a window must never double-count, so these tables are written with
+``INSERT ... ON CONFLICT (natural key) DO UPDATE`` in the dialect's own syntax, sent in
+batches through Core (no ORM objects on the hot path). Each batch commits on its own, so an
+error in a later batch keeps what was already stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from itertools import islice
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import Connection, func
+from sqlalchemy.dialects import postgresql, sqlite
+
+from golocal.db.database import Database
+from golocal.db.types import to_nanos
+
+DEFAULT_BATCH = 5000
+
+
+@dataclass(frozen=True)
+class UpsertTable:
+    """How one table is upserted.
+
+    ``keep_when_null`` columns (e.g. a hand-set ``team``) survive a re-collection that sends
+    NULL for them. ``sqlite_converters`` (column → driver value) enables the raw-driver
+    SQLite path for batches whose rows all have the same keys; leave it empty to always go
+    through SQLAlchemy's parameter processing.
+    """
+
+    model: type[Any]
+    natural_key: tuple[str, ...]
+    value_columns: tuple[str, ...]
+    defaults: Mapping[str, Any]
+    keep_when_null: tuple[str, ...] = ("team",)
+    sqlite_converters: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
+
+
+def batches(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """``rows`` in lists of at most ``size`` items, in order."""
+    iterator = iter(rows)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def upsert_rows(
+    database: Database,
+    table: UpsertTable,
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    batch_size: int = DEFAULT_BATCH,
+) -> int:
+    """Insert or replace ``rows`` by ``table``'s natural key; returns the number sent.
+
+    Missing columns take ``table.defaults``; ``collected_at`` is this call's time unless a
+    row gives its own. Rows within one call must have distinct natural keys (PostgreSQL
+    refuses to update one row twice in a statement).
+    """
+    now = datetime.now(UTC)
+    sent = 0
+    for batch in batches(rows, batch_size):
+        prepared = [{**table.defaults, "collected_at": now, **row} for row in batch]
+        with database.engine.begin() as connection:
+            statement = _upsert_statement(connection, table)
+            if (
+                table.sqlite_converters
+                and connection.dialect.name == "sqlite"
+                and _uniform_keys(prepared)
+            ):
+                _execute_sqlite(connection, statement, prepared, table.sqlite_converters)
+            else:
+                connection.execute(statement, prepared)
+        sent += len(prepared)
+    return sent
+
+
+def _upsert_statement(connection: Connection, table: UpsertTable) -> Any:
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(table.model)
+    updates: dict[str, Any] = {name: stmt.excluded[name] for name in table.value_columns}
+    for name in table.keep_when_null:
+        updates[name] = func.coalesce(stmt.excluded[name], getattr(table.model, name))
+    return stmt.on_conflict_do_update(index_elements=list(table.natural_key), set_=updates)
+
+
+def _uniform_keys(rows: list[dict[str, Any]]) -> bool:
+    keys = rows[0].keys()
+    return all(row.keys() == keys for row in rows)
+
+
+def sqlite_timestamp(value: datetime) -> str:
+    """Exactly the text SQLAlchemy's SQLite DATETIME stores for a naive-UTC value."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(sep=" ", timespec="microseconds")
+
+
+def sqlite_money(value: Any) -> int:
+    """A ``Money`` value as the integer nano-dollars the column stores."""
+    if isinstance(value, float):
+        raise TypeError("money must be a Decimal, not a float")
+    return to_nanos(value if isinstance(value, Decimal) else Decimal(value))
+
+
+def _execute_sqlite(
+    connection: Connection,
+    statement: Any,
+    rows: list[dict[str, Any]],
+    converters: Mapping[str, Callable[[Any], Any]],
+) -> None:
+    """Send a batch straight to the sqlite3 driver's ``executemany``.
+
+    SQLAlchemy's per-row parameter processing costs more than SQLite's own insert; the
+    statement is still compiled by SQLAlchemy (the same SQL as on the generic path) and the
+    converted columns get exactly the values their SQLAlchemy types would bind.
+    """
+    compiled = statement.compile(dialect=connection.dialect, column_keys=list(rows[0]))
+    names = list(compiled.positiontup or [])
+    getter = itemgetter(*names)
+    conversions = [
+        (position, converters[name], {})
+        for position, name in enumerate(names)
+        if name in converters
+    ]
+    params = []
+    for row in rows:
+        values = list(getter(row))
+        for position, convert, memo in conversions:
+            value = values[position]
+            if value is not None:
+                # buckets share timestamps and prices: convert each distinct value once
+                try:
+                    values[position] = memo[value]
+                except KeyError:
+                    values[position] = memo[value] = convert(value)
+        params.append(tuple(values))
+    connection.exec_driver_sql(str(compiled), params)
