@@ -13,10 +13,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -27,33 +28,37 @@ from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryInterv
 CONSOLE_CHANNEL = "console"
 
 
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A message for a channel (a reply in a thread when ``thread_ts`` is set)."""
+
+    channel: str
+    text: str
+    blocks: list[dict[str, Any]] | None = None
+    thread_ts: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file for a channel (in a thread when ``thread_ts`` is set)."""
+
+    channel: str
+    filename: str
+    content: bytes
+    title: str
+    thread_ts: str | None = None
+
+
 class Poster(Protocol):
     """Something that can post, update, and attach a file to a message."""
 
-    def post(
-        self,
-        channel: str,
-        text: str,
-        *,
-        blocks: list[dict[str, Any]] | None = None,
-        thread_ts: str | None = None,
-    ) -> str | None:
+    def post(self, message: Message) -> str | None:
         """Post a message; returns its ``ts`` (``None`` where there is none)."""
 
-    def update(
-        self, channel: str, ts: str, text: str, *, blocks: list[dict[str, Any]] | None = None
-    ) -> None:
-        """Replace the text/blocks of a posted message."""
+    def update(self, ts: str, message: Message) -> None:
+        """Replace the text/blocks of the message ``ts`` in ``message.channel``."""
 
-    def upload(
-        self,
-        channel: str,
-        filename: str,
-        content: bytes,
-        *,
-        title: str,
-        thread_ts: str | None = None,
-    ) -> None:
+    def upload(self, attachment: Attachment) -> None:
         """Attach a file to a channel (in a thread, if given)."""
 
 
@@ -61,16 +66,23 @@ class PostError(Exception):
     """Slack refused or failed a call; the message names the method, status and error code."""
 
 
+def slack_failure(exc: Exception) -> str:
+    """Why a Web API call failed: the HTTP status and Slack's error code, or the transport error.
+
+    Only the status, the error code or the exception's own text: never the token.
+    """
+    if isinstance(exc, SlackApiError) and exc.response is not None:
+        code = exc.response.get("error")
+        return f"HTTP {exc.response.status_code}, {code or 'no error code'}"
+    return f"{type(exc).__name__}: {exc}"
+
+
 def _slack_call(method: str, call: Callable[[], Any]) -> Any:
     """Run a Web API call, turning Slack's errors into a short :class:`PostError`."""
     try:
         return call()
-    except SlackApiError as exc:
-        status = getattr(exc.response, "status_code", None)
-        code = exc.response.get("error") if exc.response is not None else None
-        raise PostError(f"Slack {method}: HTTP {status}, {code or 'no error code'}") from None
-    except (SlackRequestError, OSError) as exc:
-        raise PostError(f"Slack {method}: {type(exc).__name__}: {exc}") from None
+    except (SlackClientError, OSError) as exc:
+        raise PostError(f"Slack {method}: {slack_failure(exc)}") from None
 
 
 class ChannelPacer:
@@ -126,50 +138,43 @@ class SlackPoster:
         )
         self.pacer = pacer or ChannelPacer(messages_per_second)
 
-    def post(
-        self,
-        channel: str,
-        text: str,
-        *,
-        blocks: list[dict[str, Any]] | None = None,
-        thread_ts: str | None = None,
-    ) -> str | None:
+    def _call(self, method: str, channel: str, call: Callable[[], Any]) -> Any:
         self.pacer.wait(channel)
-        response = _slack_call(
+        return _slack_call(method, call)
+
+    def post(self, message: Message) -> str | None:
+        response = self._call(
             "chat.postMessage",
+            message.channel,
             lambda: self.client.chat_postMessage(
-                channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False
+                channel=message.channel,
+                text=message.text,
+                blocks=message.blocks,
+                thread_ts=message.thread_ts,
+                unfurl_links=False,
             ),
         )
         return response.get("ts")
 
-    def update(
-        self, channel: str, ts: str, text: str, *, blocks: list[dict[str, Any]] | None = None
-    ) -> None:
-        self.pacer.wait(channel)
-        _slack_call(
+    def update(self, ts: str, message: Message) -> None:
+        self._call(
             "chat.update",
-            lambda: self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks),
+            message.channel,
+            lambda: self.client.chat_update(
+                channel=message.channel, ts=ts, text=message.text, blocks=message.blocks
+            ),
         )
 
-    def upload(
-        self,
-        channel: str,
-        filename: str,
-        content: bytes,
-        *,
-        title: str,
-        thread_ts: str | None = None,
-    ) -> None:
-        self.pacer.wait(channel)
-        _slack_call(
+    def upload(self, attachment: Attachment) -> None:
+        self._call(
             "files upload",
+            attachment.channel,
             lambda: self.client.files_upload_v2(
-                channel=channel,
-                filename=filename,
-                content=content,
-                title=title,
-                thread_ts=thread_ts,
+                channel=attachment.channel,
+                filename=attachment.filename,
+                content=attachment.content,
+                title=attachment.title,
+                thread_ts=attachment.thread_ts,
             ),
         )
 
@@ -182,35 +187,19 @@ class ConsolePoster:
         self._count = 0
         self._lock = threading.Lock()
 
-    def post(
-        self,
-        channel: str,
-        text: str,
-        *,
-        blocks: list[dict[str, Any]] | None = None,
-        thread_ts: str | None = None,
-    ) -> str | None:
+    def post(self, message: Message) -> str | None:
         with self._lock:
             self._count += 1
-            prefix = "  ↳ " if thread_ts else ""
-            self.stream.write(f"\n{prefix}{text}\n")
+            prefix = "  ↳ " if message.thread_ts else ""
+            self.stream.write(f"\n{prefix}{message.text}\n")
             self.stream.flush()
             return f"console.{self._count}"
 
-    def update(
-        self, channel: str, ts: str, text: str, *, blocks: list[dict[str, Any]] | None = None
-    ) -> None:
+    def update(self, ts: str, message: Message) -> None:
         """Console messages cannot change once printed; thread replies say what changed."""
 
-    def upload(
-        self,
-        channel: str,
-        filename: str,
-        content: bytes,
-        *,
-        title: str,
-        thread_ts: str | None = None,
-    ) -> None:
+    def upload(self, attachment: Attachment) -> None:
         with self._lock:
-            self.stream.write(f"[{title}: {filename}, {len(content):,} bytes not shown]\n")
+            what = f"{attachment.filename}, {len(attachment.content):,} bytes not shown"
+            self.stream.write(f"[{attachment.title}: {what}]\n")
             self.stream.flush()

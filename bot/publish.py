@@ -16,7 +16,14 @@ from typing import Any
 
 import httpx
 
-from golocal.bot.posting import CONSOLE_CHANNEL, ConsolePoster, Poster, SlackPoster
+from golocal.bot.posting import (
+    CONSOLE_CHANNEL,
+    Attachment,
+    ConsolePoster,
+    Message,
+    Poster,
+    SlackPoster,
+)
 from golocal.bot.render.alerts import alert_status_blocks, alert_text
 from golocal.bot.render.chart import render_digest_chart
 from golocal.bot.render.digest import digest_blocks, digest_text
@@ -80,14 +87,16 @@ def publish_digest(
     image = chart if chart is not None else render_digest_chart(digest.data)
 
     def send() -> str | None:
-        ts = poster.post(channel, text, blocks=blocks)
+        ts = poster.post(Message(channel, text, blocks=blocks))
         try:
             poster.upload(
-                channel,
-                f"golocal-digest-{digest.week}.png",
-                image,
-                title=f"Requests per day, {digest.week}",
-                thread_ts=ts,
+                Attachment(
+                    channel,
+                    f"golocal-digest-{digest.week}.png",
+                    image,
+                    title=f"Requests per day, {digest.week}",
+                    thread_ts=ts,
+                )
             )
         except Exception:
             # the message itself is out: marking it failed would post it a second time
@@ -143,7 +152,7 @@ def notify_alerts(services: Services, poster: Poster) -> list[SentNotification]:
         text = alert_text(due.kind, incident, now)
         try:
             if due.kind == "open":
-                ts = poster.post(channel, text, blocks=alert_status_blocks(incident, now))
+                ts = poster.post(Message(channel, text, blocks=alert_status_blocks(incident, now)))
                 incidents_db.record_notification(
                     database,
                     incident.id,
@@ -152,14 +161,10 @@ def notify_alerts(services: Services, poster: Poster) -> list[SentNotification]:
                     signature=incident.details.get("signature", incident.summary),
                 )
             else:
-                poster.post(channel, text, thread_ts=thread_ts)
+                poster.post(Message(channel, text, thread_ts=thread_ts))
                 if thread_ts and due.kind in {"update", "resolve"}:
-                    poster.update(
-                        channel,
-                        thread_ts,
-                        text,
-                        blocks=alert_status_blocks(incident, now),
-                    )
+                    status = Message(channel, text, blocks=alert_status_blocks(incident, now))
+                    poster.update(thread_ts, status)
                 incidents_db.record_notification(
                     database,
                     incident.id,

@@ -247,7 +247,7 @@ class Alerts(Section):
     """Alert rules and notification pacing (``[alerts]``); ``GOLOCAL_ALERTS_CHANNEL``."""
 
     channel: str | None = None
-    #: A volume incident opens above line * (1 + h) and closes below line * (1 - h).
+    #: A volume incident opens at the line and closes only below line * (1 - h).
     hysteresis: float = Field(0.10, ge=0, lt=1)
     #: Trailing days whose mean daily volume is compared with the lines.
     volume_days: int = Field(3, ge=1, le=60)

@@ -16,6 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
 )
 
+from golocal.bot.posting import slack_failure
 from golocal.bot.services import Services
 from golocal.bot.slack.answering import Answerer
 from golocal.bot.slack.dedup import RedeliveryFilter
@@ -101,15 +102,8 @@ def create_app(
             raise_error_for_unhandled_request=False,
         )
     except Exception as exc:  # Bolt calls auth.test here; report why, never the token
-        raise GolocalError(f"cannot start the Slack app: {_reason(exc)}") from None
+        raise GolocalError(f"cannot start the Slack app: {slack_failure(exc)}") from None
     redelivery = RedeliveryFilter(settings.slack.redelivery_window_s)
     app.use(redelivery.middleware)
     register_all(app, services, answerer)
     return app
-
-
-def _reason(exc: Exception) -> str:
-    response = getattr(exc, "response", None)
-    if response is not None and hasattr(response, "get"):
-        return f"Slack said {response.get('error', 'an error')}"
-    return f"{type(exc).__name__}: {exc}"

@@ -12,9 +12,10 @@ import re
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackClientError
 
 from golocal.bot.chat import answer
+from golocal.bot.posting import slack_failure
 from golocal.bot.render.blocks import message_payload
 from golocal.bot.replies import Reply, reply_for_error
 from golocal.bot.services import Services
@@ -48,16 +49,10 @@ def post_reply(
     payload = message_payload(reply)
     try:
         response = client.chat_postMessage(channel=channel, thread_ts=thread_ts, **payload)
-    except SlackApiError as exc:
-        log.error(
-            "could not post the %s answer to %s: Slack said %s",
-            reply.intent,
-            channel,
-            exc.response.get("error", exc.response.status_code),
-        )
-        return None
     except (SlackClientError, OSError) as exc:
-        log.error("could not post the %s answer to %s: %s", reply.intent, channel, exc)
+        log.error(
+            "could not post the %s answer to %s: %s", reply.intent, channel, slack_failure(exc)
+        )
         return None
     return dict(response.data) if isinstance(response.data, dict) else None
 

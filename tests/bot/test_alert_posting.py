@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,24 +13,25 @@ from golocal.bot.services import Services
 from golocal.config.settings import load_settings
 from golocal.db.database import Database
 from golocal.db.sources import record_failure, record_success
-from tests.fakes.slack_posts import FakeSlack, running_fake_slack
+from tests.fakes.slack_web import FakeSlackWeb
 
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    yield from running_fake_slack()
+def slack(fake_slack_web: FakeSlackWeb) -> FakeSlackWeb:
+    """The fake Slack Web API the posters talk to."""
+    return fake_slack_web
 
 
 def test_incident_posted_once_updated_and_resolved_in_its_thread(
-    database: Database, slack: FakeSlack
+    database: Database, slack: FakeSlackWeb
 ) -> None:
     base = load_settings(None)
     settings = base.model_copy(
         update={"alerts": base.alerts.model_copy(update={"channel": "C-ALERTS"})}
     )
-    poster = SlackPoster("xoxb-test", slack.base_url, backoff_factor=0, pacer=ChannelPacer(1e3))
+    poster = SlackPoster("xoxb-test", slack.api_url, backoff_factor=0, pacer=ChannelPacer(1e3))
 
     def tick(at: datetime) -> None:
         run_alerts(Services(settings, database, clock=lambda: at), poster)
@@ -43,7 +43,7 @@ def test_incident_posted_once_updated_and_resolved_in_its_thread(
     messages = slack.messages()
     assert len(messages) == 1
     assert messages[0]["channel"] == "C-ALERTS" and "HTTP 401" in messages[0]["text"]
-    parent = "1700000000.000001"
+    parent = slack.succeeded("chat.postMessage")[0].response["ts"]
     # the reason changes: one thread update after the rate limit, not one per minute
     for _ in range(2):
         record_failure(database, "openai", "HTTP 500 from the usage API", at=START)
@@ -52,7 +52,7 @@ def test_incident_posted_once_updated_and_resolved_in_its_thread(
     messages = slack.messages()
     assert len(messages) == 2
     assert messages[1]["thread_ts"] == parent and "HTTP 500" in messages[1]["text"]
-    assert [u["ts"] for u in slack.record.of("chat.update")] == [parent]
+    assert [u.args["ts"] for u in slack.succeeded("chat.update")] == [parent]
     # the source recovers: a resolution in the thread and the parent marked resolved
     record_success(database, "openai", at=START + timedelta(minutes=40))
     tick(START + timedelta(minutes=41))
@@ -60,7 +60,7 @@ def test_incident_posted_once_updated_and_resolved_in_its_thread(
     messages = slack.messages()
     assert len(messages) == 3
     assert messages[2]["thread_ts"] == parent and messages[2]["text"].startswith("Resolved")
-    assert "resolved after" in str(slack.record.of("chat.update")[-1]["blocks"])
+    assert "resolved after" in str(slack.succeeded("chat.update")[-1].args["blocks"])
 
 
 def test_pacer_keeps_one_message_per_second_per_channel() -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -20,21 +21,22 @@ from golocal.db.database import Database
 from golocal.db.digests import DigestPostError, digest_post_state
 from golocal.db.usage import upsert_usage_buckets
 from golocal.jobs.digest import build_digest
-from tests.fakes.slack_posts import FakeSlack, running_fake_slack
+from tests.fakes.slack_web import FakeSlackWeb
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 WEEK = "2026-W10"
 
 
 @pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    yield from running_fake_slack()
+def slack(fake_slack_web: FakeSlackWeb) -> FakeSlackWeb:
+    """The fake Slack Web API the posters talk to."""
+    return fake_slack_web
 
 
-def _poster(slack: FakeSlack) -> SlackPoster:
+def _poster(slack: FakeSlackWeb) -> SlackPoster:
     return SlackPoster(
         "xoxb-test",
-        slack.base_url,
+        slack.api_url,
         backoff_factor=0.0,
         pacer=ChannelPacer(1000.0),
     )
@@ -59,14 +61,14 @@ def _seed(database: Database) -> None:
     )
 
 
-def _publish(database: Database, slack: FakeSlack) -> object:
+def _publish(database: Database, slack: FakeSlackWeb) -> object:
     settings = load_settings(None)
     services = Services(settings, database, clock=lambda: NOW)
     digest = build_digest(database, settings, WEEK, now=NOW)
     return publish_digest(services, _poster(slack), digest, "C-DIGEST")
 
 
-def test_digest_is_posted_with_its_chart_once(database: Database, slack: FakeSlack) -> None:
+def test_digest_is_posted_with_its_chart_once(database: Database, slack: FakeSlackWeb) -> None:
     _seed(database)
     first = _publish(database, slack)
     second = _publish(database, slack)
@@ -75,38 +77,64 @@ def test_digest_is_posted_with_its_chart_once(database: Database, slack: FakeSla
     assert len(messages) == 1
     assert messages[0]["channel"] == "C-DIGEST"
     assert "2026-W10" in messages[0]["text"]
-    complete = slack.record.of("files.completeUploadExternal")
-    assert len(complete) == 1 and complete[0]["thread_ts"] == "1700000000.000001"
-    (png,) = slack.record.uploads.values()
-    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    [posted] = slack.succeeded("chat.postMessage")
+    complete = [call.args for call in slack.succeeded("files.completeUploadExternal")]
+    assert len(complete) == 1 and complete[0]["thread_ts"] == posted.response["ts"]
+    [get_url] = slack.succeeded("files.getUploadURLExternal")
+    assert get_url.args["filename"] == "golocal-digest-2026-W10.png"
+    (png,) = slack.uploads.values()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and int(get_url.args["length"]) == len(png)
+    assert complete[0]["channel_id"] == "C-DIGEST"
+    assert json.loads(complete[0]["files"])[0]["id"] == get_url.response["file_id"]
     state = digest_post_state(database, WEEK, "C-DIGEST")
     assert state is not None and state.state == "posted" and state.attempts == 1
 
 
-def test_a_slack_500_is_retried_and_posts_once(database: Database, slack: FakeSlack) -> None:
+def test_a_failed_chart_upload_still_counts_the_digest_as_posted(
+    database: Database, slack: FakeSlackWeb, caplog: pytest.LogCaptureFixture
+) -> None:
     _seed(database)
-    slack.fail_next("chat.postMessage", 500)
+    slack.fail_next(
+        "files.getUploadURLExternal", status=200, error="not_in_channel", retry_after=None
+    )
+    with caplog.at_level(logging.WARNING, logger="golocal"):
+        assert _publish(database, slack).status == "posted"
+    assert any("chart for 2026-W10 could not be uploaded" in r.getMessage() for r in caplog.records)
+    assert any("not_in_channel" in str(r.exc_info and r.exc_info[1]) for r in caplog.records)
+    # the message is out: a second run must not post it again to add the chart
+    assert _publish(database, slack).status == "already_posted"
+    assert len(slack.messages()) == 1
+
+
+def test_a_slack_500_is_retried_and_posts_once(database: Database, slack: FakeSlackWeb) -> None:
+    _seed(database)
+    slack.fail_next("chat.postMessage", status=500, error="fatal_error", retry_after=None)
     outcome = _publish(database, slack)
     assert outcome.status == "posted"
+    assert len(slack.calls_to("chat.postMessage")) == 2  # the 500, then the retry
     assert len(slack.messages()) == 1
 
 
-def test_a_rate_limit_is_waited_out_and_posts_once(database: Database, slack: FakeSlack) -> None:
+def test_a_rate_limit_is_waited_out_and_posts_once(database: Database, slack: FakeSlackWeb) -> None:
     _seed(database)
-    slack.fail_next("chat.postMessage", 429)  # with Retry-After: 0
+    slack.fail_next("chat.postMessage", status=429, retry_after=0)
     assert _publish(database, slack).status == "posted"
+    assert len(slack.calls_to("chat.postMessage")) == 2
     assert len(slack.messages()) == 1
 
 
-def test_a_failed_post_is_recorded_and_retried_later(database: Database, slack: FakeSlack) -> None:
+def test_a_failed_post_is_recorded_and_retried_later(
+    database: Database, slack: FakeSlackWeb
+) -> None:
     _seed(database)
-    slack.fail_next("chat.postMessage", 500, count=10)  # more than the client retries
+    # more than the client retries
+    slack.fail_next("chat.postMessage", status=500, error="fatal_error", retry_after=None, times=10)
     with pytest.raises(DigestPostError):
         _publish(database, slack)
     state = digest_post_state(database, WEEK, "C-DIGEST")
     assert state is not None and state.state == "failed"
     assert state.last_error == "PostError: Slack chat.postMessage: HTTP 500, fatal_error"
-    slack.record.failures.clear()
+    slack.clear_failures()
     assert _publish(database, slack).status == "posted"
     assert _publish(database, slack).status == "already_posted"
     assert len(slack.messages()) == 1
@@ -116,7 +144,7 @@ def test_a_failed_post_is_recorded_and_retried_later(database: Database, slack: 
 
 @pytest.mark.postgres
 def test_two_concurrent_digest_posts_post_once(
-    postgres_url: str, _migrated_postgres: Database, slack: FakeSlack, tmp_path: Path
+    postgres_url: str, _migrated_postgres: Database, slack: FakeSlackWeb, tmp_path: Path
 ) -> None:
     from tests.conftest import _truncate_all
 
@@ -125,7 +153,7 @@ def test_two_concurrent_digest_posts_post_once(
     env = {
         **os.environ,
         "GOLOCAL_DATABASE_URL": postgres_url,
-        "GOLOCAL_SLACK_API_URL": slack.base_url,
+        "GOLOCAL_SLACK_API_URL": slack.api_url,
         "GOLOCAL_DIGEST_CHANNEL": "C-DIGEST",
         "SLACK_BOT_TOKEN": "xoxb-test",
     }

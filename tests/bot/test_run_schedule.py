@@ -11,9 +11,10 @@ from sqlalchemy import create_engine, text
 from golocal.bot.cli import main
 
 
-def test_run_console_schedules_jobs_and_exits_cleanly(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _run_console_then_query(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, query: str
+) -> set[str]:
+    """``golocal run --console`` on a fresh SQLite file, quit at once; then ``query``'s values."""
     url = f"sqlite:///{tmp_path / 'run.db'}"
     monkeypatch.setenv("GOLOCAL_DATABASE_URL", url)
     monkeypatch.setattr("sys.stdin", io.StringIO("quit\n"))
@@ -22,8 +23,15 @@ def test_run_console_schedules_jobs_and_exits_cleanly(
     assert exit_info.value.code == 0
     engine = create_engine(url)
     with engine.connect() as connection:
-        ids = {row[0] for row in connection.execute(text("SELECT id FROM apscheduler_jobs"))}
+        values = {row[0] for row in connection.execute(text(query))}
     engine.dispose()
+    return values
+
+
+def test_run_console_schedules_jobs_and_exits_cleanly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = _run_console_then_query(tmp_path, monkeypatch, "SELECT id FROM apscheduler_jobs")
     assert ids == {
         "alerts",
         "collect_cloud",
@@ -37,17 +45,8 @@ def test_run_console_schedules_jobs_and_exits_cleanly(
 def test_run_without_schedule(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'run.db'}"
-    monkeypatch.setenv("GOLOCAL_DATABASE_URL", url)
     monkeypatch.setenv("GOLOCAL_SCHEDULE__ENABLED", "false")
-    monkeypatch.setattr("sys.stdin", io.StringIO("quit\n"))
-    with pytest.raises(SystemExit) as exit_info:
-        main(["run", "--console"])
-    assert exit_info.value.code == 0
-    engine = create_engine(url)
-    with engine.connect() as connection:
-        tables = {row[0] for row in connection.execute(text("SELECT name FROM sqlite_master"))}
-    engine.dispose()
+    tables = _run_console_then_query(tmp_path, monkeypatch, "SELECT name FROM sqlite_master")
     assert "apscheduler_jobs" not in tables and "digest_posts" in tables
 
 

@@ -11,6 +11,8 @@ limited — and rejects what Slack would reject:
 * https://api.slack.com/methods/views.publish, views.open (100 blocks; a modal's title,
   submit and close at most 24 characters)
 * https://api.slack.com/methods/files.getUploadURLExternal, files.completeUploadExternal
+  (the ``upload_url`` it hands out takes the file's raw bytes and answers 200 ``OK - <size>``;
+  the bytes are kept in :attr:`FakeSlackWeb.uploads` by file id)
 * https://api.slack.com/methods/usergroups.users.list
 * https://api.slack.com/methods/apps.connections.open (needs an app-level ``xapp-`` token)
 * https://api.slack.com/reference/block-kit/blocks (section text 3,000, header 150,
@@ -19,8 +21,9 @@ limited — and rejects what Slack would reject:
 * https://api.slack.com/interactivity/handling#message_responses (``response_url`` answers
   ``ok``)
 
-Tests script failures with :meth:`FakeSlackWeb.fail_next`. Use it through the
-``fake_slack_web`` fixture (:func:`fake_slack_web`) or :func:`running_fake_slack_web`.
+Tests script failures with :meth:`FakeSlackWeb.fail_next` (e.g. a 500, or a 429 with
+``Retry-After: 0``, then success) and drop what is left with :meth:`clear_failures`. Use it
+through the ``fake_slack_web`` fixture (:func:`fake_slack_web`) or :func:`running_fake_slack_web`.
 """
 
 from __future__ import annotations
@@ -53,6 +56,8 @@ class Call:
     status: int = 200
     ok: bool = True
     path: str = ""
+    #: the JSON body answered (``None`` for scripted failures and non-JSON answers)
+    response: dict[str, Any] | None = None
     at: float = field(default_factory=time.monotonic)
 
 
@@ -96,6 +101,8 @@ class FakeSlackWeb:
         self.socket_url = "ws://127.0.0.1:9/link"
         #: members of user groups, for usergroups.users.list
         self.usergroups: dict[str, list[str]] = {}
+        #: bytes received at an upload URL, by file id
+        self.uploads: dict[str, bytes] = {}
         self.lock = threading.Condition()
         self.server: ThreadingHTTPServer | None = None
         self._ts = 1_700_000_000
@@ -132,9 +139,22 @@ class FakeSlackWeb:
                 [(status, {"ok": False, "error": error}, headers)] * times
             )
 
+    def clear_failures(self) -> None:
+        """Forget the scripted failures not answered yet."""
+        with self.lock:
+            self.failures.clear()
+
     def calls_to(self, method: str) -> list[Call]:
         with self.lock:
             return [call for call in self.calls if call.method == method]
+
+    def succeeded(self, method: str) -> list[Call]:
+        """The calls of ``method`` that Slack answered with ``"ok": true``."""
+        return [call for call in self.calls_to(method) if call.status == 200 and call.ok]
+
+    def messages(self) -> list[dict[str, Any]]:
+        """The arguments of every message posted (``chat.postMessage`` that succeeded)."""
+        return [call.args for call in self.succeeded("chat.postMessage")]
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
         """Block until ``count`` successful calls of ``method`` were recorded."""
@@ -174,7 +194,7 @@ class FakeSlackWeb:
     def _answer(
         self, method: str, args: dict[str, Any], token: str | None, body: dict[str, Any]
     ) -> tuple[int, Any, dict[str, str]]:
-        self._record(Call(method, args, token, 200, bool(body.get("ok"))))
+        self._record(Call(method, args, token, 200, bool(body.get("ok")), response=body))
         return 200, body, {}
 
     def _record(self, call: Call) -> None:
@@ -274,6 +294,8 @@ def _handler(fake: FakeSlackWeb) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)
             if self.path.startswith("/upload/"):
+                with fake.lock:
+                    fake.uploads[self.path.rsplit("/", 1)[1]] = raw
                 fake._record(Call("upload", {"path": self.path, "bytes": len(raw)}, None))
                 self._send(200, "OK - " + str(len(raw)), {})
                 return

@@ -6,13 +6,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from golocal.bot.posting import Attachment, Message
 from golocal.bot.publish import notify_alerts, run_alerts
 from golocal.bot.services import Services
 from golocal.config.settings import Budget, Settings, load_settings
 from golocal.db.alerts import firing_incidents, recent_incidents
 from golocal.db.database import Database
 from golocal.db.models import GpuMinute, UsageBucket
-from golocal.db.sources import record_failure
+from golocal.db.sources import record_failure, record_success
 from golocal.db.telemetry import insert_rows, register_gpu
 from golocal.db.usage import upsert_usage_buckets
 from golocal.jobs.alerts import check_alerts
@@ -27,14 +28,14 @@ class RecordingPoster:
         self.posts: list[tuple[str, str, str | None]] = []
         self.updates: list[tuple[str, str]] = []
 
-    def post(self, channel: str, text: str, *, blocks: Any = None, thread_ts: Any = None) -> str:
-        self.posts.append((channel, text, thread_ts))
+    def post(self, message: Message) -> str:
+        self.posts.append((message.channel, message.text, message.thread_ts))
         return f"ts.{len(self.posts)}"
 
-    def update(self, channel: str, ts: str, text: str, *, blocks: Any = None) -> None:
-        self.updates.append((ts, text))
+    def update(self, ts: str, message: Message) -> None:
+        self.updates.append((ts, message.text))
 
-    def upload(self, channel: str, filename: str, content: bytes, **kwargs: Any) -> None:
+    def upload(self, attachment: Attachment) -> None:
         pass
 
 
@@ -116,7 +117,14 @@ def _gpu(database: Database) -> int:
     )
 
 
-def _minutes(database: Database, gpu_id: int, start: datetime, utils: list[float]) -> None:
+def _minutes(
+    database: Database,
+    gpu_id: int,
+    start: datetime,
+    utils: list[float],
+    *,
+    throttled_s: list[float] | None = None,
+) -> None:
     insert_rows(
         database,
         GpuMinute,
@@ -128,7 +136,7 @@ def _minutes(database: Database, gpu_id: int, start: datetime, utils: list[float
                 "util_mean": util,
                 "mem_used_mean_mib": 20000.0,
                 "temp_max_c": 60.0,
-                "throttled_s": 0.0,
+                "throttled_s": throttled_s[i] if throttled_s else 0.0,
             }
             for i, util in enumerate(utils)
         ],
@@ -212,6 +220,39 @@ def test_group_wait_then_reminder_after_repeat_hours(database: Database) -> None
     run_alerts(services, poster)
     assert len(poster.posts) == 2
     assert poster.posts[1][1].startswith("Still firing") and poster.posts[1][2] == "ts.1"
+
+
+def test_throttling_over_the_window_is_an_incident(database: Database) -> None:
+    settings = _settings()  # 60 throttled seconds within the 10-minute window
+    gpu = _gpu(database)
+    _minutes(database, gpu, START, [40] * 40, throttled_s=[5.0] * 20 + [10.0] * 20)
+    light = check_alerts(database, settings, START + timedelta(minutes=19, seconds=30))
+    assert light.firing == []  # about 50 s in the window
+    heavy = check_alerts(database, settings, START + timedelta(minutes=39, seconds=30))
+    assert [(i.rule, i.key) for i in heavy.firing] == [("gpu_throttling", str(gpu))]
+
+
+def test_a_source_without_success_for_stale_minutes_is_stale(database: Database) -> None:
+    settings = _settings()  # stale after 180 minutes
+    record_success(database, "openai", at=START)
+    assert check_alerts(database, settings, START + timedelta(minutes=179)).firing == []
+    later = check_alerts(database, settings, START + timedelta(minutes=181))
+    assert [(i.rule, i.key) for i in later.firing] == [("source_stale", "openai")]
+    record_success(database, "openai", at=START + timedelta(minutes=182))
+    recovered = check_alerts(database, settings, START + timedelta(minutes=183))
+    assert [(i.rule, i.state) for i in recovered.resolved] == [("source_stale", "resolved")]
+
+
+def test_budget_forecast_over_the_budget(database: Database) -> None:
+    settings = _settings(budget=Budget(monthly_usd=Decimal("100")))
+    _usage(database, START, 100, cost_usd=Decimal("40"))
+    # two days into March: too early to trust a forecast
+    assert check_alerts(database, settings, datetime(2026, 3, 3, tzinfo=UTC)).firing == []
+    # five days in: $40 so far is on course for $248 in 31 days
+    result = check_alerts(database, settings, datetime(2026, 3, 6, tzinfo=UTC))
+    [incident] = result.firing
+    assert (incident.rule, incident.key) == ("budget", "2026-03:forecast")
+    assert "$248" in incident.summary
 
 
 def test_budget_and_unpriced_usage(database: Database) -> None:

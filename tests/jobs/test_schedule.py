@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import inspect
 
+from golocal.bot.posting import Attachment, Message
 from golocal.bot.publish import run_due_digest
 from golocal.bot.services import Services
 from golocal.config.settings import Settings, load_settings
@@ -117,14 +117,14 @@ class CountingPoster:
     def __init__(self) -> None:
         self.posts: list[str] = []
 
-    def post(self, channel: str, text: str, **kwargs: Any) -> str:
-        self.posts.append(text)
+    def post(self, message: Message) -> str:
+        self.posts.append(message.text)
         return f"ts.{len(self.posts)}"
 
-    def update(self, *args: Any, **kwargs: Any) -> None:
+    def update(self, ts: str, message: Message) -> None:
         pass
 
-    def upload(self, *args: Any, **kwargs: Any) -> None:
+    def upload(self, attachment: Attachment) -> None:
         pass
 
 

@@ -24,7 +24,7 @@ from golocal.bot.slack.app import create_app
 from golocal.bot.slack.http import GolocalRequestHandler
 from golocal.config.settings import Settings, load_settings
 from golocal.db.database import Database
-from tests.fakes.slack_web import FakeSlackWeb
+from tests.fakes.slack_web import BOT_USER_ID, FakeSlackWeb
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 ADMIN = "UADMIN001"
@@ -52,6 +52,50 @@ def sign(
     base = f"v0:{stamp}:{body}".encode()
     digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
     return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}"}
+
+
+def slash_command(response_url: str, text: str = "", user: str = "UUSER0001") -> dict[str, str]:
+    """The fields of a ``/golocal`` slash command (https://api.slack.com/interactivity/slash-commands)."""
+    return {
+        "token": "unused",
+        "team_id": "T0000TEAM",
+        "channel_id": "C0000CHAN",
+        "user_id": user,
+        "command": "/golocal",
+        "text": text,
+        "response_url": response_url,
+        "trigger_id": "1337.42.abcd",
+    }
+
+
+def app_mention(
+    text: str, ts: str, *, channel: str = "C0000CHAN", thread_ts: str | None = None
+) -> dict[str, object]:
+    """An ``app_mention`` event asking ``text`` (https://api.slack.com/events/app_mention)."""
+    mention: dict[str, object] = {
+        "type": "app_mention",
+        "user": "UUSER0001",
+        "channel": channel,
+        "text": f"<@{BOT_USER_ID}> {text}",
+        "ts": ts,
+    }
+    if thread_ts:
+        mention["thread_ts"] = thread_ts
+    return mention
+
+
+def event_callback(inner: dict[str, object], event_id: str = "Ev0001") -> dict[str, object]:
+    """An Events API envelope around ``inner`` (https://api.slack.com/apis/events-api)."""
+    return {
+        "token": "unused",
+        "team_id": "T0000TEAM",
+        "api_app_id": "A0000APP",
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": 1_700_000_000,
+        "authorizations": [{"team_id": "T0000TEAM", "user_id": BOT_USER_ID, "is_bot": True}],
+        "event": inner,
+    }
 
 
 @dataclass

@@ -20,7 +20,7 @@ from golocal.bot.slack.dedup import RedeliveryFilter
 from golocal.bot.slack.http import parse_address
 from golocal.config.settings import ConfigError, load_settings
 from golocal.errors import GolocalError, UsageError
-from tests.bot.slack.conftest import SIGNING_SECRET, sign
+from tests.bot.slack.conftest import SIGNING_SECRET, sign, slash_command
 from tests.fakes.slack_web import FakeSlackWeb
 
 
@@ -146,17 +146,7 @@ def test_golocal_run_http_serves_signed_slash_commands(
             assert process.poll() is None, process.stderr.read() if process.stderr else ""
             assert time.monotonic() < deadline, "golocal run --http did not start"
             time.sleep(0.1)
-        body = urlencode(
-            {
-                "command": "/golocal",
-                "text": "",
-                "user_id": "UUSER0001",
-                "channel_id": "C0000CHAN",
-                "team_id": "T0000TEAM",
-                "response_url": fake_slack_web.response_url("run"),
-                "trigger_id": "1.2.3",
-            }
-        )
+        body = urlencode(slash_command(fake_slack_web.response_url("run")))
         response = httpx.post(
             url + "/slack/events",
             content=body,

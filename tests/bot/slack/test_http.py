@@ -20,38 +20,19 @@ from tests.bot.slack.conftest import (
     NOW,
     SIGNING_SECRET,
     RunningHttpApp,
+    app_mention,
+    event_callback,
     serve_in_thread,
     sign,
+    slash_command,
 )
-from tests.fakes.slack_web import BOT_USER_ID, FakeSlackWeb
+from tests.fakes.slack_web import FakeSlackWeb
 
 pytestmark = pytest.mark.usefixtures("fake_slack_web")
 
 
 def slash(fake: FakeSlackWeb, text: str, user: str = "UUSER0001") -> dict[str, str]:
-    return {
-        "token": "unused",
-        "team_id": "T0000TEAM",
-        "channel_id": "C0000CHAN",
-        "user_id": user,
-        "command": "/golocal",
-        "text": text,
-        "response_url": fake.response_url("cmd"),
-        "trigger_id": "1337.42.abcd",
-    }
-
-
-def event(inner: dict[str, object], event_id: str = "Ev0001") -> dict[str, object]:
-    return {
-        "token": "unused",
-        "team_id": "T0000TEAM",
-        "api_app_id": "A0000APP",
-        "type": "event_callback",
-        "event_id": event_id,
-        "event_time": 1_700_000_000,
-        "authorizations": [{"team_id": "T0000TEAM", "user_id": BOT_USER_ID, "is_bot": True}],
-        "event": inner,
-    }
+    return slash_command(fake.response_url("cmd"), text, user)
 
 
 def test_url_verification_answers_the_challenge(http_app: RunningHttpApp) -> None:
@@ -126,14 +107,8 @@ def test_garbled_payload_is_400_and_logged(
 def test_mention_is_answered_in_its_thread(
     http_app: RunningHttpApp, fake_slack_web: FakeSlackWeb
 ) -> None:
-    mention = {
-        "type": "app_mention",
-        "user": "UUSER0001",
-        "channel": "C0000CHAN",
-        "text": f"<@{BOT_USER_ID}> how many requests per day?",
-        "ts": "1700000001.000200",
-    }
-    assert http_app.post_json(event(mention)).status_code == 200
+    mention = app_mention("how many requests per day?", "1700000001.000200")
+    assert http_app.post_json(event_callback(mention)).status_code == 200
     [call] = fake_slack_web.wait_for("chat.postMessage")
     assert call.ok
     assert call.args["channel"] == "C0000CHAN"
@@ -144,16 +119,10 @@ def test_mention_is_answered_in_its_thread(
 def test_redelivered_event_is_answered_once(
     http_app: RunningHttpApp, fake_slack_web: FakeSlackWeb
 ) -> None:
-    mention = {
-        "type": "app_mention",
-        "user": "UUSER0001",
-        "channel": "C0000CHAN",
-        "text": f"<@{BOT_USER_ID}> help",
-        "ts": "1700000001.000300",
-    }
-    assert http_app.post_json(event(mention, "EvSAME")).status_code == 200
+    mention = app_mention("help", "1700000001.000300")
+    assert http_app.post_json(event_callback(mention, "EvSAME")).status_code == 200
     retry = http_app.post_json(
-        event(mention, "EvSAME"),
+        event_callback(mention, "EvSAME"),
         headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"},
     )
     assert retry.status_code == 200
@@ -173,7 +142,7 @@ def test_direct_message_is_answered_in_the_dm(
         "text": "what can you do",
         "ts": "1700000002.000100",
     }
-    assert http_app.post_json(event(dm, "EvDM")).status_code == 200
+    assert http_app.post_json(event_callback(dm, "EvDM")).status_code == 200
     [call] = fake_slack_web.wait_for("chat.postMessage")
     assert call.args["channel"] == "D0000DM"
     assert call.args.get("thread_ts") is None
@@ -184,14 +153,8 @@ def test_rate_limited_post_is_retried(
     http_app: RunningHttpApp, fake_slack_web: FakeSlackWeb
 ) -> None:
     fake_slack_web.fail_next("chat.postMessage", status=429, retry_after=1)
-    mention = {
-        "type": "app_mention",
-        "user": "UUSER0001",
-        "channel": "C0000CHAN",
-        "text": f"<@{BOT_USER_ID}> help",
-        "ts": "1700000003.000100",
-    }
-    assert http_app.post_json(event(mention, "Ev429")).status_code == 200
+    mention = app_mention("help", "1700000003.000100")
+    assert http_app.post_json(event_callback(mention, "Ev429")).status_code == 200
     fake_slack_web.wait_for("chat.postMessage", timeout=15)
     calls = fake_slack_web.calls_to("chat.postMessage")
     assert [c.status for c in calls] == [429, 200]
@@ -204,15 +167,9 @@ def test_slack_outage_is_logged_not_lost(
     fake_slack_web.fail_next(
         "chat.postMessage", status=200, error="channel_not_found", retry_after=None
     )
-    mention = {
-        "type": "app_mention",
-        "user": "UUSER0001",
-        "channel": "C0000GONE",
-        "text": f"<@{BOT_USER_ID}> help",
-        "ts": "1700000004.000100",
-    }
+    mention = app_mention("help", "1700000004.000100", channel="C0000GONE")
     with caplog.at_level(logging.ERROR, logger="golocal"):
-        assert http_app.post_json(event(mention, "EvGone")).status_code == 200
+        assert http_app.post_json(event_callback(mention, "EvGone")).status_code == 200
         deadline = time.monotonic() + 10
         while not any("could not post" in r.getMessage() for r in caplog.records):
             assert time.monotonic() < deadline, "the failed post was not logged"
@@ -229,7 +186,7 @@ def test_app_home_is_published(http_app: RunningHttpApp, fake_slack_web: FakeSla
         "tab": "home",
         "event_ts": "1700000005.000100",
     }
-    assert http_app.post_json(event(opened, "EvHome")).status_code == 200
+    assert http_app.post_json(event_callback(opened, "EvHome")).status_code == 200
     [call] = fake_slack_web.wait_for("views.publish")
     assert call.ok, call
     view = (

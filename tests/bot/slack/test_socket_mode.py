@@ -14,8 +14,9 @@ import pytest
 from golocal.bot.services import Services
 from golocal.bot.slack.app import create_app
 from golocal.bot.slack.socket_mode import socket_mode_handler
+from tests.bot.slack.conftest import app_mention, event_callback, slash_command
 from tests.fakes.slack_socket import FakeSocketMode, running_fake_socket_mode
-from tests.fakes.slack_web import BOT_USER_ID, FakeSlackWeb
+from tests.fakes.slack_web import FakeSlackWeb
 
 
 @pytest.fixture
@@ -44,15 +45,7 @@ def test_slash_command_over_socket_mode(
 ) -> None:
     envelope = socket_mode.send(
         "slash_commands",
-        {
-            "command": "/golocal",
-            "text": "volume last 30 days",
-            "user_id": "UUSER0001",
-            "channel_id": "C0000CHAN",
-            "team_id": "T0000TEAM",
-            "response_url": fake_slack_web.response_url("socket"),
-            "trigger_id": "1.2.3",
-        },
+        slash_command(fake_slack_web.response_url("socket"), "volume last 30 days"),
     )
     started = time.monotonic()
     socket_mode.wait_ack(envelope)
@@ -62,24 +55,7 @@ def test_slash_command_over_socket_mode(
 
 
 def _mention(ts: str, text: str, thread_ts: str | None = None) -> dict[str, object]:
-    event: dict[str, object] = {
-        "type": "app_mention",
-        "user": "UUSER0001",
-        "channel": "C0000CHAN",
-        "text": f"<@{BOT_USER_ID}> {text}",
-        "ts": ts,
-    }
-    if thread_ts:
-        event["thread_ts"] = thread_ts
-    return {
-        "type": "event_callback",
-        "team_id": "T0000TEAM",
-        "api_app_id": "A0000APP",
-        "event_id": f"Ev{ts.replace('.', '')}",
-        "event_time": 1_700_000_000,
-        "event": event,
-        "authorizations": [{"team_id": "T0000TEAM", "user_id": BOT_USER_ID, "is_bot": True}],
-    }
+    return event_callback(app_mention(text, ts, thread_ts=thread_ts), f"Ev{ts.replace('.', '')}")
 
 
 def test_mention_in_a_thread_is_answered_in_that_thread(
@@ -124,15 +100,7 @@ def test_golocal_run_in_socket_mode_answers_and_stops_on_sigterm(
             assert fake_socket.connected.wait(30), "golocal run did not connect"
             envelope = fake_socket.send(
                 "slash_commands",
-                {
-                    "command": "/golocal",
-                    "text": "",
-                    "user_id": "UUSER0001",
-                    "channel_id": "C0000CHAN",
-                    "team_id": "T0000TEAM",
-                    "response_url": fake_slack_web.response_url("run"),
-                    "trigger_id": "1.2.3",
-                },
+                slash_command(fake_slack_web.response_url("run")),
             )
             fake_socket.wait_ack(envelope)
             [call] = fake_slack_web.wait_for("response_url", timeout=30)
