@@ -332,7 +332,14 @@ def _decide(
             changes.append(f"volume above {break_even:,}/day makes local pay for everything")
         return _hybrid(reasons, changes, peak, capacity, blockers)
     if zone is Zone.BELOW:
-        changes.append(f"volume above {settings.thresholds.cloud_ok_below:,}/day")
+        # Leaving the zone only opens the cost question; what changes the answer is volume
+        # past the break-even (when that is the higher bar).
+        threshold = max(break_even, settings.thresholds.cloud_ok_below)
+        changes.append(
+            f"volume above the break-even {threshold:,}/day on {profile}"
+            if threshold == break_even
+            else f"volume above {threshold:,}/day"
+        )
         changes.append("regulated or proprietary code (golocal checklist set code_location ...)")
         return (
             Verdict.CLOUD,

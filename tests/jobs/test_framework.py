@@ -52,6 +52,11 @@ def test_one_cloud_source_only_gives_a_verdict():
     assert result.verdict is Verdict.CLOUD
     assert result.sources == ["openai"]
     assert result.cloud_share == 1.0
+    # leaving the below zone opens the cost question; only the break-even changes the answer
+    assert result.break_even is not None and result.break_even > 500
+    assert result.what_would_change[0].startswith(
+        f"volume above the break-even {result.break_even:,}/day"
+    )
 
 
 def test_local_source_only_has_no_cloud_price():
