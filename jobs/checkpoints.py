@@ -34,6 +34,13 @@ class Point:
         }
 
 
+def incidents_text(count: int) -> str:
+    """ "no GPU incidents", "1 GPU incident", "3 GPU incidents"."""
+    if count == 0:
+        return "no GPU incidents"
+    return f"{count:,} GPU incident" + ("" if count == 1 else "s")
+
+
 def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0%}"
 
@@ -114,7 +121,7 @@ def model_point(facts: Facts, evidence: Evidence) -> Point:
 
 def ops_point(evidence: Evidence) -> Point:
     answers = declared(evidence.answers, "ops_owner")
-    incidents = f"{evidence.gpu_incidents} GPU incident(s) in the window"
+    incidents = f"{incidents_text(evidence.gpu_incidents)} in the window"
     if evidence.gpu is not None and evidence.gpu.saturated_hours:
         incidents += f", {evidence.gpu.saturated_hours:,.1f} GPU-hours saturated"
     if not answers:

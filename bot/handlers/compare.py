@@ -14,6 +14,7 @@ from golocal.bot.chat import intent
 from golocal.bot.handlers.advisor import data_note, evidence_for, per_request_text
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
+from golocal.jobs.checkpoints import incidents_text
 from golocal.jobs.costmodel import DAYS_PER_MONTH
 from golocal.jobs.evidence import Evidence
 from golocal.jobs.framework import Assessment, assess
@@ -67,7 +68,7 @@ def _compliance(result: Assessment) -> dict[str, str]:
 def _maintenance(result: Assessment, evidence: Evidence) -> dict[str, str]:
     owner = result.point("ops_owner")
     local = (
-        f"drivers, models, hardware; {evidence.gpu_incidents} GPU incident(s) in the window; "
+        f"drivers, models, hardware; {incidents_text(evidence.gpu_incidents)} in the window; "
         f"{result.local.operator_hours} operator h/month ({usd_display(result.local.operator_usd)})"
     )
     if owner.source == "declared":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 import pytest
@@ -271,3 +272,12 @@ def test_every_verdict_says_what_would_change_it(usages, answers):
     assert result.verdict is not Verdict.INSUFFICIENT_DATA
     assert result.reasons
     assert result.what_would_change
+
+
+@pytest.mark.parametrize(
+    ("count", "text"), [(0, "no GPU incidents"), (1, "1 GPU incident"), (12, "12 GPU incidents")]
+)
+def test_ops_point_counts_incidents_in_words(count, text):
+    evidence = make_evidence([Usage()], answers=OWNER)
+    evidence = dataclasses.replace(evidence, gpu_incidents=count)
+    assert f"{text} in the window" in assess(evidence, make_settings()).point("ops_owner").evidence
