@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from golocal.bot.chat import intent
+from golocal.bot.handlers.wording import day_span
 from golocal.bot.periods import period_in
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
@@ -37,7 +38,7 @@ def answer_gpus(question: str, services: Services) -> Reply:
     throttled = sum(g["throttled_minutes"] or 0 for g in gpus)
     hosts = sorted({g["host"] for g in gpus})
     lines = [
-        f"GPUs over {period.label} ({period.since} to {period.until} exclusive, UTC): "
+        f"GPUs over {period.label}, {day_span(period.since, period.until)}: "
         f"{len(gpus)} GPU(s) on {len(hosts)} host(s), {len(reporting)} reporting.",
     ]
     if means:
