@@ -17,9 +17,9 @@ from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from golocal.db.database import Database
 from golocal.db.models import DEMO_PREFIX, CostLine, UsageBucket
-from golocal.db.upsert import DEFAULT_BATCH, UpsertTable, batches, upsert_rows
+from golocal.db.upsert import DEFAULT_BATCH, UpsertTable, batches, unique_key, upsert_rows
 
-COST_NATURAL_KEY = ("source", "bucket_start", "bucket_seconds", "project", "api_key", "line_item")
+COST_NATURAL_KEY = unique_key(CostLine, "uq_cost_lines_natural_key")
 _VALUE_COLUMNS = ("provider", "model", "amount", "currency", "collected_at")
 _DEFAULTS: dict[str, Any] = {
     "project": "",

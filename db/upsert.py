@@ -43,6 +43,15 @@ class UpsertTable:
     sqlite_converters: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
 
 
+def unique_key(model: type[Any], constraint: str) -> tuple[str, ...]:
+    """The columns of ``model``'s unique constraint named ``constraint``: the model is the
+    one place a natural key is spelled out."""
+    for item in model.__table__.constraints:
+        if item.name == constraint:
+            return tuple(item.columns.keys())
+    raise LookupError(f"{model.__tablename__} has no constraint {constraint}")
+
+
 def batches(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
     """``rows`` in lists of at most ``size`` items, in order."""
     iterator = iter(rows)

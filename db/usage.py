@@ -23,19 +23,11 @@ from golocal.db.upsert import (
     UpsertTable,
     sqlite_money,
     sqlite_timestamp,
+    unique_key,
     upsert_rows,
 )
 
-NATURAL_KEY = (
-    "source",
-    "bucket_start",
-    "bucket_seconds",
-    "provider",
-    "model",
-    "project",
-    "api_key",
-    "variant",
-)
+NATURAL_KEY = unique_key(UsageBucket, "uq_usage_buckets_natural_key")
 _VALUE_COLUMNS = (
     "location",
     "requests",
