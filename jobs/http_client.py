@@ -58,6 +58,10 @@ class SourceUnavailable(SourceError):
     """The provider kept failing (5xx, 429, timeouts) after every allowed retry."""
 
 
+class NotFound(SourceError):
+    """404: the provider has no such resource (an endpoint a plan or policy does not offer)."""
+
+
 class MalformedResponse(SourceError):
     """The provider answered 200 with a body that is not what its documentation says."""
 
@@ -258,7 +262,8 @@ class ApiClient:
                 f"{cred.label} rejected ({status}): check {cred.env_var}"
                 + self._error_type_suffix(response)
             )
-        raise SourceError(
+        error = NotFound if status == 404 else SourceError
+        raise error(
             f"{self.provider} refused GET {url.path} ({status})" + self._error_detail(response)
         )
 

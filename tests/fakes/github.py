@@ -4,8 +4,11 @@ Answers as github/docs ``src/rest/data/fpt-2022-11-28/copilot.json`` (subcategor
 ``copilot-usage-metrics``) documents it, with file fields from
 ``content/copilot/reference/copilot-usage-metrics/copilot-usage-metrics.md`` (API-CONTRACTS.md
 section 4): ``GET /orgs/{org}/copilot/metrics/reports/organization-1-day?day=YYYY-MM-DD`` →
-200 ``{download_links: [uri], report_day}`` or 204 when there is no report; 403/404 with
-GitHub's ``{"message", "documentation_url", "status"}``. The links point at a *separate*
+200 ``{download_links: [uri], report_day}`` or 204 when there is no report;
+``GET /orgs/{org}/copilot/metrics/reports/organization-28-day/latest`` → 200
+``{download_links: [uri], report_start_day, report_end_day}`` once a test publishes one
+(:meth:`FakeGitHub.publish_28_day`), 204 before that; 403/404 with GitHub's
+``{"message", "documentation_url", "status"}``. The links point at a *separate*
 file server (signed URLs on another host, as in production), which serves NDJSON and
 records whether anyone sent it a token.
 """
@@ -43,6 +46,9 @@ class FakeGitHub(LoopbackServer):
         self.org = org
         self.files = FakeFiles()
         self.reports: dict[date, list[str]] = {}
+        self.records: dict[date, list[dict[str, Any]]] = {}
+        #: the 28-day report's (start, end, file paths), once published
+        self.latest_28_day: tuple[date, date, list[str]] | None = None
 
     def start(self) -> FakeGitHub:
         self.files.start()
@@ -61,14 +67,56 @@ class FakeGitHub(LoopbackServer):
             self.files.files[path] = json.dumps(record) + "\n"
             paths.append(path)
         self.reports[day] = paths
+        self.records[day] = list(records)
+
+    def publish_28_day(self, first: date, last: date, *, wrapped: bool = False) -> None:
+        """Publish the latest 28-day report over ``[first, last]`` from the daily records.
+
+        One NDJSON line per day by default; ``wrapped`` puts all days in one line's
+        ``day_totals[]``, the shape of the enterprise example schema. Per-user rows and an
+        undated 28-day aggregate line ride along, as organisation files may carry them.
+        """
+        days = sorted(d for d in self.records if first <= d <= last)
+        entries = [record for d in days for record in self.records[d]]
+        aggregate = {"report_start_day": first.isoformat(), "report_end_day": last.isoformat()}
+        if wrapped:
+            lines = [{**aggregate, "day_totals": entries}]
+        else:
+            total = sum(e.get("user_initiated_interaction_count", 0) for e in entries)
+            lines = [*entries, {**aggregate, "user_initiated_interaction_count": total}]
+        if days:
+            lines.append(
+                {
+                    "day": days[0].isoformat(),
+                    "user_login": "octocat",
+                    "user_id": 1,
+                    "user_initiated_interaction_count": 7,
+                }
+            )
+        path = f"/reports/28-day-{first.isoformat()}-{last.isoformat()}.ndjson"
+        self.files.files[path] = "".join(json.dumps(line) + "\n" for line in lines)
+        self.latest_28_day = (first, last, [path])
 
     def handle(self, request: Request) -> Reply:
         if request.headers.get("authorization") != f"Bearer {self.token}":
             return Reply(
                 401, {"message": "Bad credentials", "documentation_url": DOCS, "status": "401"}
             )
-        expected = f"/orgs/{self.org}/copilot/metrics/reports/organization-1-day"
-        if request.path != expected:
+        reports = f"/orgs/{self.org}/copilot/metrics/reports"
+        if request.path == f"{reports}/organization-28-day/latest":
+            if self.latest_28_day is None:
+                return Reply(204, None)
+            first, last, paths = self.latest_28_day
+            links = [f"{self.files.url}{path}?sig=signed" for path in paths]
+            return Reply(
+                200,
+                {
+                    "download_links": links,
+                    "report_start_day": first.isoformat(),
+                    "report_end_day": last.isoformat(),
+                },
+            )
+        if request.path != f"{reports}/organization-1-day":
             return Reply(404, {"message": "Not Found", "documentation_url": DOCS, "status": "404"})
         day = date.fromisoformat(request.first("day") or "")
         if day not in self.reports:
