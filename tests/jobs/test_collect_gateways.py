@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from golocal.db.models import UsageBucket
 from golocal.db.usage import source_days
@@ -137,3 +137,148 @@ def test_copilot_forbidden_when_policy_is_off(github, make_settings, make_reques
     result = run(make_request, settings, "copilot", START, START + timedelta(days=1))
     assert not result.ok
     assert result.message.startswith("GitHub token rejected (403): check GITHUB_TOKEN")
+
+
+REPORTS = "/orgs/acme/copilot/metrics/reports"
+ONE_DAY = f"{REPORTS}/organization-1-day"
+LATEST_28 = f"{REPORTS}/organization-28-day/latest"
+
+
+def _copilot_settings(make_settings, github):
+    return make_settings(
+        '[copilot]\norg = "acme"\n', GITHUB_TOKEN=GITHUB_TOKEN, GOLOCAL_GITHUB_API_URL=github.url
+    )
+
+
+def _publish_days(github, first, count):
+    """Daily reports for ``count`` days from ``first``; day n has 100 + n prompts, odd days CLI."""
+    expected = {}
+    for n in range(count):
+        day = first + timedelta(days=n)
+        cli = 10 if n % 2 else None
+        github.add_report(day, _org_day(day, 100 + n, cli_requests=cli))
+        expected[day] = 100 + n + (cli or 0)
+    return expected
+
+
+def _stored(database, first, last):
+    return {d.day: d.requests for d in source_days(database, first, last)}
+
+
+def _paths(server):
+    return [s.path for s in server.requests]
+
+
+@pytest.mark.parametrize("wrapped", [False, True], ids=["per-day-lines", "day_totals"])
+def test_copilot_window_inside_28_day_report_uses_it_once(
+    github, make_settings, make_request, database, wrapped
+):
+    settings = _copilot_settings(make_settings, github)
+    report_start = START
+    expected = _publish_days(github, report_start, 28)
+    github.publish_28_day(report_start, report_start + timedelta(days=27), wrapped=wrapped)
+    since, until = START + timedelta(days=5), START + timedelta(days=15)
+    result = run(make_request, settings, "copilot", since, until)
+    assert result.ok, result.message
+    assert result.windows == 10
+    assert _paths(github) == [LATEST_28]
+    assert len(github.files.requests) == 1
+    # the same totals the 1-day reports give: per-user rows and the undated aggregate are not
+    # counted, and days outside the window are not stored
+    assert _stored(database, START, START + timedelta(days=28)) == {
+        day: n for day, n in expected.items() if since <= day < until
+    }
+
+
+def test_copilot_28_day_and_1_day_paths_store_the_same(
+    github, make_settings, make_request, database
+):
+    settings = _copilot_settings(make_settings, github)
+    _publish_days(github, START, 28)
+    since, until = START + timedelta(days=3), START + timedelta(days=9)
+    stored = []
+    for publish in (False, True):
+        if publish:
+            github.publish_28_day(START, START + timedelta(days=27))
+        result = run(make_request, settings, "copilot", since, until)
+        assert result.ok, result.message
+        with database.session() as session:
+            rows = session.scalars(select(UsageBucket)).all()
+            stored.append(
+                sorted((r.bucket_start, r.bucket_seconds, r.provider, r.requests) for r in rows)
+            )
+            session.execute(delete(UsageBucket))
+            session.commit()
+    assert _paths(github).count(ONE_DAY) == 6 and _paths(github)[-1] == LATEST_28
+    assert len(stored[0]) == 6 and stored[0] == stored[1]
+
+
+def test_copilot_window_straddling_report_start_asks_1_day_for_older_days(
+    github, make_settings, make_request, database
+):
+    settings = _copilot_settings(make_settings, github)
+    expected = _publish_days(github, START, 40)
+    report_start = START + timedelta(days=12)
+    github.publish_28_day(report_start, report_start + timedelta(days=27))
+    result = run(
+        make_request, settings, "copilot", START + timedelta(days=8), START + timedelta(days=20)
+    )
+    assert result.ok, result.message
+    assert result.windows == 12
+    one_day = [s.first("day") for s in github.requests if s.path == ONE_DAY]
+    assert one_day == [(START + timedelta(days=n)).isoformat() for n in range(8, 12)]
+    assert _paths(github).count(LATEST_28) == 1
+    assert _stored(database, START, START + timedelta(days=40)) == {
+        day: n
+        for day, n in expected.items()
+        if START + timedelta(days=8) <= day < START + timedelta(days=20)
+    }
+
+
+@pytest.mark.parametrize(
+    "absent",
+    [
+        Reply(204, None),
+        Reply(404, {"message": "Not Found", "documentation_url": "x", "status": "404"}),
+    ],
+    ids=["204", "404"],
+)
+def test_copilot_without_28_day_report_falls_back_to_1_day(
+    github, make_settings, make_request, database, absent
+):
+    settings = _copilot_settings(make_settings, github)
+    expected = _publish_days(github, START, 5)
+    github.publish_28_day(START, START + timedelta(days=27))
+    github.fail(LATEST_28, absent)
+    result = run(make_request, settings, "copilot", START, START + timedelta(days=5))
+    assert result.ok, result.message
+    assert _paths(github) == [LATEST_28] + [ONE_DAY] * 5
+    assert _stored(database, START, START + timedelta(days=5)) == expected
+
+
+def test_copilot_28_day_report_is_not_downloaded_for_older_windows(
+    github, make_settings, make_request, database
+):
+    settings = _copilot_settings(make_settings, github)
+    expected = _publish_days(github, START, 3)
+    github.publish_28_day(START + timedelta(days=60), START + timedelta(days=87))
+    result = run(make_request, settings, "copilot", START, START + timedelta(days=3))
+    assert result.ok, result.message
+    assert _paths(github) == [LATEST_28] + [ONE_DAY] * 3
+    assert not any("28-day" in s.path for s in github.files.requests)
+    assert _stored(database, START, START + timedelta(days=3)) == expected
+
+
+def test_copilot_recollection_from_28_day_report_is_idempotent(
+    github, make_settings, make_request, database
+):
+    settings = _copilot_settings(make_settings, github)
+    expected = _publish_days(github, START, 28)
+    github.publish_28_day(START, START + timedelta(days=27))
+    for _ in range(2):
+        result = run(make_request, settings, "copilot", START, START + timedelta(days=28))
+        assert result.ok, result.message
+    assert _stored(database, START, START + timedelta(days=28)) == expected
+    with database.session() as session:
+        assert len(session.scalars(select(UsageBucket)).all()) == 28
+    assert _paths(github) == [LATEST_28, LATEST_28]
