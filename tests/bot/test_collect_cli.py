@@ -181,3 +181,71 @@ def test_sources_text_shows_status_cursor_and_a_recovered_error(
         "anthropic: FAILING x1: Anthropic admin key rejected (401); last success —; cursor —"
     )
     assert lines["litellm"].startswith("litellm: not configured (litellm.url not set")
+
+
+LITELLM_KEY = "sk-litellm-cli-SECRETLITELLM42"
+GITHUB_TOKEN = "ghp_cliSECRETGITHUB0123456789abcdef"
+
+
+def test_gateway_and_copilot_secrets_never_leak(
+    capsys, caplog, database, database_url, monkeypatch, tmp_path
+):
+    """A good collection, then 401/403 failures: LITELLM_API_KEY and GITHUB_TOKEN stay secret."""
+    from tests.fakes.github import FakeGitHub
+    from tests.fakes.litellm import PATH, FakeLiteLLM, GatewayRow
+    from tests.fakes.server import Reply
+
+    caplog.set_level(logging.DEBUG)
+    gateway = FakeLiteLLM(LITELLM_KEY).start()
+    github = FakeGitHub(GITHUB_TOKEN, "acme").start()
+    try:
+        config = tmp_path / "golocal.toml"
+        config.write_text(f'[litellm]\nurl = "{gateway.url}"\n\n[copilot]\norg = "acme"\n')
+        monkeypatch.setenv("GOLOCAL_CONFIG", str(config))
+        monkeypatch.setenv("GOLOCAL_DATABASE_URL", database_url)
+        monkeypatch.setenv("LITELLM_API_KEY", LITELLM_KEY)
+        monkeypatch.setenv("GITHUB_TOKEN", GITHUB_TOKEN)
+        monkeypatch.setenv("GOLOCAL_GITHUB_API_URL", github.url)
+        for n in range(3):
+            day = date(2026, 1, 5 + n)
+            gateway.rows.append(GatewayRow(day, "gpt-4o", "hash_a", 30, 3_000, 300, 0.25))
+            github.add_report(day, {"day": day.isoformat(), "user_initiated_interaction_count": 9})
+        github.publish_28_day(date(2026, 1, 6), date(2026, 2, 2))  # the older day asks 1-day
+        window = ("--since", "2026-01-05", "--until", "2026-01-08")
+        good = run_golocal(capsys, "collect", "litellm", "copilot", *window)
+        assert good.exit_code == 0, good.stderr
+        assert "litellm: ok, " in good.stdout and "copilot: ok, 3 windows" in good.stdout
+
+        # the providers now refuse; their error bodies even quote the credential
+        gateway.fail(
+            PATH,
+            Reply(401, {"error": {"message": f"Invalid key {LITELLM_KEY}", "type": "auth_error"}}),
+        )
+        github.fail(
+            "/orgs/acme/copilot/metrics/reports/organization-28-day/latest",
+            Reply(403, {"message": f"token {GITHUB_TOKEN} lacks access", "status": "403"}),
+        )
+        bad = run_golocal(capsys, "collect", "litellm", "copilot", *window)
+        assert bad.exit_code == 1
+        assert "check LITELLM_API_KEY" in bad.stdout and "check GITHUB_TOKEN" in bad.stdout
+        sources = run_golocal(capsys, "sources", "--json")
+        assert sources.exit_code == 0, sources.stderr
+    finally:
+        gateway.stop()
+        github.stop()
+
+    everything = "\n".join(
+        [
+            good.stdout,
+            good.stderr,
+            bad.stdout,
+            bad.stderr,
+            sources.stdout,
+            sources.stderr,
+            caplog.text,
+            dump_database(database),
+        ]
+    )
+    assert "github-copilot" in everything  # the dump did read the stored rows
+    for secret in (LITELLM_KEY, GITHUB_TOKEN, "SECRETLITELLM", "SECRETGITHUB"):
+        assert secret not in everything
