@@ -462,12 +462,23 @@ def _check_toml(path: Path) -> None:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config error: {path}: not valid TOML ({exc})") from None
-    for field_name, env_name in SECRET_ENV_VARS.items():
-        if field_name in data or env_name in data:
+    _refuse_secrets(data, ())
+
+
+def _refuse_secrets(table: dict[str, Any], where: tuple[str, ...]) -> None:
+    """A secret's name as a key anywhere in the file, in any case, is refused."""
+    names = {name: env for field, env in SECRET_ENV_VARS.items() for name in (field, env.lower())}
+    for key, value in table.items():
+        env_name = names.get(key.lower().replace("-", "_"))
+        if env_name is not None:
+            shown = ".".join((*where, key))
             raise ConfigError(
-                f"config error: {field_name} must not be in the config file; "
+                f"config error: {shown} must not be in the config file; "
                 f"secrets are read only from the environment ({env_name})"
             )
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict):
+                _refuse_secrets(item, (*where, key))
 
 
 def _describe(exc: ValidationError) -> str:

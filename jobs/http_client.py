@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -37,12 +36,12 @@ from tenacity import (
 )
 
 from golocal.errors import GolocalError
+from golocal.redaction import redact, register_secrets
+
+__all__ = ["ApiClient", "Credential", "RetryPolicy", "SourceError", "redact"]
 
 log = logging.getLogger(__name__)
 
-_TOKEN_PATTERN = re.compile(
-    r"(sk-[A-Za-z0-9_\-*.]{4,}|gh[opsu]_[A-Za-z0-9*]{4,}|github_pat_[A-Za-z0-9_*]{4,})"
-)
 _RETRYABLE_STATUS = frozenset({500, 502, 503, 504, 529})
 
 
@@ -100,14 +99,6 @@ class _Retryable(Exception):
         self.retry_after = retry_after
 
 
-def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """Remove secrets, and anything shaped like a provider key, from ``text``."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "[redacted]")
-    return _TOKEN_PATTERN.sub("[redacted]", text)
-
-
 def _retry_after_seconds(response: httpx.Response) -> float | None:
     value = response.headers.get("retry-after")
     if value is None:
@@ -147,6 +138,8 @@ class ApiClient:
         self.provider = provider
         self.policy = policy or RetryPolicy()
         self._credential = credential
+        # the value as configured and as sent ("Bearer <key>"): a provider may echo either
+        register_secrets([credential.value, credential.value.split(" ")[-1]])
         self._sleep = sleep
         # "full jitter": a random wait up to initial * 2**attempt, capped, so many clients
         # retrying at once do not hit the provider in lockstep
@@ -279,11 +272,12 @@ class ApiClient:
 
     def _error_type_suffix(self, response: httpx.Response) -> str:
         # Only the error *type*: a rejected-key message may quote part of the key.
-        kind = self._error_body(response).get("type") or self._error_body(response).get("code")
+        body = self._error_body(response)
+        kind = body.get("type") or body.get("code")
         return f" [{redact(str(kind))[:60]}]" if kind else ""
 
     def _error_detail(self, response: httpx.Response) -> str:
         message = self._error_body(response).get("message")
         if not message:
             return ""
-        return ": " + redact(str(message), (self._credential.value,))[:300]
+        return ": " + redact(str(message))[:300]
