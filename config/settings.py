@@ -197,6 +197,12 @@ class Collection(Section):
     backoff_initial_s: float = Field(1.0, ge=0)
     backoff_max_s: float = Field(30.0, ge=0)
     timeout_s: float = Field(30.0, gt=0)
+    #: pages followed in one window before a provider is taken to be paging for ever
+    max_pages: int = Field(1000, ge=1, le=1_000_000)
+    #: wall-clock seconds one source may take per run (requests and waits together)
+    source_budget_s: float = Field(1800.0, gt=0, le=86400)
+    #: the largest answer read from a provider or a local server, in MiB
+    max_response_mb: float = Field(128.0, gt=0, le=4096)
 
 
 class LiteLLM(Section):
