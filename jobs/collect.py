@@ -33,6 +33,7 @@ from golocal.db.costs import upsert_cost_lines
 from golocal.db.database import Database
 from golocal.db.sources import record_failure, record_success, source_state
 from golocal.db.usage import upsert_usage_buckets
+from golocal.errors import DatabaseError
 from golocal.jobs.http_client import ApiClient, RetryPolicy, SourceError
 from golocal.jobs.pricing import TokenCounts, clear_price_cache, estimate_cost
 from golocal.jobs.sources import anthropic, claude_code, copilot, litellm, openai
@@ -319,6 +320,8 @@ def run_cloud_source(
                 store_page(database, name, page, progress)
     except SourceError as exc:
         return _failed(request, name, progress, exc.message)
+    except DatabaseError:
+        raise  # the database itself failed (full, read-only, gone): nothing can be recorded
     except Exception as exc:
         # A bug or an unexpected answer must not stop the other sources; the message names
         # only the exception type, which cannot carry a secret.

@@ -8,20 +8,35 @@ line, what was stored and the source's status.
 
 from __future__ import annotations
 
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
 import time
+import uuid
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 
-from golocal.db.sources import source_state
+from golocal.db import migrate
+from golocal.db.database import normalise_url, open_database
+from golocal.db.sources import record_failure, source_state
 from golocal.db.usage import count_usage_buckets
+from golocal.errors import DatabaseError
 from golocal.jobs.collect import collect_sources
+from tests.cli_runner import run_golocal
 from tests.fakes.openai import USAGE_PATH, FakeOpenAI, days
 from tests.fakes.server import LoopbackServer, Reply, Request, json_reply
+from tests.jobs.conftest import NOW
 
 KEY = "sk-admin-fault-matrix-0123456789"
 START = date(2026, 1, 1)
 COSTS = "/v1/organization/costs"
+DIALECTS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 def _page(day: date, *, has_more: bool, next_page: str | None) -> dict:
@@ -192,3 +207,197 @@ def test_an_answer_over_the_size_limit_is_refused(scripted, make_settings, make_
     result = _collect(make_request, settings)
     assert not result.ok
     assert "answered more than 0.1 MiB; refused" in result.message
+
+
+# --- database faults ----------------------------------------------------------------------
+
+
+class SilentServer:
+    """A TCP server on 127.0.0.1 that accepts every connection and never answers: a hung
+    database (or a proxy in front of one) as the client sees it."""
+
+    def __init__(self) -> None:
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        self.port = self._socket.getsockname()[1]
+        self._held: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self._socket.accept()
+            except OSError:
+                return
+            self._held.append(connection)
+
+    def close(self) -> None:
+        self._socket.close()
+        for connection in self._held:
+            connection.close()
+
+
+def test_a_hung_postgresql_gives_one_line_in_seconds(capsys, monkeypatch):
+    hung = SilentServer()
+    try:
+        monkeypatch.setenv(
+            "GOLOCAL_DATABASE_URL", f"postgresql://golocal:pw@127.0.0.1:{hung.port}/golocal"
+        )
+        result = run_golocal(capsys, "sources")  # the default connect_timeout applies
+    finally:
+        hung.close()
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"error: cannot connect to the database at 127.0.0.1:{hung.port}"
+    )
+    assert "timeout" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_postgresql_down_at_start_is_one_line(capsys, monkeypatch):
+    monkeypatch.setenv("GOLOCAL_DATABASE_URL", "postgresql://golocal:pw@127.0.0.1:9/golocal")
+    result = run_golocal(capsys, "report", "volume")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: cannot connect to the database at 127.0.0.1:9")
+    assert len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.postgres
+def test_postgresql_sessions_carry_a_statement_timeout(postgres_url):
+    database = open_database(postgres_url, check_schema=False)
+    try:
+        with database.engine.connect() as connection:
+            assert connection.execute(text("SHOW statement_timeout")).scalar() == "1min"
+    finally:
+        database.dispose()
+
+
+def test_disk_full_mid_run_is_one_line_naming_the_file(
+    fake, sqlite_database, capsys, monkeypatch, tmp_path
+):
+    path = tmp_path / "golocal.db"
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("GOLOCAL_DATABASE_URL", url)
+    monkeypatch.setenv("OPENAI_ADMIN_KEY", KEY)
+    monkeypatch.setenv("GOLOCAL_OPENAI_BASE_URL", fake.base_url)
+    for day in days(START, 60):
+        fake.add_usage(day, "gpt-4o", f"proj_{day.day}", api_key_id="k" * 200)
+    # a disk with no free page left: SQLite answers SQLITE_FULL, as on a full file system
+    with sqlite3.connect(path) as raw:
+        pages = raw.execute("PRAGMA page_count").fetchone()[0]
+
+    @event.listens_for(Engine, "connect")
+    def _cap(dbapi_connection, _record):
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            dbapi_connection.execute(f"PRAGMA max_page_count = {pages + 2}")
+
+    try:
+        result = run_golocal(capsys, "collect", "openai", "--since", "2026-01-01")
+    finally:
+        event.remove(Engine, "connect", _cap)
+    assert result.exit_code == 1
+    assert result.stderr == f"error: cannot use the SQLite database {path}: the disk is full\n"
+
+
+def test_a_read_only_database_is_one_line_naming_the_file(sqlite_database, tmp_path):
+    path = tmp_path / "golocal.db"
+    read_only = open_database(f"sqlite:///file:{path}?mode=ro&uri=true")
+    try:
+        with pytest.raises(DatabaseError) as refused:
+            record_failure(read_only, "openai", "x", at=NOW)
+    finally:
+        read_only.dispose()
+    assert refused.value.message == (
+        f"cannot use the SQLite database file:{path}: the database is read-only"
+    )
+
+
+@pytest.mark.parametrize(
+    "dialect", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_concurrent_db_upgrades_both_succeed(dialect, tmp_path, request):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GOLOCAL_")}
+    env["XDG_STATE_HOME"] = str(tmp_path / "state")
+    for round_ in range(3):
+        if dialect == "sqlite":
+            url, drop = f"sqlite:///{tmp_path / f'race{round_}.db'}", None
+        else:
+            url, drop = _fresh_postgres_database(request)
+        env["GOLOCAL_DATABASE_URL"] = url
+        upgrades = [
+            subprocess.Popen(
+                [sys.executable, "-m", "golocal", "db", "upgrade"],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        outcomes = [(p.wait(timeout=120), *p.communicate()) for p in upgrades]
+        if drop:
+            drop()
+        assert [code for code, _, _ in outcomes] == [0, 0], outcomes
+        said = sorted(out.split(" (")[0].split(" from")[0] for _, out, _ in outcomes)
+        assert said == ["database already at the newest revision", "database upgraded"]
+
+
+def _fresh_postgres_database(request):
+    admin_url = os.environ.get("GOLOCAL_TEST_POSTGRES_URL")
+    if not admin_url:
+        request.getfixturevalue("postgres_url")  # skips (or fails under CI) with the reason
+    admin = normalise_url(admin_url)
+    name = f"golocal_race_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        # best effort: a background worker of the server may still hold the new database
+        for statement in (
+            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+            f'DROP DATABASE "{name}"',
+        ):
+            try:
+                with engine.connect() as connection:
+                    connection.execute(text(statement))
+                break
+            except DBAPIError:
+                time.sleep(0.5)
+        engine.dispose()
+
+    return admin.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.mark.parametrize(
+    "dialect", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_a_newer_revision_names_the_version_needed_and_upgrade_does_not_crash(
+    dialect, tmp_path, request, capsys, monkeypatch
+):
+    if dialect == "sqlite":
+        url, drop = f"sqlite:///{tmp_path / 'newer.db'}", None
+    else:
+        url, drop = _fresh_postgres_database(request)
+    try:
+        database = open_database(url, check_schema=False)
+        migrate.upgrade(database.engine)
+        with database.engine.begin() as connection:  # as a future golocal 9.0 would leave it
+            connection.execute(text("UPDATE alembic_version SET version_num = '0099_future'"))
+            connection.execute(
+                text(
+                    "INSERT INTO schema_releases (revision, golocal_version, upgraded_at) "
+                    "VALUES ('0099_future', '9.0.0', '2030-01-01 00:00:00')"
+                )
+            )
+        database.dispose()
+        monkeypatch.setenv("GOLOCAL_DATABASE_URL", url)
+        for args in (("sources",), ("db", "upgrade")):
+            result = run_golocal(capsys, *args)
+            assert result.exit_code == 1, args
+            assert "is at revision 0099_future" in result.stderr
+            assert "Install golocal 9.0.0 or newer" in result.stderr
+            assert len(result.stderr.splitlines()) == 1
+    finally:
+        if drop:
+            drop()
