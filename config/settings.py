@@ -203,6 +203,8 @@ class Collection(Section):
     source_budget_s: float = Field(1800.0, gt=0, le=86400)
     #: the largest answer read from a provider or a local server, in MiB
     max_response_mb: float = Field(128.0, gt=0, le=4096)
+    #: seconds this machine's clock may differ from a provider's before collecting stops
+    max_clock_skew_s: float = Field(900.0, gt=0)
 
 
 class LiteLLM(Section):

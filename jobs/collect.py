@@ -153,6 +153,7 @@ def retry_policy(settings: Settings) -> RetryPolicy:
         max_pages=c.max_pages,
         budget_s=c.source_budget_s,
         max_response_bytes=int(c.max_response_mb * 1024 * 1024),
+        max_clock_skew_s=c.max_clock_skew_s,
     )
 
 
@@ -166,6 +167,10 @@ def collection_range(request: CollectRequest, cursor: datetime | None) -> tuple[
     if cursor is None:
         start = today - timedelta(days=settings.initial_days - 1)
     else:
+        if cursor > request.now:
+            # left by a run whose clock was ahead: continue from now, never from the future
+            log.warning("cursor %s is after now (%s): using now", cursor, request.now)
+            cursor = request.now
         start = cursor.astimezone(UTC).date() - timedelta(days=settings.recollect_days)
     return day_start(start), end
 

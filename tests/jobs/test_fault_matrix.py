@@ -16,7 +16,9 @@ import sys
 import threading
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from email.utils import format_datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, create_engine, event, text
@@ -24,10 +26,12 @@ from sqlalchemy.exc import DBAPIError
 
 from golocal.db import migrate
 from golocal.db.database import normalise_url, open_database
-from golocal.db.sources import record_failure, source_state
+from golocal.db.sources import record_failure, record_success, source_state
 from golocal.db.usage import count_usage_buckets
 from golocal.errors import DatabaseError
 from golocal.jobs.collect import collect_sources
+from golocal.jobs.digest import last_complete_week
+from golocal.jobs.schedule import digest_week_due
 from tests.cli_runner import run_golocal
 from tests.fakes.openai import USAGE_PATH, FakeOpenAI, days
 from tests.fakes.server import LoopbackServer, Reply, Request, json_reply
@@ -401,3 +405,58 @@ def test_a_newer_revision_names_the_version_needed_and_upgrade_does_not_crash(
     finally:
         if drop:
             drop()
+
+
+# --- clock faults ---------------------------------------------------------------------------
+
+
+def test_a_clock_ahead_of_the_provider_collects_nothing(
+    scripted, make_settings, make_request, database
+):
+    provider_now = datetime.now(UTC) - timedelta(days=10)  # ours is 10 days ahead of theirs
+    page = _page(START, has_more=False, next_page=None)
+    scripted.script(
+        USAGE_PATH,
+        Reply(200, page, headers={"Date": format_datetime(provider_now, usegmt=True)}),
+    )
+    result = _collect(make_request, _settings(make_settings, scripted.url + "/v1"))
+    assert not result.ok
+    assert "h ahead of OpenAI's" in result.message and "fix the clock (NTP)" in result.message
+    assert count_usage_buckets(database) == 0
+    assert source_state(database, "openai").cursor is None
+
+
+def test_a_cursor_left_in_the_future_is_brought_back_to_now(
+    fake, make_settings, make_request, database
+):
+    future = NOW + timedelta(days=10)
+    record_success(database, "openai", kind="cloud", at=future, cursor=future)
+    settings = _settings(make_settings, fake.base_url)
+    (result,) = collect_sources(["openai"], make_request(settings))  # no dates: from the cursor
+    assert result.ok
+    assert result.windows > 0
+    assert result.message.startswith("2026-03-08 to 2026-03-11")
+    assert source_state(database, "openai").cursor == NOW
+
+
+@pytest.mark.parametrize(
+    ("zone", "local_now", "expected"),
+    [
+        # Monday 09:00 in Sydney is Sunday 22:00 UTC: the week's last UTC day is not over
+        ("Australia/Sydney", datetime(2026, 11, 23, 9, 0), None),
+        ("Australia/Sydney", datetime(2026, 11, 23, 11, 15), "2026-W47"),
+        ("Pacific/Auckland", datetime(2026, 11, 23, 9, 0), None),
+        ("Pacific/Auckland", datetime(2026, 11, 23, 13, 15), "2026-W47"),
+        ("Europe/Berlin", datetime(2026, 11, 23, 9, 0), "2026-W47"),
+        ("America/New_York", datetime(2026, 11, 23, 9, 0), "2026-W47"),
+        ("UTC", datetime(2026, 11, 23, 9, 0), "2026-W47"),
+    ],
+)
+def test_the_digest_waits_until_the_week_has_ended_in_utc_and_locally(
+    zone, local_now, expected, make_settings
+):
+    settings = make_settings(f'timezone = "{zone}"\n')
+    now = local_now.replace(tzinfo=ZoneInfo(zone))
+    assert digest_week_due(now, settings) == expected
+    complete = last_complete_week(now, settings.tz)
+    assert complete == (expected or "2026-W46")
