@@ -20,6 +20,7 @@ from typing import Any
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from golocal.config.addresses import parse_host_port
 from golocal.jobs.sources import nvml
 from golocal.jobs.sources.gpu_metrics import AGENT_ENERGY, AGENT_GAUGES
 
@@ -152,10 +153,7 @@ class GpuAgent:
 
 def parse_listen(text: str) -> tuple[str, int]:
     """``HOST:PORT`` (``[::1]:9835`` for IPv6) → (host, port); raises ``ValueError``."""
-    host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise ValueError(f"{text!r} is not HOST:PORT")
-    return host.strip("[]") or "127.0.0.1", int(port)
+    return parse_host_port(text, default_host="127.0.0.1")
 
 
 def make_server(agent: GpuAgent, host: str, port: int) -> ThreadingHTTPServer:
