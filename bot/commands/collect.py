@@ -114,6 +114,9 @@ def sources(app: AppContext, as_json: bool) -> None:
                 "last_error": state.last_error if state else None,
                 "last_error_at": _iso(state.last_error_at if state else None),
                 "consecutive_failures": state.consecutive_failures if state else 0,
+                # what the last successful run could not see (a LiteLLM key that is not an
+                # admin's counts one user's traffic only)
+                "warnings": list((state.state or {}).get("warnings") or []) if state else [],
             }
         )
     if as_json:
@@ -135,6 +138,8 @@ def sources(app: AppContext, as_json: bool) -> None:
         if row["last_error"] and not row["consecutive_failures"]:
             # recovered since: the last error still says what went wrong, and when
             line += f"; last error {row['last_error_at'] or '—'}: {row['last_error']}"
+        for warning in row["warnings"]:
+            line += f"; WARNING: {warning}"
         click.echo(line)
 
 
