@@ -54,6 +54,8 @@ SERVER = AggregateSpec(
     rollup=ServerRollup,
     sums=(
         "requests",
+        "aborted_requests",
+        "failed_requests",
         "prompt_tokens",
         "generation_tokens",
         "latency_sum_s",
