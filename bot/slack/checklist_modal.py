@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from golocal.bot.render.blocks import MAX_VIEW_BLOCKS, context, cut_list, fit, section
+from golocal.bot.render.blocks import MAX_VIEW_BLOCKS, context, cut_list, fit, section, slack_text
 from golocal.bot.replies import reply_for_error
 from golocal.bot.services import Services
 from golocal.config.settings import Settings
@@ -241,6 +241,6 @@ def _tell(client: WebClient, channel: str | None, user: str, text: str) -> None:
     if not channel:
         return
     try:
-        client.chat_postEphemeral(channel=channel, user=user, text=text)
+        client.chat_postEphemeral(channel=channel, user=user, text=slack_text(text))
     except (SlackClientError, OSError) as exc:
         log.error("could not tell %s in %s: %s", user, channel, exc)
