@@ -210,7 +210,7 @@ def handle_submission(
     ack: Any, services: Services, client: WebClient, *, user: str, view: dict[str, Any]
 ) -> None:
     """Validate and store a submission; ``ack`` carries field errors or closes the modal."""
-    channel = (json.loads(view.get("private_metadata") or "{}") or {}).get("channel")
+    channel = _origin_channel(view)
     if not is_admin(services.settings, user, client):
         log.warning("checklist answers from %s refused: not in [slack] admins", user)
         ack(response_action="errors", errors={"code_location": ONLY_ADMINS[:150]})
@@ -234,6 +234,16 @@ def handle_submission(
     ack()
     log.info("checklist: %s stored %d changed answer(s)", user, len(changed))
     _tell(client, channel, user, f"Saved {len(changed)} changed answer(s) to the checklist.")
+
+
+def _origin_channel(view: dict[str, Any]) -> str | None:
+    """The channel the modal was opened from, from the view's ``private_metadata``."""
+    try:
+        metadata = json.loads(view.get("private_metadata") or "{}")
+    except (ValueError, RecursionError):
+        return None
+    channel = metadata.get("channel") if isinstance(metadata, dict) else None
+    return channel if isinstance(channel, str) else None
 
 
 def _tell(client: WebClient, channel: str | None, user: str, text: str) -> None:
