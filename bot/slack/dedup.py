@@ -80,5 +80,8 @@ def delivery_key(body: dict[str, Any]) -> str | None:
     trigger = body.get("trigger_id")
     if not isinstance(trigger, str) or not trigger:
         return None
-    kind = "command" if "command" in body else str(body.get("type", "interaction"))
-    return f"{kind} {trigger}"
+    if "command" in body:
+        return f"command {trigger} {body.get('user_id')}"
+    user = body.get("user")
+    user_id = user.get("id") if isinstance(user, dict) else None
+    return f"{body.get('type', 'interaction')} {trigger} {user_id}"
