@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from golocal.bot.services import Services
-from golocal.config.settings import Settings, load_settings
-from golocal.db.database import Database, open_database
+if TYPE_CHECKING:  # imported on first use: `golocal --help` needs neither pydantic nor SQLAlchemy
+    from golocal.bot.services import Services
+    from golocal.config.settings import Settings
+    from golocal.db.database import Database
 
 
 @dataclass
@@ -28,11 +30,15 @@ class AppContext:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from golocal.config.settings import load_settings
+
             self._settings = load_settings(self.config_path)
         return self._settings
 
     def open_database(self, *, migrate_embedded: bool = True) -> Database:
         if self._database is None:
+            from golocal.db.database import open_database
+
             self._database = open_database(
                 self.settings.effective_database_url, migrate_embedded=migrate_embedded
             )
@@ -44,6 +50,8 @@ class AppContext:
 
     @property
     def services(self) -> Services:
+        from golocal.bot.services import Services
+
         return Services(settings=self.settings, database=self.database)
 
     def close(self) -> None:
