@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
-
 from golocal.db.alerts import Incident
 
 MAX_SECTION_CHARS = 3000
@@ -38,6 +36,8 @@ def alert_text(kind: str, incident: Incident, now: datetime) -> str:
 
 def alert_status_blocks(incident: Incident, now: datetime) -> list[dict[str, Any]]:
     """Blocks of the incident's first message, re-rendered on update and resolution."""
+    from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
+
     if incident.firing:
         icon = _ICON.get(incident.severity, ":warning:")
         status = f"firing since {incident.first_seen:%Y-%m-%d %H:%M} UTC"

@@ -7,18 +7,12 @@ inside Slack's limits: at most 50 blocks per message and 3,000 characters per se
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
-
-from slack_sdk.models.blocks import (
-    Block,
-    ContextBlock,
-    DividerBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-    SectionBlock,
-)
+from typing import TYPE_CHECKING, Any
 
 from golocal.jobs.money import usd_display
+
+if TYPE_CHECKING:  # slack_sdk is imported when blocks are built, not for the text digest
+    from slack_sdk.models.blocks import Block, SectionBlock
 
 MAX_BLOCKS = 50
 MAX_SECTION_CHARS = 3000
@@ -161,11 +155,15 @@ def digest_text(data: dict[str, Any]) -> str:
 
 
 def _section(lines: list[str]) -> SectionBlock:
+    from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
+
     return SectionBlock(text=MarkdownTextObject(text=_fit("\n".join(lines))))
 
 
 def digest_blocks(data: dict[str, Any]) -> list[dict[str, Any]]:
     """The digest as Block Kit blocks (dicts), within Slack's limits."""
+    from slack_sdk.models.blocks import ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject
+
     blocks: list[Block] = [
         HeaderBlock(text=_fit(f"Weekly digest {data['week']}", MAX_HEADER_CHARS))
     ]

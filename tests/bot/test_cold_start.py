@@ -14,6 +14,7 @@ import subprocess
 import sys
 
 import click
+import pytest
 from sqlalchemy import text
 
 from golocal.bot.cli import COMMANDS, cli
@@ -96,18 +97,37 @@ def test_a_command_help_imports_only_its_own_module():
     assert packages.isdisjoint({"matplotlib", "alembic", "slack_bolt", "slack_sdk"})
 
 
-def test_asking_from_a_current_database_skips_chart_migrations_and_slack(tmp_path):
-    url = f"sqlite:///{tmp_path / 'golocal.db'}"
-    database = open_database(url)  # migrated once, as `golocal db upgrade` or a first run does
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite database migrated once (as `golocal db upgrade` does) holding a small demo."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('cold') / 'golocal.db'}"
+    database = open_database(url)
     generate_demo(database, DemoOptions(days=8, profile="small", minute_days=1))
     database.dispose()
+    return url
+
+
+def test_asking_from_a_current_database_skips_chart_migrations_and_slack(demo_url):
     packages, stdout = imported_by(
-        "ask", "how many requests per day?", env={"GOLOCAL_DATABASE_URL": url}
+        "ask", "how many requests per day?", env={"GOLOCAL_DATABASE_URL": demo_url}
     )
     assert "Requests per day over the last 7 days" in stdout
     assert "sqlalchemy" in packages  # it did read the database
     assert packages.isdisjoint({"matplotlib", "alembic", "slack_bolt", "slack_sdk", "numpy"}), (
         sorted(packages & set(HEAVY))
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [(("digest",), "golocal weekly digest"), (("alerts", "check"), "")],
+    ids=["digest", "alerts check"],
+)
+def test_digest_and_alerts_without_posting_import_no_slack_and_no_chart(demo_url, args, expected):
+    packages, stdout = imported_by(*args, env={"GOLOCAL_DATABASE_URL": demo_url})
+    assert expected in stdout
+    assert packages.isdisjoint({"matplotlib", "alembic", "slack_bolt", "slack_sdk"}), sorted(
+        packages & set(HEAVY)
     )
 
 
