@@ -37,6 +37,7 @@ from pydantic_settings import (
 )
 
 from golocal.config.advisor import Advisor
+from golocal.errors import ConfigError
 
 CONFIG_ENV = "GOLOCAL_CONFIG"
 
@@ -50,14 +51,6 @@ SECRET_ENV_VARS: dict[str, str] = {
     "litellm_api_key": "LITELLM_API_KEY",
     "github_token": "GITHUB_TOKEN",
 }
-
-
-class ConfigError(Exception):
-    """A configuration value is wrong; the message names the key and what is wrong."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class Section(BaseModel):

@@ -36,6 +36,7 @@ def alert_text(kind: str, incident: Incident, now: datetime) -> str:
 
 def alert_status_blocks(incident: Incident, now: datetime) -> list[dict[str, Any]]:
     """Blocks of the incident's first message, re-rendered on update and resolution."""
+
     if incident.firing:
         icon = _ICON.get(incident.severity, ":warning:")
         status = f"firing since {incident.first_seen:%Y-%m-%d %H:%M} UTC"
