@@ -6,7 +6,7 @@ or ``GOLOCAL_CONFIG``, then the shipped defaults below. Secrets (Slack tokens, a
 are ``SecretStr`` and are only ever read from the environment: a secret found in the TOML
 file is a configuration error, so a key never ends up in a file that gets committed.
 
-This module imports nothing else of golocal's (DESIGN.md section 6).
+This module imports nothing else of golocal's (docs/ARCHITECTURE.md, "Folders").
 """
 
 from __future__ import annotations
