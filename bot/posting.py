@@ -25,6 +25,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 
+from golocal.jobs import selfmetrics
+
 CONSOLE_CHANNEL = "console"
 
 
@@ -36,6 +38,8 @@ class Message:
     text: str
     blocks: list[dict[str, Any]] | None = None
     thread_ts: str | None = None
+    #: what it is, for golocal's own metrics: ``digest``, ``alert``, ``answer`` or ``message``
+    kind: str = "message"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,9 +142,15 @@ class SlackPoster:
         )
         self.pacer = pacer or ChannelPacer(messages_per_second)
 
-    def _call(self, method: str, channel: str, call: Callable[[], Any]) -> Any:
+    def _call(self, method: str, channel: str, call: Callable[[], Any], kind: str) -> Any:
         self.pacer.wait(channel)
-        return _slack_call(method, call)
+        try:
+            result = _slack_call(method, call)
+        except PostError:
+            selfmetrics.observe_slack_post(kind, ok=False)
+            raise
+        selfmetrics.observe_slack_post(kind, ok=True)
+        return result
 
     def post(self, message: Message) -> str | None:
         response = self._call(
@@ -153,6 +163,7 @@ class SlackPoster:
                 thread_ts=message.thread_ts,
                 unfurl_links=False,
             ),
+            message.kind,
         )
         return response.get("ts")
 
@@ -163,6 +174,7 @@ class SlackPoster:
             lambda: self.client.chat_update(
                 channel=message.channel, ts=ts, text=message.text, blocks=message.blocks
             ),
+            "update",
         )
 
     def upload(self, attachment: Attachment) -> None:
@@ -176,6 +188,7 @@ class SlackPoster:
                 title=attachment.title,
                 thread_ts=attachment.thread_ts,
             ),
+            "upload",
         )
 
 

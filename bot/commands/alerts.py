@@ -7,7 +7,7 @@ import json
 import click
 
 from golocal.bot.context import AppContext, pass_app
-from golocal.bot.publish import make_poster, notify_alerts
+from golocal.bot.publish import forward_incidents, make_poster, notify_alerts
 from golocal.jobs.alerts import check_alerts
 
 
@@ -24,6 +24,7 @@ def check(app: AppContext, as_json: bool) -> None:
     settings = app.settings
     services = app.services
     result = check_alerts(services.database, settings, services.now())
+    forward_incidents(services, result)
     sent = []
     # without Slack the running bot (console mode) announces incidents; printing them here
     # must not mark them as announced
