@@ -211,7 +211,27 @@ def run_alerts(services: Services, poster: Poster) -> tuple[AlertCheck, list[Sen
     """The alert job: evaluate the rules once, then send what is due."""
     check = check_alerts(services.database, services.settings, services.now())
     forward_incidents(services, check)
+    export_volume(services)
     return check, notify_alerts(services, poster)
+
+
+def export_volume(services: Services) -> None:
+    """The volume the chat answers (same window, same function) as a metric."""
+    from golocal.bot.handlers.volume import volume_report
+    from golocal.bot.periods import period_in
+
+    settings = services.settings
+    period = period_in("", services.now().date(), settings.volume.window_days)
+    report = volume_report(services, period.since, period.until)
+    days = len(report.days)
+    known = bool(report.days_with_data) and days > 0
+    thresholds = settings.thresholds
+    selfmetrics.set_volume(
+        sum(day.cloud_requests for day in report.days) / days if known else None,
+        sum(day.local_requests for day in report.days) / days if known else None,
+        cloud_ok_below=thresholds.cloud_ok_below,
+        run_cost_model_above=thresholds.run_cost_model_above,
+    )
 
 
 def forward_incidents(services: Services, check: AlertCheck) -> bool | None:

@@ -5,7 +5,8 @@ and the process collectors, and nothing a library registers elsewhere. Names fol
 Prometheus' conventions (https://prometheus.io/docs/practices/naming/): a ``golocal_``
 prefix, base units (``_seconds``), ``_total`` for counters, and label values from closed
 sets (job ids, source names from the configuration, rule ids, outcome words) — never user
-input, message text or ids that grow without bound.
+input, message text or ids that grow without bound. A scheduled job is labelled
+``scheduled_job``, not ``job``, which Prometheus reserves for the scrape job.
 
 The helpers below are what the rest of golocal calls; they never raise, so counting can
 never break the work being counted.
@@ -13,6 +14,7 @@ never break the work being counted.
 
 from __future__ import annotations
 
+import contextlib
 import platform
 import time
 from collections.abc import Iterable
@@ -81,25 +83,25 @@ SOURCE_ROWS = Counter(
 JOB_RUNS = Counter(
     "golocal_job_runs",
     "Scheduled job runs by job and outcome (ok, failed, skipped).",
-    ["job", "outcome"],
+    ["scheduled_job", "outcome"],
     registry=REGISTRY,
 )
 JOB_MISFIRES = Counter(
     "golocal_job_misfires",
     "Scheduled runs missed by more than the misfire grace time.",
-    ["job"],
+    ["scheduled_job"],
     registry=REGISTRY,
 )
 JOB_LAST_SUCCESS = Gauge(
     "golocal_job_last_success_timestamp_seconds",
     "Unix time of the job's last successful run.",
-    ["job"],
+    ["scheduled_job"],
     registry=REGISTRY,
 )
 JOB_DURATION = Histogram(
     "golocal_job_duration_seconds",
     "Wall time of one scheduled job run.",
-    ["job"],
+    ["scheduled_job"],
     buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900),
     registry=REGISTRY,
 )
@@ -153,6 +155,19 @@ ALERTMANAGER_SENDS = Counter(
     "golocal_alertmanager_notifications",
     "Batches of alerts sent to Alertmanager by outcome (ok, failed).",
     ["outcome"],
+    registry=REGISTRY,
+)
+
+VOLUME = Gauge(
+    "golocal_volume_requests_per_day",
+    "Mean requests per day over the volume window (the chat's figure), by location.",
+    ["location"],
+    registry=REGISTRY,
+)
+VOLUME_THRESHOLD = Gauge(
+    "golocal_volume_threshold_requests_per_day",
+    "The decision framework's daily volume thresholds.",
+    ["threshold"],
     registry=REGISTRY,
 )
 
@@ -252,6 +267,20 @@ def observe_db_roundtrip(seconds: float | None) -> None:
         return
     DB_UP.set(1)
     DB_ROUNDTRIP.observe(seconds)
+
+
+def set_volume(
+    cloud: float | None, local: float | None, *, cloud_ok_below: int, run_cost_model_above: int
+) -> None:
+    """The window's mean requests per day (``None``: no data, the series is dropped)."""
+    VOLUME_THRESHOLD.labels("cloud_ok_below").set(cloud_ok_below)
+    VOLUME_THRESHOLD.labels("run_cost_model_above").set(run_cost_model_above)
+    for location, value in (("cloud", cloud), ("local", local)):
+        if value is None:
+            with contextlib.suppress(KeyError):
+                VOLUME.remove(location)  # unknown is not zero: no sample at all
+        else:
+            VOLUME.labels(location).set(value)
 
 
 def observe_digest(due: datetime | None, posted: bool) -> None:
