@@ -117,6 +117,8 @@ class Slack(Section):
     redelivery_window_s: int = Field(600, ge=10, le=86400)
     #: Worker processes that compute answers after the ack (0: threads of the bot's process).
     answer_workers: int = Field(2, ge=0, le=32)
+    #: Answer people of other organisations in Slack Connect channels (they see team spend).
+    allow_external: bool = False
 
     @field_validator("admins")
     @classmethod

@@ -23,6 +23,8 @@ from golocal.bot.services import Services
 from golocal.bot.slack.answering import Answerer
 from golocal.bot.slack.dedup import RedeliveryFilter
 from golocal.bot.slack.listeners import register_all
+from golocal.bot.slack.payloads import refuse_garbled
+from golocal.bot.slack.trust import TrustFilter
 from golocal.config.settings import Settings
 from golocal.errors import GolocalError
 from golocal.jobs import selfmetrics
@@ -120,6 +122,8 @@ def create_app(
         raise GolocalError(f"cannot start the Slack app: {slack_failure(exc)}") from None
     app.use(_time_ack)
     redelivery = RedeliveryFilter(settings.slack.redelivery_window_s)
+    app.use(refuse_garbled)
+    app.use(TrustFilter(allow_external=settings.slack.allow_external).middleware)
     app.use(redelivery.middleware)
     register_all(app, services, answerer)
     return app
