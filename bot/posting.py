@@ -19,6 +19,7 @@ from typing import Any, Protocol, TextIO
 # slack_sdk is imported where a Slack call is made: printing a digest or an alert on the
 # console, and every command that never posts, start without it.
 from golocal.bot.render.mrkdwn import slack_text
+from golocal.jobs import selfmetrics
 
 CONSOLE_CHANNEL = "console"
 
@@ -35,6 +36,8 @@ class Message:
     text: str
     blocks: list[dict[str, Any]] | None = None
     thread_ts: str | None = None
+    #: what it is, for golocal's own metrics: ``digest``, ``alert``, ``answer`` or ``message``
+    kind: str = "message"
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,9 +154,15 @@ class SlackPoster:
         )
         self.pacer = pacer or ChannelPacer(messages_per_second)
 
-    def _call(self, method: str, channel: str, call: Callable[[], Any]) -> Any:
+    def _call(self, method: str, channel: str, call: Callable[[], Any], kind: str) -> Any:
         self.pacer.wait(channel)
-        return _slack_call(method, call)
+        try:
+            result = _slack_call(method, call)
+        except PostError:
+            selfmetrics.observe_slack_post(kind, ok=False)
+            raise
+        selfmetrics.observe_slack_post(kind, ok=True)
+        return result
 
     def post(self, message: Message) -> str | None:
         response = self._call(
@@ -166,6 +175,7 @@ class SlackPoster:
                 thread_ts=message.thread_ts,
                 unfurl_links=False,
             ),
+            message.kind,
         )
         return response.get("ts")
 
@@ -176,6 +186,7 @@ class SlackPoster:
             lambda: self.client.chat_update(
                 channel=message.channel, ts=ts, text=slack_text(message.text), blocks=message.blocks
             ),
+            "update",
         )
 
     def upload(self, attachment: Attachment) -> None:
@@ -189,6 +200,7 @@ class SlackPoster:
                 title=attachment.title,
                 thread_ts=attachment.thread_ts,
             ),
+            "upload",
         )
 
 
