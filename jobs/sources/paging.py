@@ -24,10 +24,10 @@ from golocal.jobs.http_client import (
     MalformedResponse,
     RetryPolicy,
 )
-from golocal.jobs.sources.records import Page
+from golocal.jobs.sources.records import Page, Window
 
 #: what a malformed page can raise while it is parsed
-PARSE_ERRORS = (KeyError, TypeError, ValueError, AttributeError)
+PARSE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, ArithmeticError)
 
 
 @dataclass(frozen=True)
@@ -117,12 +117,13 @@ def cursor_pages(
     path: str,
     params: list[tuple[str, str | int]],
     parse: Callable[[dict[str, Any]], Page],
+    window: Window,
 ) -> Iterator[Page]:
     """Follow ``has_more``/``next_page`` (sent back as ``page``) to the end of one window.
 
-    The last page is marked ``window_done``. A page that does not parse, or whose
-    pagination fields are not what the contract says, raises :class:`MalformedResponse`
-    naming ``provider`` and ``path``.
+    Every page carries ``window``; the last is marked ``window_done``. A page that does not
+    parse, or whose pagination fields are not what the contract says, raises
+    :class:`MalformedResponse` naming ``provider`` and ``path``.
     """
     page_token: str | None = None
     guard = PageGuard(client, provider, path)
@@ -140,10 +141,9 @@ def cursor_pages(
                 raise ValueError("has_more is true but next_page is not a string")
         except PARSE_ERRORS as exc:
             raise MalformedResponse(f"{provider} {path} page is malformed: {exc}") from None
+        yield Page(usage=page.usage, costs=page.costs, window_done=not has_more, window=window)
         if not has_more:
-            yield Page(usage=page.usage, costs=page.costs, window_done=True)
             return
-        yield page
 
 
 def bucket_seconds(start: datetime, end: datetime) -> int:

@@ -141,16 +141,18 @@ def test_a_timeout_fails_the_source_after_its_attempts(
     assert source_state(database, "openai").consecutive_failures == 1
 
 
-def test_a_malformed_page_mid_backfill_keeps_the_pages_before_it(
+def test_a_malformed_page_mid_backfill_keeps_the_windows_before_it(
     fake, make_settings, make_request, database
 ):
-    fake.page_cap = 1
+    for day in days(START + timedelta(days=3), 37):
+        fake.add_usage(day, "gpt-4o", "proj_a")
+    # OpenAI serves at most 31 days a page: the second window's first page is garbage
     fake.fail(USAGE_PATH, Reply(200, "<html>proxy error</html>"), after=1)
-    result = _collect(make_request, _settings(make_settings, fake.base_url))
+    result = _collect(make_request, _settings(make_settings, fake.base_url), until_days=40)
     assert not result.ok
     assert "not JSON" in result.message
-    assert count_usage_buckets(database) == 1  # the first page stays
-    assert source_state(database, "openai").cursor is None  # the next run retries it
+    assert count_usage_buckets(database) == 31  # the first window stays
+    assert source_state(database, "openai").cursor is None  # the next run retries
 
 
 @pytest.mark.parametrize("status", [401, 403])
@@ -170,7 +172,7 @@ def test_a_repeated_cursor_stops_paging(scripted, make_settings, make_request, d
     assert not result.ok
     assert "sent the page cursor 'page_same' again: stopped paging" in result.message
     assert len(scripted.requests_to(USAGE_PATH)) == 2
-    assert count_usage_buckets(database) == 1  # what came before is kept
+    assert count_usage_buckets(database) == 0  # a window is stored whole or not at all
     assert source_state(database, "openai").cursor is None
 
 

@@ -1,7 +1,7 @@
 """schema_releases: the golocal version that brought the database to each revision
 
 Revision ID: 0002_i16
-Revises: 0001
+Revises: 0002_i11
 Create Date: 2026-11-27 17:30:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import golocal.db.types
 
 revision: str = "0002_i16"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_i11"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
