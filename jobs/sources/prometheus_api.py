@@ -53,7 +53,8 @@ def parse_envelope(status_code: int, payload: Any) -> RangeResult:
         PrometheusError: an error answer (retryable for timeout/unavailable) or a shape
             this API does not document.
     """
-    if not isinstance(payload, Mapping) or payload.get("status") not in {"success", "error"}:
+    status = payload.get("status") if isinstance(payload, Mapping) else None
+    if status not in ("success", "error"):  # a tuple: a non-object status is not hashable
         raise PrometheusError(f"not a Prometheus API answer (HTTP {status_code})")
     if payload["status"] == "error":
         error_type = str(payload.get("errorType") or "unknown")
@@ -64,13 +65,22 @@ def parse_envelope(status_code: int, payload: Any) -> RangeResult:
     data = payload.get("data")
     if not isinstance(data, Mapping) or data.get("resultType") != "matrix":
         raise PrometheusError("Prometheus answered without a matrix result")
-    result = RangeResult(warnings=[str(w) for w in payload.get("warnings") or []])
-    for item in data.get("result") or []:
-        labels = dict(item.get("metric") or {})
+    warnings = payload.get("warnings") or []
+    items = data.get("result") or []
+    if not isinstance(warnings, list) or not isinstance(items, list):
+        raise PrometheusError("Prometheus answered a result or warnings that is not a list")
+    result = RangeResult(warnings=[str(w) for w in warnings])
+    for item in items:
+        metric = item.get("metric") if isinstance(item, Mapping) else None
+        if not isinstance(metric, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in metric.items()
+        ):
+            raise PrometheusError("Prometheus answered a series whose metric is not an object")
+        labels = dict(metric)
         name = labels.pop("__name__", "")
         try:
             values = [(float(t), float(v)) for t, v in item.get("values") or []]
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise PrometheusError(
                 "Prometheus answered a sample that is not [time, value]"
             ) from None

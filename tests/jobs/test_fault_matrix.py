@@ -215,6 +215,29 @@ def test_an_answer_over_the_size_limit_is_refused(scripted, make_settings, make_
     assert "answered more than 0.1 MiB; refused" in result.message
 
 
+@pytest.mark.parametrize(
+    ("day", "requests", "said"),
+    [
+        (NOW.date() - timedelta(days=1), -5, "requests is negative: -5"),
+        (NOW.date() + timedelta(days=3), 1, "is in the future"),
+    ],
+)
+def test_negative_and_future_buckets_are_rejected(
+    day, requests, said, scripted, make_settings, make_request, database
+):
+    page = _page(day, has_more=False, next_page=None)
+    page["data"][0]["results"][0]["num_model_requests"] = requests
+    scripted.script(USAGE_PATH, json_reply(page))
+    settings = _settings(make_settings, scripted.url + "/v1")
+    since = NOW.date() - timedelta(days=1)
+    (result,) = collect_sources(
+        ["openai"], make_request(settings, since, NOW.date() + timedelta(days=5))
+    )
+    assert not result.ok
+    assert "rejected" in result.message and said in result.message, result.message
+    assert count_usage_buckets(database) == 0
+
+
 # --- database faults ----------------------------------------------------------------------
 
 
