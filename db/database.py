@@ -123,12 +123,27 @@ _STORAGE_FAILURES = (
 
 
 def _storage_failure(context: Any) -> None:
-    """``handle_error`` hook: a full disk or a read-only database becomes one clear line."""
+    """``handle_error`` hook: a full disk, a read-only database or a connection lost
+    mid-run becomes one clear line."""
     original = context.original_exception
     text_of = str(original).lower()
+    url = context.engine.url if context.engine is not None else None
+    if url is not None and url.get_backend_name() != "sqlite" and not context.is_pre_ping:
+        where = f"{url.host or 'localhost'}:{url.port or 5432}"
+        dbapi = context.engine.dialect.loaded_dbapi
+        if context.connection is None and isinstance(original, dbapi.OperationalError):
+            # a (re)connect failed: the same line as at start-up
+            raise DatabaseError(
+                f"cannot connect to the database at {where} (database {url.database!r}): "
+                f"{first_line(original, url)}"
+            ) from None
+        if context.is_disconnect:
+            raise DatabaseError(
+                f"lost the connection to the database at {where} (database {url.database!r}); "
+                "what was committed before is kept, rerun once it is back"
+            ) from None
     for needle, what in _STORAGE_FAILURES:
         if needle in text_of:
-            url = context.engine.url if context.engine is not None else None
             if url is not None and url.get_backend_name() == "sqlite":
                 where = f"the SQLite database {url.database}"
             elif url is not None:
@@ -210,6 +225,14 @@ def _check_sqlite_file(path: Path) -> None:
         ) from None
 
 
+def first_line(error: BaseException, url: URL) -> str:
+    """A driver error's first line, without the URL's password."""
+    reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if url.password:
+        reason = reason.replace(str(url.password), "***")
+    return reason
+
+
 def _check_reachable(engine: Engine) -> None:
     url = engine.url
     try:
@@ -217,9 +240,7 @@ def _check_reachable(engine: Engine) -> None:
             connection.execute(text("SELECT 1"))
     except DBAPIError as exc:
         engine.dispose()
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-        if url.password:
-            reason = reason.replace(str(url.password), "***")
+        reason = first_line(exc.orig, url) if exc.orig else type(exc).__name__
         if url.get_backend_name() == "sqlite":
             raise DatabaseError(f"cannot open SQLite database {url.database}: {reason}") from None
         where = f"{url.host or 'localhost'}:{url.port or 5432}"
