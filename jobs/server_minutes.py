@@ -1,8 +1,9 @@
 """Inference-server samples into minute rows, rollups and hourly local usage buckets.
 
 A scraped server contributes the increases of its counters since the previous scrape (see
-:mod:`golocal.jobs.counters`) and its gauges; a fleet's vLLM instances contribute
-Prometheus' per-minute increases. Either way the hour's requests and tokens are re-summed
+:mod:`golocal.jobs.counters`) and its gauges; a fleet's vLLM instances contribute the
+per-minute increases computed from Prometheus' raw samples
+(:mod:`golocal.jobs.sources.fleet_servers`). Either way the hour's requests and tokens are re-summed
 from the minute rows into a ``location = 'local'`` usage bucket named for the server, so
 ``golocal report volume`` counts local traffic beside the cloud's, idempotently.
 """
@@ -136,7 +137,8 @@ def store_fleet_servers(
             }
             for column in COUNTER_COLUMNS:
                 if column in record.values:
-                    row[column] = round(record.values[column])
+                    value = record.values[column]
+                    row[column] = value if column == "latency_sum_s" else round(value)
             _add_gauges(row, record.values, float(WINDOW_SECONDS))
             rows.append(row)
         merge_minutes(database, SERVER, rows)

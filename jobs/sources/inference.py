@@ -203,7 +203,7 @@ def parse_metrics(kind: str, text: str, *, restart_marker: float | None = None) 
                     for suffix in ("_total", "_sum", "_count", ""):
                         created[_series_id(base + suffix, labels)] = sample.value
                 elif sample.name in wanted_counters and not math.isnan(sample.value):
-                    for key in _counter_keys(names, wanted_counters[sample.name], labels):
+                    for key in counter_keys(names, wanted_counters[sample.name], labels):
                         _keep_max(
                             values.setdefault(key, {}),
                             _series_id(sample.name, labels),
@@ -239,7 +239,7 @@ def _keep_max(seen: dict[str, float], series: str, value: float) -> None:
     seen[series] = max(seen.get(series, value), value)
 
 
-def _counter_keys(names: MetricNames, key: str, labels: Mapping[str, str]) -> tuple[str, ...]:
+def counter_keys(names: MetricNames, key: str, labels: Mapping[str, str]) -> tuple[str, ...]:
     """The counters one request-counter sample adds to, by its outcome label."""
     outcomes = names.outcomes
     if key != "requests" or outcomes is None:
