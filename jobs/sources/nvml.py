@@ -23,8 +23,10 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-#: Clock-event reason bits (nvmlClocksEventReason*), decoded by name. GpuIdle means "nothing
-#: to do", not a throttle, and the two clock-setting bits are an operator's choice.
+#: Clock-event reason bits (nvmlClocksEventReason*/nvmlClocksThrottleReason*), decoded by
+#: name. GpuIdle means "nothing to do", not a throttle; the two clock-setting bits are an
+#: operator's choice; SyncBoost holds GPUs of a sync-boost group at one clock (a policy,
+#: not a limit). BoardLimit and Reliability clocks are held down by the board: throttles.
 CLOCK_EVENT_REASONS: dict[int, str] = {
     0x1: "GpuIdle",
     0x2: "ApplicationsClocksSetting",
@@ -35,8 +37,14 @@ CLOCK_EVENT_REASONS: dict[int, str] = {
     0x40: "HwThermalSlowdown",
     0x80: "HwPowerBrakeSlowdown",
     0x100: "DisplayClockSetting",
+    0x200: "BoardLimit",
+    0x400: "Reliability",
 }
-NOT_THROTTLES = frozenset({"GpuIdle", "ApplicationsClocksSetting", "DisplayClockSetting"})
+NOT_THROTTLES = frozenset(
+    {"GpuIdle", "ApplicationsClocksSetting", "DisplayClockSetting", "SyncBoost"}
+)
+#: the bits that mean a throttle (dcgm-exporter's reasons bitmask is decoded with it too)
+THROTTLE_MASK = sum(bit for bit, name in CLOCK_EVENT_REASONS.items() if name not in NOT_THROTTLES)
 
 MIB = 1024 * 1024
 
