@@ -23,7 +23,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from golocal.jobs.sources.inference import PROFILES, counter_keys
+from golocal.jobs.sources.inference import COUNTERS, PROFILES, counter_keys
 
 WINDOW_SECONDS = 60
 #: how far before a window each counter's previous sample is looked for (Prometheus'
@@ -45,15 +45,8 @@ GAUGE_SERIES: dict[str, str] = {
     "vllm:kv_cache_usage_perc": "kv_cache",
     "vllm:gpu_cache_usage_perc": "kv_cache_before_0_9",
 }
-COUNTER_COLUMNS = (
-    "requests",
-    "aborted_requests",
-    "failed_requests",
-    "prompt_tokens",
-    "generation_tokens",
-    "latency_sum_s",
-    "latency_count",
-)
+#: the counter columns a fleet minute can fill: the same as a scraped server's
+COUNTER_COLUMNS = COUNTERS
 
 Matrix = Iterable[tuple[str, Mapping[str, str], Iterable[tuple[float, float]]]]
 
