@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,6 @@ from tests.fakes.prometheus import FakePrometheus
 from tests.jobs.telemetry_fixtures import T0, settings_for
 
 END = T0.timestamp()
-TIMES = [END - 390 + 15 * n for n in range(27)]
 
 
 @pytest.fixture
@@ -44,37 +44,39 @@ def _dcgm(uuid: str, host: str, gpu: str = "0", **extra: str) -> dict[str, str]:
     }
 
 
-def _constant(prometheus: FakePrometheus, name: str, labels: dict[str, str], value: float) -> None:
-    prometheus.add(name, labels, [(t, value) for t in TIMES])
+def _fleet(prometheus: FakePrometheus, minutes: int = 0) -> None:
+    """The fleet's series, scraped every 15 s from 6.5 minutes before T0 to ``minutes`` after."""
+    times = [END - 390 + 15 * n for n in range(27 + 4 * minutes)]
 
+    def _constant(name: str, labels: dict[str, str], value: float) -> None:
+        prometheus.add(name, labels, [(t, value) for t in times])
 
-def _fleet(prometheus: FakePrometheus) -> None:
     # node1: one A100 in MIG mode, two instances; device-level series on the parent
     gi1 = _dcgm("GPU-aaa", "node1", GPU_I_ID="1", GPU_I_PROFILE="4g.40gb")
     gi2 = _dcgm("GPU-aaa", "node1", GPU_I_ID="2", GPU_I_PROFILE="3g.40gb")
     for labels, used, free, active in ((gi1, 30_000, 10_000, 0.5), (gi2, 12_000, 28_000, 0.25)):
-        _constant(prometheus, "DCGM_FI_DEV_FB_USED", labels, used)
-        _constant(prometheus, "DCGM_FI_DEV_FB_FREE", labels, free)
-        _constant(prometheus, "DCGM_FI_PROF_GR_ENGINE_ACTIVE", labels, active)
+        _constant("DCGM_FI_DEV_FB_USED", labels, used)
+        _constant("DCGM_FI_DEV_FB_FREE", labels, free)
+        _constant("DCGM_FI_PROF_GR_ENGINE_ACTIVE", labels, active)
     parent = _dcgm("GPU-aaa", "node1")
-    _constant(prometheus, "DCGM_FI_DEV_POWER_USAGE", parent, 300.0)
-    _constant(prometheus, "DCGM_FI_DEV_CLOCKS_EVENT_REASONS", parent, 0x10)  # SyncBoost only
+    _constant("DCGM_FI_DEV_POWER_USAGE", parent, 300.0)
+    _constant("DCGM_FI_DEV_CLOCKS_EVENT_REASONS", parent, 0x10)  # SyncBoost only
     # node2: a whole GPU, power-capped, on DCGM before 3.3 (the old reasons name)
     whole = _dcgm("GPU-bbb", "node2")
-    _constant(prometheus, "DCGM_FI_DEV_GPU_UTIL", whole, 80.0)
-    _constant(prometheus, "DCGM_FI_DEV_FB_USED", whole, 1_000.0)
-    _constant(prometheus, "DCGM_FI_DEV_FB_FREE", whole, 79_000.0)
-    _constant(prometheus, "DCGM_FI_DEV_CLOCK_THROTTLE_REASONS", whole, 0x4 | 0x1)
+    _constant("DCGM_FI_DEV_GPU_UTIL", whole, 80.0)
+    _constant("DCGM_FI_DEV_FB_USED", whole, 1_000.0)
+    _constant("DCGM_FI_DEV_FB_FREE", whole, 79_000.0)
+    _constant("DCGM_FI_DEV_CLOCK_THROTTLE_REASONS", whole, 0x4 | 0x1)
     # ws1: a workstation running golocal agent, scraped by the same Prometheus
     agent = {"gpu": "0", "uuid": "GPU-ccc", "name": "NVIDIA L40S", "host": "ws1", "job": "golocal"}
-    _constant(prometheus, "golocal_gpu_utilization_percent", agent, 55.0)
-    _constant(prometheus, "golocal_gpu_memory_used_bytes", agent, 8 * 1024**3)
-    _constant(prometheus, "golocal_gpu_memory_total_bytes", agent, 48 * 1024**3)
-    _constant(prometheus, "golocal_gpu_throttled", agent, 1.0)
+    _constant("golocal_gpu_utilization_percent", agent, 55.0)
+    _constant("golocal_gpu_memory_used_bytes", agent, 8 * 1024**3)
+    _constant("golocal_gpu_memory_total_bytes", agent, 48 * 1024**3)
+    _constant("golocal_gpu_throttled", agent, 1.0)
     prometheus.add(
         "golocal_gpu_energy_joules_total",
         agent,
-        [(t, 1e6 + 200 * n * 15) for n, t in enumerate(TIMES)],
+        [(t, 1e6 + 200 * n * 15) for n, t in enumerate(times)],
     )
 
 
@@ -141,3 +143,23 @@ def test_report_gpus_reads_a_mig_fleet_right(
     assert totals["memory_used_mean_mib"] == 42_000 + 1_000 + 8 * 1024  # not 12,000 for node1
     text = run_golocal(capsys, *args)
     assert "MIG 4g.40gb" in text.stdout and "MIG 3g.40gb" in text.stdout
+
+
+def test_a_power_capped_fleet_gpu_raises_a_throttling_alert(
+    database: Database, prometheus: FakePrometheus, tmp_path: Path
+) -> None:
+    from golocal.jobs.alerts import evaluate_rules
+
+    _fleet(prometheus, minutes=12)
+    settings = settings_for(
+        tmp_path, f'[[prometheus]]\nname = "fleet"\nurl = "{prometheus.url}"\nstep_seconds = 15\n'
+    )
+    # the alert needs its whole window (10 minutes) of rows: three collections
+    for seconds in (0, 300, 600):
+        (result,) = collect_telemetry(database, settings, now=T0 + timedelta(seconds=seconds))
+        assert result.ok, result.message
+    evaluation = evaluate_rules(database, settings, T0 + timedelta(seconds=600), [])
+    throttled = [c for c in evaluation.conditions if c.rule == "gpu_throttling"]
+    labels = sorted(c.details["gpu"] for c in throttled)
+    assert any("node2" in label for label in labels)  # SwPowerCap from DCGM's reasons
+    assert not any("node1" in label for label in labels)  # SyncBoost only: not a throttle
