@@ -277,6 +277,13 @@ class Budget(Section):
     monthly_usd: Decimal | None = Field(None, gt=0)
 
 
+class Reconcile(Section):
+    """Reconciliation of billed against usage-priced money (``[reconcile]``)."""
+
+    #: a provider-day whose estimate is further than this from the bill is flagged
+    tolerance_pct: Decimal = Field(Decimal(5), ge=0, le=1000)
+
+
 #: Environment variables that set a section's channel without the ``__`` nesting.
 CHANNEL_ENV_VARS: dict[str, str] = {
     "digest": "GOLOCAL_DIGEST_CHANNEL",
@@ -321,6 +328,7 @@ class Settings(BaseSettings):
     digest: Digest = Digest()
     alerts: Alerts = Alerts()
     budget: Budget = Budget()
+    reconcile: Reconcile = Reconcile()
 
     openai_base_url: str = "https://api.openai.com/v1"
     anthropic_base_url: str = "https://api.anthropic.com"

@@ -76,6 +76,9 @@ class Entry:
     #: (cost-line id, amount) of the billed parts this entry holds
     billed_parts: tuple[tuple[int, Decimal], ...] = ()
     unpriced_buckets: int = 0
+    #: the cost on the usage buckets themselves (a price-table estimate or source-reported):
+    #: what reconciliation holds against the bill
+    usage_cost: Decimal | None = None
 
     @property
     def cost_estimated(self) -> bool:
@@ -247,6 +250,7 @@ def _entry(
         billed_parts=billed_parts,
         # a billed day has no unpriced usage: the bill prices all of it
         unpriced_buckets=0 if billed_parts or basis is Basis.BILLED else line.unpriced_buckets,
+        usage_cost=line.cost_usd,
     )
 
 
@@ -353,11 +357,17 @@ def load_ledger(database: Database, settings: Settings, since: date, until: date
     )
 
 
-def ledger_volume_report(ledger: Ledger, settings: Settings) -> VolumeReport:
-    """The volume report of a ledger's window: the ledger's money and request estimates."""
+def ledger_volume_report(
+    ledger: Ledger, settings: Settings, *, open_day: date | None = None
+) -> VolumeReport:
+    """The volume report of a ledger's window: the ledger's money and request estimates.
+
+    ``open_day`` (today, when the window runs into it) is left out of the mean per day.
+    """
     return build_volume_report(
         ledger.source_days(),
         ledger.since,
         ledger.until,
         tokens_per_request=settings.volume.tokens_per_request,
+        open_day=open_day,
     )
