@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from golocal.bot.chat import intent
+from golocal.bot.entities import breakdown_in
 from golocal.bot.handlers.wording import day_span
 from golocal.bot.periods import question_period
 from golocal.bot.replies import Reply
@@ -17,21 +18,18 @@ from golocal.jobs.money import usd_display, usd_string
 from golocal.jobs.periods import Period
 from golocal.jobs.showback import all_attributions, spend_by
 
-_BY = re.compile(
-    r"\b(?:by|per|each|which|what)\s+(team|project|provider|model|key|api[\s_-]?key)s?\b"
-)
-_WHO = re.compile(r"\bwho\b.*\bspend")
+_WHO = re.compile(r"\b(?:who|which (?:team|project|key)s?)\b.*\bspend", re.IGNORECASE)
+_BY_OTHER = re.compile(r"\b(?:by|per)\s+(provider|model)s?\b", re.IGNORECASE)
 
 
 def dimension_in(question: str) -> str | None:
     """The breakdown a question asks for ("by team", "who spends the most?"), if any."""
-    lowered = question.lower()
-    if match := _BY.search(lowered):
-        word = match.group(1)
-        return "key" if "key" in word else word
-    if _WHO.search(lowered):
-        return "team"
-    return None
+    named = breakdown_in(question)
+    if named is not None:
+        return "key" if named == "api_key" else named
+    if match := _BY_OTHER.search(question):
+        return match.group(1).lower()
+    return "team" if _WHO.search(question) else None
 
 
 def spend_data(ledger: Ledger, period: Period, by: str, services: Services) -> dict[str, Any]:
@@ -40,20 +38,7 @@ def spend_data(ledger: Ledger, period: Period, by: str, services: Services) -> d
     return {"period": period.to_json(ledger.days_with_data()), **spend.as_json()}
 
 
-@intent(
-    "cost",
-    patterns=(
-        r"\bspen[dt]s?\b",
-        r"\bspending\b",
-        r"\bcosts?\b",
-        r"\bbill(ed)?\b",
-        r"\bpaid\b",
-        r"\bshowback\b",
-    ),
-    example="what did we spend last week?",
-    summary="cloud spend by provider and model (or by team, project, key), billed where "
-    "the provider's cost report covers the day",
-)
+@intent("cost")
 def answer_cost(question: str, services: Services) -> Reply:
     """Cloud spend over the period the question names (default: the volume window)."""
     period = question_period(question, services)

@@ -25,18 +25,7 @@ def volume_report(
     return ledger_volume_report(ledger, services.settings, open_day=open_day)
 
 
-@intent(
-    "volume",
-    patterns=(
-        r"\brequests?\b.*\b(per|a|each)\s+day\b",
-        r"\bhow many (requests|calls)\b",
-        r"\bvolume\b",
-        r"\busage\b",
-        r"\brequests?/day\b",
-    ),
-    example="how many requests per day?",
-    summary="daily request volume, cloud vs local, against the 500 / 2,000 thresholds",
-)
+@intent("volume")
 def answer_volume(question: str, services: Services) -> Reply:
     """Requests per day over the period the question names (default: the volume window)."""
     period = question_period(question, services)
