@@ -52,6 +52,8 @@ class ModelUsage:
     cost_usd: Decimal | None
     unpriced_buckets: int
     cost_estimated: bool
+    #: requests estimated from tokens by the ledger's one estimator (None: not decided here)
+    requests_estimate: int | None = None
 
 
 def model_usage(database: Database, since: date, until: date) -> list[ModelUsage]:

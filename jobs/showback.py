@@ -95,6 +95,8 @@ class SpendRow:
     basis: Basis
     unpriced: bool
     share: float | None
+    estimated_usd: Decimal | None = None
+    unpriced_buckets: int = 0
 
     @property
     def cost_estimated(self) -> bool:
@@ -208,6 +210,7 @@ def _row(ledger: Ledger, key: str, entries: list[Entry], total: Decimal | None) 
     costs = [entry.cost_usd for entry in entries if entry.cost_usd is not None]
     cost = sum(costs, Decimal(0)) if costs else None
     share = round(float(cost / total), 4) if cost is not None and total else None
+    estimated = [e.cost_usd for e in entries if e.cost_estimated and e.cost_usd is not None]
     return SpendRow(
         key=key,
         cost_usd=cost,
@@ -215,4 +218,6 @@ def _row(ledger: Ledger, key: str, entries: list[Entry], total: Decimal | None) 
         basis=ledger.basis(entries),
         unpriced=any(e.basis is Basis.UNPRICED or e.unpriced_buckets for e in entries),
         share=share,
+        estimated_usd=sum(estimated, Decimal(0)) if estimated else None,
+        unpriced_buckets=sum(e.unpriced_buckets for e in entries),
     )

@@ -17,7 +17,7 @@ from golocal.bot.commands.report_options import (
 )
 from golocal.bot.context import AppContext, pass_app
 from golocal.jobs.csv_export import spend_csv
-from golocal.jobs.ledger import load_ledger
+from golocal.jobs.ledger_read import load_ledger
 from golocal.jobs.money import display_parts, usd_display
 from golocal.jobs.reconcile import reconcile as reconcile_rows
 from golocal.jobs.showback import DIMENSIONS, UNATTRIBUTED, all_attributions, spend_by

@@ -13,7 +13,8 @@ from golocal.bot.handlers.wording import day_span
 from golocal.bot.periods import question_period
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
-from golocal.jobs.ledger import Basis, Ledger, load_ledger
+from golocal.jobs.ledger import Basis, Ledger
+from golocal.jobs.ledger_read import load_ledger
 from golocal.jobs.money import usd_display, usd_string
 from golocal.jobs.periods import Period
 from golocal.jobs.showback import all_attributions, spend_by

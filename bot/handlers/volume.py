@@ -10,7 +10,7 @@ from golocal.bot.periods import open_day, question_period
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
 from golocal.db.models import DEMO_PREFIX
-from golocal.jobs.ledger import ledger_volume_report, load_ledger
+from golocal.jobs.ledger_read import ledger_volume_report, load_ledger
 from golocal.jobs.volume import VolumeReport, volume_zone
 
 
