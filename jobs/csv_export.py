@@ -75,19 +75,8 @@ def spend_csv(report: Mapping[str, Any]) -> str:
     period = report["period"]
     common = {"since": period["since"], "until": period["until"], "by": report["by"]}
     rows = [{**common, **row} for row in report["rows"]]
-    if report.get("unattributed_usd") not in (None, "0.0000") and report["by"] in (
-        "team",
-        "project",
-        "key",
-    ):
-        rows.append(
-            {
-                **common,
-                "key": "(unattributed)",
-                "cost_usd": report["unattributed_usd"],
-                "requests": report.get("unattributed_requests"),
-            }
-        )
+    if report.get("unattributed"):
+        rows.append({**common, **report["unattributed"]})
     return to_csv(SPEND_HEADER, rows)
 
 

@@ -143,6 +143,7 @@ class Spend:
             "rows": [row.as_json() for row in self.rows],
             "unattributed_usd": usd_string(self.unattributed_usd),
             "unattributed_requests": self.unattributed.requests if self.unattributed else 0,
+            "unattributed": self.unattributed.as_json() if self.unattributed else None,
             "unpriced_models": self.unpriced_models,
         }
 
