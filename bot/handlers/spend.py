@@ -65,6 +65,7 @@ def answer_cost(question: str, services: Services) -> Reply:
     breakdown = spend_by(ledger, by, attributions) if by else None
     if breakdown is not None:
         data.update({k: v for k, v in breakdown.as_json().items() if k not in ("total_usd",)})
+        data["filters"] = {"breakdown": "api_key" if by == "key" else by}
     coverage = period.coverage_text(ledger.days_with_data())
     span = f"{period.label}, {day_span(period.since, period.until)}"
     if not ledger.cloud():
