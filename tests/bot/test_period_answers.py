@@ -101,7 +101,10 @@ def test_cost_by_team_last_month(database, services):
 
 @pytest.mark.parametrize(
     "question",
-    ["what did we spend between March 5 and February 30?", "what did we spend in the last 99999 days?"],
+    [
+        "what did we spend between March 5 and February 30?",
+        "what did we spend in the last 99999 days?",
+    ],
 )
 def test_a_period_it_cannot_read_is_refused_not_replaced(database, services, question):
     _seed(database, [date(2026, 11, 20)])
