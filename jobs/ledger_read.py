@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from golocal.config.settings import Settings
 from golocal.db.database import Database
+from golocal.db.evidence import ModelUsage
 from golocal.db.ledger import billed_lines, usage_lines
 from golocal.jobs.ledger import Ledger, build_ledger
 from golocal.jobs.volume import VolumeReport, build_volume_report
@@ -45,3 +46,10 @@ def ledger_volume_report(
 def month_spend(database: Database, settings: Settings, since: date, until: date) -> Decimal:
     """Cloud money of ``since <= day < until`` by the ledger ($0 when nothing is priced)."""
     return load_ledger(database, settings, since, until).cloud_total() or Decimal(0)
+
+
+def ledger_model_usage(
+    database: Database, settings: Settings, since: date, until: date
+) -> list[ModelUsage]:
+    """Per-model window totals with the ledger's money and request estimates."""
+    return load_ledger(database, settings, since, until).model_usage()

@@ -13,10 +13,9 @@ from golocal.bot.handlers.wording import day_span
 from golocal.bot.periods import question_period
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
-from golocal.jobs.ledger import Basis, Ledger
+from golocal.jobs.ledger import Basis
 from golocal.jobs.ledger_read import load_ledger
 from golocal.jobs.money import usd_display, usd_string
-from golocal.jobs.periods import Period
 from golocal.jobs.showback import all_attributions, spend_by
 
 _WHO = re.compile(r"\b(?:who|which (?:team|project|key)s?)\b.*\bspend", re.IGNORECASE)
@@ -31,12 +30,6 @@ def dimension_in(question: str) -> str | None:
     if match := _BY_OTHER.search(question):
         return match.group(1).lower()
     return "team" if _WHO.search(question) else None
-
-
-def spend_data(ledger: Ledger, period: Period, by: str, services: Services) -> dict[str, Any]:
-    """The public JSON of a spend breakdown: ``period``, ``by``, ``total_usd``, ``rows``, …"""
-    spend = spend_by(ledger, by, all_attributions(services.database, services.settings))
-    return {"period": period.to_json(ledger.days_with_data()), **spend.as_json()}
 
 
 @intent("cost")

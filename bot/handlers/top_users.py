@@ -15,8 +15,9 @@ from golocal.bot.handlers.scope import coverage, narrowed, scope_of
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
 from golocal.db.attribution import list_attributions
-from golocal.db.evidence import ModelUsage, model_usage
+from golocal.db.evidence import ModelUsage
 from golocal.jobs.facts import counted_requests
+from golocal.jobs.ledger_read import ledger_model_usage
 from golocal.jobs.money import usd_display, usd_string
 
 UNKNOWN = "(not identified)"
@@ -57,7 +58,10 @@ def answer_top_users(question: str, services: Services) -> Reply:
     """The biggest users by requests (and spend) over the period."""
     scope = scope_of(question, services)
     rows = narrowed(
-        model_usage(services.database, scope.period.since, scope.period.until), scope.filters
+        ledger_model_usage(
+            services.database, services.settings, scope.period.since, scope.period.until
+        ),
+        scope.filters,
     )
     attributions = list_attributions(services.database)
     teams = {id(row): _team(row, attributions) for row in rows}
@@ -70,7 +74,7 @@ def answer_top_users(question: str, services: Services) -> Reply:
             name or UNKNOWN, {"requests": 0, "cost": None, "estimated": False}
         )
         entry["requests"] += counted_requests(row, tpr)
-        entry["estimated"] |= row.tokens_without_requests > 0
+        entry["estimated"] |= row.requests_estimate is not None
         if row.cost_usd is not None:
             entry["cost"] = (entry["cost"] or Decimal(0)) + row.cost_usd
     total = sum(g["requests"] for g in groups.values())

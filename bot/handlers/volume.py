@@ -32,6 +32,7 @@ def answer_volume(question: str, services: Services) -> Reply:
     report = volume_report(services, period.since, period.until, open_day=open_day(period))
     data = report.as_json()
     data["period"] = period.to_json(report.days_with_data)
+    data["filters"] = {"breakdown": "day"}  # the answer is per day by nature
     coverage = period.coverage_text(report.days_with_data)
     if not report.days_with_data:
         return Reply(
