@@ -8,12 +8,15 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from golocal.bot.services import Services
+from golocal.bot.slack.home import home_blocks
 from golocal.config.settings import load_settings
 from golocal.db.costs import upsert_cost_lines
 from golocal.db.usage import upsert_usage_buckets
 from golocal.jobs.digest import build_digest
 from golocal.jobs.evidence import gather_evidence
 from golocal.jobs.facts import derive_facts
+from golocal.jobs.money import usd_display
 from tests.cli_runner import run_golocal
 
 MONDAY = date(2026, 3, 2)  # ISO week 2026-W10
@@ -106,6 +109,18 @@ def test_every_surface_shows_the_same_requests_and_money(
     digest = build_digest(database, settings, "2026-W10", now=COLLECTED).data
     assert {d["day"]: d["cloud_requests"] for d in digest["days"]} == cloud_by_day
     assert Decimal(digest["spend"]["total_usd"]) == money
+    # the week's largest gap between bill and estimate: OpenAI on Thursday, 5.387 vs 9.15
+    gap = digest["spend"]["reconcile"]["largest_gap"]
+    assert (gap["provider"], gap["day"], gap["difference_usd"]) == (
+        "openai",
+        "2026-03-05",
+        "-3.7630",
+    )
+
+    # the App Home's "spend this month" on the Sunday evening of that week
+    sunday = Services(settings, database, clock=lambda: datetime(2026, 3, 8, 20, tzinfo=UTC))
+    home = json.dumps([block.to_dict() for block in home_blocks(sunday)])
+    assert f"*Spend this month* (since Mar 1)\\n{usd_display(money)}" in home
 
     evidence = gather_evidence(database, settings, until)
     assert (evidence.since, evidence.until) == (MONDAY, until)
