@@ -58,17 +58,34 @@ def all_attributions(database: Database, settings: Settings) -> list[Attribution
     return [*stored, *configured]
 
 
-def team_of(entry: Entry, attributions: Sequence[AttributionEntry]) -> str | None:
-    """The team of a ledger entry: API-key mapping, then project/workspace, then stored."""
+def attributed_team(
+    provider: str,
+    project: str,
+    api_key: str,
+    stored_team: str | None,
+    attributions: Sequence[AttributionEntry],
+) -> str | None:
+    """The team of usage: API-key mapping, then project/workspace, then the stored team.
+
+    Mappings come first so that re-attributing changes history; a team a collector stored
+    (a gateway's team) stands where nothing is mapped.
+    """
     for kind in ("api_key", "project", "workspace"):
         for mapping in attributions:
             if (
                 mapping.kind == kind
                 and mapping.team
-                and mapping.matches(entry.provider, entry.project, entry.api_key)
+                and mapping.matches(provider, project, api_key)
             ):
                 return mapping.team
-    return entry.stored_team or None
+    return stored_team or None
+
+
+def team_of(entry: Entry, attributions: Sequence[AttributionEntry]) -> str | None:
+    """The team of a ledger entry (see :func:`attributed_team`)."""
+    return attributed_team(
+        entry.provider, entry.project, entry.api_key, entry.stored_team, attributions
+    )
 
 
 def key_of(entry: Entry, by: str, attributions: Sequence[AttributionEntry]) -> str:

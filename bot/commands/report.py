@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 from rich import box
 from rich.table import Table
 
 from golocal.bot.commands.report_options import (
+    emit,
     output_format,
     output_options,
     period_options,
@@ -57,11 +56,7 @@ def volume(
     chosen = report_period(app, period, since, until)
     result = volume_report(app.services, chosen.since, chosen.until, open_day=open_day(chosen))
     data = {**result.as_json(), "period": chosen.to_json(result.days_with_data)}
-    if fmt == "json":
-        click.echo(json.dumps(data, indent=2))
-        return
-    if fmt == "csv":
-        click.echo(volume_csv(data), nl=False)
+    if emit(fmt, data, volume_csv):
         return
     wide_console().print(volume_table(result))
 
@@ -130,11 +125,7 @@ def gpus(
     chosen = report_period(app, period, since, until)
     since_day, until_day = chosen.since, chosen.until
     result = build_gpu_report(app.database, since_day, until_day)
-    if fmt == "json":
-        click.echo(json.dumps(result.as_json(), indent=2))
-        return
-    if fmt == "csv":
-        click.echo(gpus_csv(result.as_json()), nl=False)
+    if emit(fmt, result.as_json(), gpus_csv):
         return
     if not result.gpus:
         click.echo(

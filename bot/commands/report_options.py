@@ -3,8 +3,10 @@ which output (``--json``, ``--csv``, ``--format``), read the same way by each co
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 import click
 from rich.console import Console
@@ -112,3 +114,14 @@ def wide_console() -> Console:
     """A console that never cuts a figure short: piped output is not held to 80 columns."""
     console = Console(soft_wrap=False)
     return console if console.is_terminal else Console(soft_wrap=False, width=200)
+
+
+def emit(fmt: str, data: dict[str, Any], to_csv: Callable[[dict[str, Any]], str]) -> bool:
+    """Print ``data`` as JSON or CSV when that is the format asked; ``False`` for text."""
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2))
+        return True
+    if fmt == "csv":
+        click.echo(to_csv(data), nl=False)
+        return True
+    return False

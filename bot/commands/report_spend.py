@@ -9,6 +9,7 @@ import click
 from rich.table import Table
 
 from golocal.bot.commands.report_options import (
+    emit,
     output_format,
     output_options,
     period_options,
@@ -56,11 +57,7 @@ def spend(
     ledger = load_ledger(app.database, app.settings, chosen.since, chosen.until)
     result = spend_by(ledger, by, all_attributions(app.database, app.settings))
     data = {"period": chosen.to_json(ledger.days_with_data()), **result.as_json()}
-    if fmt == "json":
-        click.echo(json.dumps(data, indent=2))
-        return
-    if fmt == "csv":
-        click.echo(spend_csv(data), nl=False)
+    if emit(fmt, data, spend_csv):
         return
     table = Table(
         title=f"Cloud spend by {by}, {chosen.describe()}",
