@@ -20,7 +20,7 @@ from golocal.bot.handlers.volume import volume_report
 from golocal.bot.periods import open_day
 from golocal.jobs.csv_export import gpus_csv, volume_csv
 from golocal.jobs.gpu_report import GpuReport, build_gpu_report
-from golocal.jobs.money import usd_display
+from golocal.jobs.money import display_parts, usd_display
 from golocal.jobs.volume import VolumeReport
 
 
@@ -82,6 +82,10 @@ def volume_table(result: VolumeReport) -> Table:
         show_footer=True,
     )
     peak_day = totals["peak_day"]
+    # the days' amounts are rounded so that they add up to the total shown
+    priced = [day for day in result.days if day.cost_usd is not None]
+    shown, _ = display_parts([day.cost_usd for day in priced if day.cost_usd is not None])
+    day_cost = dict(zip((day.day for day in priced), shown, strict=True))
     table.add_column("day", footer="total")
     table.add_column("requests", justify="right", footer=f"{totals['requests']:,}")
     table.add_column("cloud", justify="right", footer=f"{totals['cloud_requests']:,}")
@@ -100,10 +104,17 @@ def volume_table(result: VolumeReport) -> Table:
             f"{day.cloud_requests:,}",
             f"{day.local_requests:,}",
             f"{_compact(day.input_tokens)}/{_compact(day.output_tokens)}",
-            usd_display(day.cost_usd, unknown="—") + ("~" if day.cost_estimated else ""),
+            usd_display(day_cost.get(day.day), unknown="—") + ("~" if day.cost_estimated else ""),
         )
     table.add_section()
-    table.add_row("mean/day", f"{totals['mean_requests_per_day']:,.1f}", "", "", "", "")
+    table.add_row(
+        f"mean/day ({totals['mean_days']} d)",
+        f"{totals['mean_requests_per_day']:,.1f}",
+        f"{result.mean_cloud_requests_per_day:,.1f}",
+        f"{result.mean_local_requests_per_day:,.1f}",
+        "",
+        "",
+    )
     return table
 
 

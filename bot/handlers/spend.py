@@ -51,8 +51,10 @@ def answer_cost(question: str, services: Services) -> Reply:
         "estimated": providers.basis is Basis.ESTIMATED,
         "cost_basis": providers.basis.value,
         "unpriced_models": providers.unpriced_models,
-        "by_provider": {r.key: usd_string(r.cost_usd) for r in providers.rows if r.cost_usd},
-        "by_model": {r.key: usd_string(r.cost_usd) for r in models.rows if r.cost_usd},
+        "by_provider": {
+            r.key: usd_string(r.cost_usd) for r in providers.rows if r.cost_usd is not None
+        },
+        "by_model": {r.key: usd_string(r.cost_usd) for r in models.rows if r.cost_usd is not None},
         "sources": sorted({entry.source for entry in ledger.entries}),
     }
     breakdown = spend_by(ledger, by, attributions) if by else None
