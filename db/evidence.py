@@ -16,7 +16,6 @@ from sqlalchemy import and_, case, func, literal, select
 from golocal.db.database import Database
 from golocal.db.models import (
     AlertIncident,
-    CostLine,
     Gpu,
     GpuMinute,
     GpuRollup,
@@ -52,6 +51,8 @@ class ModelUsage:
     cost_usd: Decimal | None
     unpriced_buckets: int
     cost_estimated: bool
+    #: requests estimated from tokens by the ledger's one estimator (None: not decided here)
+    requests_estimate: int | None = None
 
 
 def model_usage(database: Database, since: date, until: date) -> list[ModelUsage]:
@@ -106,18 +107,6 @@ def model_usage(database: Database, since: date, until: date) -> list[ModelUsage
         )
         for row in rows
     ]
-
-
-def billed_cloud_spend(database: Database, since: date, until: date) -> dict[str, Decimal]:
-    """Spend per provider from the providers' own cost reports (cost lines) in the window."""
-    start, end = _bounds(since, until)
-    query = (
-        select(CostLine.provider, func.sum(CostLine.amount))
-        .where(and_(CostLine.bucket_start >= start, CostLine.bucket_start < end))
-        .group_by(CostLine.provider)
-    )
-    with database.engine.connect() as connection:
-        return {row[0]: row[1] for row in connection.execute(query) if row[1] is not None}
 
 
 @dataclass(frozen=True, slots=True)

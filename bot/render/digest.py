@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from golocal.jobs.money import usd_display
+from golocal.jobs.money import display_parts, usd_display
 
 if TYPE_CHECKING:  # slack_sdk is imported when blocks are built, not for the text digest
     from slack_sdk.models.blocks import Block, SectionBlock
@@ -22,6 +22,26 @@ TOP_LINES = 5
 
 def _money(value: str | None, unknown: str = "unpriced") -> str:
     return usd_display(None if value is None else Decimal(value), unknown=unknown)
+
+
+def _parts(items: list[dict[str, Any]]) -> list[str]:
+    """The top lines and the rest as "N others", rounded so the amounts add up to the total."""
+    priced = [item for item in items if item["cost_usd"] is not None]
+    if not priced:
+        return []
+    shown = priced[:TOP_LINES]
+    rest = priced[TOP_LINES:]
+    amounts = [Decimal(item["cost_usd"]) for item in shown]
+    if rest:
+        amounts.append(sum((Decimal(item["cost_usd"]) for item in rest), Decimal(0)))
+    rounded, _ = display_parts(amounts)
+    parts = [
+        f"{item['name']} {usd_display(amount)} ({_change(item['change_pct'])})"
+        for item, amount in zip(shown, rounded, strict=False)
+    ]
+    if rest:
+        parts.append(f"{len(rest)} others {usd_display(rounded[-1])}")
+    return parts
 
 
 def _change(pct: float | None) -> str:
@@ -88,13 +108,16 @@ def spend_lines(data: dict[str, Any]) -> list[str]:
             "not in the totals."
         )
     for dimension in ("provider", "model", "team"):
-        items = spend[f"by_{dimension}"][:TOP_LINES]
-        if items:
-            parts = [
-                f"{item['name']} {_money(item['cost_usd'])} ({_change(item['change_pct'])})"
-                for item in items
-            ]
+        parts = _parts(spend[f"by_{dimension}"])
+        if parts:
             lines.append(f"By {dimension}: " + "; ".join(parts) + ".")
+    gap = (spend.get("reconcile") or {}).get("largest_gap")
+    if gap:
+        lines.append(
+            f"Largest gap between bill and estimate: {gap['provider']} on {gap['day']}, billed "
+            f"{_money(gap['billed_usd'])} vs estimated {_money(gap['estimated_usd'])} "
+            f"({gap['difference_pct']:+.1f}%): `golocal report reconcile`."
+        )
     budget = data.get("budget")
     if budget:
         lines.append(
