@@ -45,11 +45,12 @@ def intent(
 
 def registered_intents() -> list[Intent]:
     """Every intent, most specific first. Imported here, not at module load, to keep --help fast."""
-    from golocal.bot.handlers import advisor, compare, gpus, spend, volume
+    from golocal.bot.handlers import advisor, compare, fit, gpus, spend, volume
 
     # Advisor intents first: "what if we had 3,000 requests a day?" must not read as volume.
     return [
         *advisor.INTENTS[:2],
+        *fit.INTENTS,  # before the verdict: "can we run X locally" is a fit question
         *compare.INTENTS,
         *advisor.INTENTS[2:],
         *spend.INTENTS,

@@ -29,6 +29,7 @@ from golocal.bot.commands import (
     database,
     demo,
     digest,
+    fit,
     report,
 )
 from golocal.bot.context import AppContext
@@ -76,6 +77,7 @@ cli.add_command(collect.reprice)
 cli.add_command(digest.digest)
 cli.add_command(alerts.alerts)
 cli.add_command(agent.agent)
+cli.add_command(fit.fit)
 
 
 def _configure_logging(debug: bool) -> None:
