@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from golocal.bot.chat import answer
+from golocal.bot.chat import Asked, answer
 from golocal.bot.console import ConsoleAdapter
 from golocal.bot.context import AppContext, pass_app
+from golocal.bot.services import Actor, local_user
 from golocal.errors import GolocalError, UsageError
 
 if TYPE_CHECKING:
@@ -171,7 +172,8 @@ def _load_demo(app: AppContext) -> str:
 @pass_app
 def ask(app: AppContext, text: tuple[str, ...], as_json: bool) -> None:
     """Ask one question, e.g. golocal ask "how many requests per day?"."""
-    reply = answer(" ".join(text), app.services)
+    asker = Actor(local_user(), "ask", may_change_answers=True)
+    reply = answer(Asked(" ".join(text), actor=asker), app.services)
     if as_json:
         click.echo(json.dumps(reply.as_json(), indent=2, ensure_ascii=False))
     else:
