@@ -17,7 +17,6 @@ from enum import StrEnum
 from typing import Any
 
 from golocal.config.settings import Settings
-from golocal.errors import UsageError
 from golocal.jobs.checkpoints import (
     Point,
     code_point,
@@ -34,14 +33,10 @@ from golocal.jobs.costmodel import (
 )
 from golocal.jobs.evidence import Evidence
 from golocal.jobs.facts import Facts, derive_facts
-from golocal.jobs.hardware import (
-    Hardware,
-    Load,
-    catalogue_hardware,
-    fleet_hardware,
-    recommend,
-)
+from golocal.jobs.hardware import Hardware, recommend
 from golocal.jobs.money import usd_string
+from golocal.jobs.options import Options, build_options
+from golocal.jobs.scenario import Scenario, choose_hardware, load_of
 from golocal.jobs.volume import Zone, volume_zone
 
 
@@ -52,22 +47,6 @@ class Verdict(StrEnum):
     LOCAL = "local"
     HYBRID = "hybrid"
     INSUFFICIENT_DATA = "insufficient_data"
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """Inputs a what-if question changes; ``None`` keeps what was measured or configured."""
-
-    requests_per_day: float | None = None
-    profile: str | None = None
-    #: "N × catalogue GPU" to price instead: (GPU catalogue key, count)
-    hardware: tuple[str, int] | None = None
-    cloud_price_factor: Decimal = Decimal(1)
-    electricity_usd_per_kwh: Decimal | None = None
-
-    @property
-    def changed(self) -> bool:
-        return self != Scenario()
 
 
 @dataclass(frozen=True)
@@ -95,6 +74,7 @@ class Assessment:
     missing: list[str]
     what_would_change: list[str]
     hardware: Hardware | None = None
+    options: Options | None = None
     scenario: Scenario = field(default_factory=Scenario)
 
     def point(self, point_id: str) -> Point:
@@ -147,6 +127,11 @@ class Assessment:
                 "tokens_per_request_source": self.facts.tokens_per_request_source,
             },
             "hardware": None if self.hardware is None else self.hardware.as_json(),
+            "options": None if self.options is None else self.options.as_json(),
+            "best_option": None if self.options is None else self.options.best.name,
+            "monthly_saving_usd": None
+            if self.options is None
+            else str(self.options.monthly_saving.quantize(Decimal("0.01"))),
             "reasons": self.reasons,
             "missing": self.missing,
             "what_would_change": self.what_would_change,
@@ -166,17 +151,20 @@ def assess(evidence: Evidence, settings: Settings, scenario: Scenario | None = N
     measured_mean = report.mean_requests_per_day
     peak_day = report.peak
     measured_peak = peak_day.requests if peak_day else 0
-    mean = measured_mean if scenario.requests_per_day is None else scenario.requests_per_day
+    asked = scenario.requests_per_day
+    if scenario.volume_factor is not None and measured_mean:
+        asked = measured_mean * float(scenario.volume_factor)
+    mean = measured_mean if asked is None else asked
     peak = measured_peak
-    if scenario.requests_per_day is not None:
-        ratio = scenario.requests_per_day / measured_mean if measured_mean else 1.0
-        peak = round(measured_peak * ratio) if measured_peak else round(scenario.requests_per_day)
+    if asked is not None:
+        ratio = asked / measured_mean if measured_mean else 1.0
+        peak = round(measured_peak * ratio) if measured_peak else round(asked)
     has_data = report.days_with_data > 0
     zone = (
         volume_zone(
             mean, settings.thresholds.cloud_ok_below, settings.thresholds.run_cost_model_above
         )
-        if has_data or scenario.requests_per_day is not None
+        if has_data or asked is not None
         else None
     )
     total = report.total_requests
@@ -205,6 +193,31 @@ def assess(evidence: Evidence, settings: Settings, scenario: Scenario | None = N
     )
     break_even = break_even_requests_per_day(local.total, per_request)
     capacity = hardware.capacity
+    options = None
+    if per_request is not None:
+
+        def sized(volume: float) -> tuple[Hardware, LocalCost] | None:
+            bought = recommend(advisor, volume, load_of(facts))
+            if bought is None:
+                return None
+            cost = local_monthly_cost(
+                bought.name,
+                bought.profile,
+                advisor,
+                electricity_usd_per_kwh=scenario.electricity_usd_per_kwh,
+            )
+            return bought, cost
+
+        options = build_options(
+            mean_per_day=mean,
+            peak_per_day=peak,
+            cloud_share=cloud_share or 0.0,
+            cost_per_request=per_request,
+            facts=facts,
+            hardware=hardware,
+            local=local,
+            hybrid_hardware=sized,
+        )
 
     checklist = [
         volume_point(zone, mean, break_even, settings),
@@ -254,59 +267,9 @@ def assess(evidence: Evidence, settings: Settings, scenario: Scenario | None = N
         missing=missing,
         what_would_change=changes,
         hardware=hardware,
+        options=options,
         scenario=scenario,
     )
-
-
-#: Output share of a request's tokens assumed when none was measured (coding assistants).
-DEFAULT_OUTPUT_SHARE = Decimal("0.15")
-
-
-def load_of(facts: Facts) -> Load | None:
-    """Tokens per request split into prompt and output, as the capacity physics needs."""
-    total = facts.tokens_per_request
-    if total is None or total <= 0:
-        return None
-    output = facts.output_tokens_per_request
-    if output is None:
-        output = total * DEFAULT_OUTPUT_SHARE
-    return Load(input_tokens=float(total - output), output_tokens=float(output))
-
-
-def choose_hardware(
-    evidence: Evidence, settings: Settings, scenario: Scenario, load: Load | None, peak: float
-) -> Hardware:
-    """The hardware to price: a what-if's, the configured profile, the fleet, or a purchase.
-
-    Raises:
-        UsageError: a profile or GPU the configuration does not know.
-    """
-    advisor = settings.advisor
-    if scenario.hardware is not None:
-        key, count = scenario.hardware
-        if key not in advisor.gpus:
-            raise UsageError(f"unknown GPU {key!r} (known: {', '.join(sorted(advisor.gpus))})")
-        profile = advisor.catalogue_profile(key, count)
-        return catalogue_hardware(advisor, profile.label, profile, load, "catalogue")
-    name = scenario.profile or advisor.profile
-    if name is not None:
-        profile = advisor.profiles.get(name)
-        if profile is None:
-            known = ", ".join(sorted(advisor.profiles))
-            raise UsageError(f"unknown hardware profile {name!r} (known: {known})")
-        return catalogue_hardware(advisor, name, profile, load, "catalogue")
-    fleet = fleet_hardware(advisor, evidence.inventory, load)
-    if fleet is not None:
-        return fleet
-    recommended = recommend(advisor, peak, load)
-    if recommended is not None:
-        return recommended
-    # Nothing in the catalogue carries the peak: price the largest shipped node, and say so.
-    node = catalogue_hardware(
-        advisor, "h100x8-node", advisor.profiles["h100x8-node"], load, "recommended"
-    )
-    note = "no catalogue configuration of up to 64 GPUs carries the peak day"
-    return Hardware(**{**node.__dict__, "notes": [*node.notes, note]})
 
 
 #: What would remove a point that keeps traffic in the cloud.

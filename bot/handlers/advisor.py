@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from golocal.bot.chat import intent
-from golocal.bot.handlers.hardware_text import hardware_line
+from golocal.bot.handlers.verdict_lines import hardware_line, money_line, per_request_text
 from golocal.bot.handlers.wording import day_span
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
@@ -53,24 +53,6 @@ def data_note(result: Assessment) -> str:
     return "Data: " + " · ".join(parts) + "."
 
 
-def per_request_text(result: Assessment) -> str:
-    """The cloud price of a request, or that there is none yet."""
-    if result.cost_per_request is None:
-        return "not priced yet"
-    return f"{usd_display(result.cost_per_request)}/request"
-
-
-def cost_line(result: Assessment) -> str:
-    """Cloud price per request, local monthly cost, break-even and capacity in one line."""
-    break_even = f"{result.break_even:,}/day" if result.break_even is not None else "n/a"
-    capacity = f"{result.capacity:,}/day" if result.capacity is not None else "n/a"
-    return (
-        f"Cost: cloud {per_request_text(result)}; local {result.local.profile} "
-        f"{usd_display(result.local.total)}/month → break-even {break_even}; "
-        f"capacity {capacity}."
-    )
-
-
 def checklist_line(result: Assessment) -> str:
     """The five points and which way each leans; declared and unanswered ones marked."""
     marks = {"measured": "", "declared": " (declared)", "default": " (not declared)"}
@@ -99,7 +81,7 @@ def verdict_text(result: Assessment) -> str:
         )
     if line := hardware_line(result):
         lines.append(line)
-    lines.append(cost_line(result))
+    lines.append(money_line(result))
     lines.append(checklist_line(result))
     if result.what_would_change and result.verdict is not Verdict.INSUFFICIENT_DATA:
         lines.append("Would change it: " + "; ".join(result.what_would_change) + ".")

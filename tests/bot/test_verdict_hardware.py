@@ -85,3 +85,21 @@ def test_team_without_gpus_gets_the_cheapest_purchase_that_carries_its_peak(gpul
     assert Decimal(hardware["purchase_usd"]) > 0
     assert reply.data["cost_model"]["energy_source"] == "profile"  # nothing measured to use
     assert "recommended purchase" in reply.text
+
+
+def test_verdict_states_every_option_the_best_and_its_monthly_saving(fleet_db):
+    reply = _verdict(fleet_db)
+    data = reply.data
+    options = data["options"]
+    assert set(options) == {"today", "cloud", "local", "hybrid"}
+    for option in options.values():
+        assert Decimal(option["monthly_usd"]) >= 0 and "tco_3y_usd" in option
+    assert 0 <= options["hybrid"]["local_share"] <= 1
+    best = data["best_option"]
+    assert best in options and options[best]["feasible"] is True
+    feasible = [Decimal(o["monthly_usd"]) for o in options.values() if o["feasible"]]
+    assert Decimal(options[best]["monthly_usd"]) == min(feasible)
+    saving = Decimal(options["today"]["monthly_usd"]) - Decimal(options[best]["monthly_usd"])
+    assert Decimal(data["monthly_saving_usd"]) == saving
+    money = next(line for line in reply.text.splitlines() if line.startswith("Money a month:"))
+    assert f"best: {best}" in money and "3-year TCO" in money

@@ -1,0 +1,101 @@
+"""Sentences of the verdict about hardware and money: the GPUs priced, the options, the saving."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from golocal.jobs.framework import Assessment
+from golocal.jobs.money import usd_display
+from golocal.jobs.options import Options
+
+
+def per_request_text(result: Assessment) -> str:
+    """The cloud price of a request, or that there is none yet."""
+    if result.cost_per_request is None:
+        return "not priced yet"
+    return f"{usd_display(result.cost_per_request)}/request"
+
+
+def hardware_line(result: Assessment) -> str:
+    """One line: which GPUs, where they came from, what they cost and carry."""
+    hardware = result.hardware
+    if hardware is None:
+        return ""
+    capacity = ""
+    if hardware.capacity is not None:
+        capacity = f"carries {hardware.capacity:,} requests/day"
+        if hardware.model_text:
+            capacity += (
+                f" of {hardware.model_text} at {hardware.target_utilisation:.0%} load (physics)"
+            )
+    if hardware.source == "measured":
+        hosts = f" on {hardware.hosts:,} host" + ("" if hardware.hosts == 1 else "s")
+        busy = (
+            f", mean utilisation {hardware.util_mean:.0%}" if hardware.util_mean is not None else ""
+        )
+        text = f"Hardware: your {hardware.label}{hosts} (from telemetry, owned{busy})"
+    elif hardware.source == "recommended":
+        text = (
+            f"Hardware: recommended purchase {hardware.label} "
+            f"({usd_display(hardware.purchase_usd)} with host), the cheapest in the catalogue "
+            f"that carries your peak {result.peak_per_day:,}/day"
+        )
+    else:
+        text = (
+            f"Hardware: {hardware.name} ({hardware.label}, from the catalogue, "
+            f"{usd_display(hardware.purchase_usd)})"
+        )
+    parts = [text]
+    if capacity:
+        parts.append(capacity)
+    line = "; ".join(parts)
+    if hardware.notes:
+        line += " — " + "; ".join(hardware.notes[:2])
+    return line + "."
+
+
+def _money(amount: Decimal) -> str:
+    return usd_display(amount)
+
+
+def options_text(options: Options) -> str:
+    """ "today $8,239 · cloud only $1,894 · local $7,440 (not feasible) · hybrid $7,938 …"."""
+    parts = [f"today {_money(options.today.monthly)}"]
+    for option, name in ((options.cloud, "cloud only"), (options.local, "local only")):
+        parts.append(f"{name} {_money(option.monthly)}" + ("" if option.feasible else " (n/a)"))
+    hybrid = options.hybrid
+    parts.append(
+        f"hybrid {_money(hybrid.monthly)} ({hybrid.local_share:.0%} local)"
+        + ("" if hybrid.feasible else " (n/a)")
+    )
+    return " · ".join(parts)
+
+
+def saving_text(options: Options) -> str:
+    """The best option, what it saves a month, its payback and three-year TCO."""
+    best = options.best
+    if best.name == "today":
+        return "best: keep today's setup (no option is cheaper)"
+    text = f"best: {best.name}, saving {_money(options.monthly_saving)}/month"
+    if best.purchase:
+        payback = (
+            f"pays back in {best.payback_months:g} months"
+            if best.payback_months is not None
+            else "never pays back"
+        )
+        text += f" ({_money(best.purchase)} purchase {payback})"
+    return text + f"; 3-year TCO {_money(best.tco)} vs {_money(options.today.tco)} today"
+
+
+def money_line(result: Assessment) -> str:
+    """Monthly cost of each option, the best one and its saving; the break-even behind it."""
+    per_request = f"cloud {per_request_text(result)}"
+    break_even = f"{result.break_even:,}/day" if result.break_even is not None else "n/a"
+    tail = (
+        f"{per_request}; local {usd_display(result.local.total)}/month on "
+        f"{result.local.profile} → break-even {break_even}"
+    )
+    if result.options is None:
+        return f"Cost: {tail}."
+    options = result.options
+    return f"Money a month: {options_text(options)} → {saving_text(options)}. ({tail}.)"
