@@ -33,8 +33,12 @@ TCO_MONTHS = 36
 _CENT = Decimal("0.01")
 
 
+def _cents(amount: Decimal) -> Decimal:
+    return amount.quantize(_CENT, rounding=ROUND_HALF_EVEN)
+
+
 def _usd(amount: Decimal) -> str:
-    return str(amount.quantize(_CENT, rounding=ROUND_HALF_EVEN))
+    return str(_cents(amount))
 
 
 @dataclass(frozen=True)
@@ -101,7 +105,8 @@ class Options:
 
     @property
     def monthly_saving(self) -> Decimal:
-        return self.today.monthly - self.best.monthly
+        """Today minus the best option, from the cent amounts shown (so they subtract exactly)."""
+        return _cents(self.today.monthly) - _cents(self.best.monthly)
 
     def as_json(self) -> dict[str, Any]:
         return {o.name: o.as_json() for o in self.all}
