@@ -33,9 +33,10 @@ from golocal.jobs.costmodel import (
 )
 from golocal.jobs.evidence import Evidence
 from golocal.jobs.facts import Facts, derive_facts
-from golocal.jobs.hardware import Hardware, recommend
+from golocal.jobs.hardware import Hardware
 from golocal.jobs.money import usd_string
-from golocal.jobs.options import Options, build_options
+from golocal.jobs.option_pricing import price_options
+from golocal.jobs.options import Options
 from golocal.jobs.scenario import Scenario, choose_hardware, load_of
 from golocal.jobs.volume import Zone, volume_zone
 
@@ -193,31 +194,22 @@ def assess(evidence: Evidence, settings: Settings, scenario: Scenario | None = N
     )
     break_even = break_even_requests_per_day(local.total, per_request)
     capacity = hardware.capacity
-    options = None
-    if per_request is not None:
-
-        def sized(volume: float) -> tuple[Hardware, LocalCost] | None:
-            bought = recommend(advisor, volume, load_of(facts))
-            if bought is None:
-                return None
-            cost = local_monthly_cost(
-                bought.name,
-                bought.profile,
-                advisor,
-                electricity_usd_per_kwh=scenario.electricity_usd_per_kwh,
-            )
-            return bought, cost
-
-        options = build_options(
-            mean_per_day=mean,
-            peak_per_day=peak,
-            cloud_share=cloud_share or 0.0,
-            cost_per_request=per_request,
-            facts=facts,
-            hardware=hardware,
-            local=local,
-            hybrid_hardware=sized,
+    options = (
+        None
+        if per_request is None
+        else price_options(
+            evidence,
+            settings,
+            scenario,
+            facts,
+            hardware,
+            local,
+            mean,
+            peak,
+            cloud_share,
+            per_request,
         )
+    )
 
     checklist = [
         volume_point(zone, mean, break_even, settings),

@@ -143,10 +143,16 @@ def build_options(
     hardware: Hardware,
     local: LocalCost,
     hybrid_hardware: Callable[[float], tuple[Hardware, LocalCost] | None],
+    fleet_running: Decimal | None = None,
+    fleet_label: str = "",
 ) -> Options:
     """Price the four options (see the module docstring).
 
     Args:
+        fleet_running: what running the team's own GPUs costs a month today, when the
+            hardware priced is not them (a what-if purchase); default: the hardware's own
+            running cost if the team owns it, else nothing.
+        fleet_label: the team's own GPUs, named in "today" when the hardware priced is not them.
         hybrid_hardware: for a team that owns no GPUs, the cheapest purchase carrying a daily
             volume and its monthly cost (``None`` when none does).
     """
@@ -154,12 +160,13 @@ def build_options(
     cloud_per_day = per_day * Decimal(str(cloud_share))
     local_per_day = per_day - cloud_per_day
     month = DAYS_PER_MONTH
-    fleet_running = local.marginal if hardware.owned else Decimal(0)
+    if fleet_running is None:
+        fleet_running = local.marginal if hardware.owned else Decimal(0)
     today = Option(
         "today",
         cloud_per_day * cost_per_request * month + fleet_running,
         local_share=float(local_per_day / per_day) if per_day else 0.0,
-        hardware=hardware.label if hardware.owned else "",
+        hardware=hardware.label if hardware.owned else fleet_label,
     )
     cloud = Option("cloud", per_day * cost_per_request * month)
 

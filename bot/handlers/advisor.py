@@ -11,7 +11,12 @@ from datetime import date
 from decimal import Decimal
 
 from golocal.bot.chat import intent
-from golocal.bot.handlers.verdict_lines import hardware_line, money_line, per_request_text
+from golocal.bot.handlers.verdict_lines import (
+    best_move,
+    hardware_line,
+    money_line,
+    per_request_text,
+)
 from golocal.bot.handlers.wording import day_span
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
@@ -124,6 +129,7 @@ def answer_what_if(question: str, services: Services) -> Reply:
         )
         + ".",
         f"{local}; {cloud}.",
+        best_move(before, after) + ".",
         _move("Break-even", before.break_even, after.break_even)
         + " · "
         + _move("capacity", before.capacity, after.capacity)
@@ -138,6 +144,10 @@ def answer_what_if(question: str, services: Services) -> Reply:
         "before": {
             "verdict": before.verdict.value,
             "break_even_requests_per_day": before.break_even,
+            "best_option": None if before.options is None else before.options.best.name,
+            "monthly_saving_usd": None
+            if before.options is None
+            else str(before.options.monthly_saving),
         },
         "assessment": after.as_json(),
     }

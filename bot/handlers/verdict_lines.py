@@ -99,3 +99,18 @@ def money_line(result: Assessment) -> str:
         return f"Cost: {tail}."
     options = result.options
     return f"Money a month: {options_text(options)} → {saving_text(options)}. ({tail}.)"
+
+
+def best_text(options: Options | None) -> str:
+    """ "hybrid, saving $1,234.56/month" (or why there is no saving)."""
+    if options is None:
+        return "no option priced (no cloud price per request yet)"
+    if options.best.name == "today":
+        return "today's setup (nothing cheaper)"
+    return f"{options.best.name}, saving {_money(options.monthly_saving)}/month"
+
+
+def best_move(before: Assessment, after: Assessment) -> str:
+    """How the best option and its saving move under a what-if."""
+    now, was = best_text(after.options), best_text(before.options)
+    return f"Best option: {now}" + ("" if now == was else f" (was {was})")

@@ -86,7 +86,7 @@ def test_declared_answers_move_the_verdict(services, demo_db):
     ("question", "understood"),
     [
         ("what if we had 3,000 requests a day?", "3,000 requests/day"),
-        ("what if we bought an 8xH100 node?", "buying h100x8-node"),
+        ("what if we bought an 8xH100 node?", "buying 8× H100 SXM 80 GB"),
         ("what if cloud prices rose 30%?", "cloud prices +30%"),
     ],
 )
