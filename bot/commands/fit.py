@@ -36,9 +36,9 @@ def fit(
     context_tokens: int | None,
     as_json: bool,
 ) -> None:
-    """Whether MODEL fits, e.g. golocal fit "Qwen2.5-Coder 32B" --gpu "RTX 4090" --count 2.
+    """Whether a model fits our GPUs (or named ones): sessions, memory, decode speed.
 
-    Weights by quantisation, KV cache per session, concurrent sessions and the decode rate
+    E.g. golocal fit "Qwen2.5-Coder 32B" --gpu "RTX 4090" --count 2. Weights by quantisation, KV cache per session, concurrent sessions and the decode rate
     bounded by memory bandwidth (calibrated by your own inference servers where one runs
     the model). Unknown names get the nearest catalogue names; exit 2 on bad input.
     """
