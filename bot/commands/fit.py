@@ -38,9 +38,10 @@ def fit(
 ) -> None:
     """Whether a model fits our GPUs (or named ones): sessions, memory, decode speed.
 
-    E.g. golocal fit "Qwen2.5-Coder 32B" --gpu "RTX 4090" --count 2. Weights by quantisation, KV cache per session, concurrent sessions and the decode rate
-    bounded by memory bandwidth (calibrated by your own inference servers where one runs
-    the model). Unknown names get the nearest catalogue names; exit 2 on bad input.
+    E.g. golocal fit "Qwen2.5-Coder 32B" --gpu "RTX 4090" --count 2. Weights by
+    quantisation, KV cache per session, concurrent sessions and the decode rate bounded by
+    memory bandwidth (calibrated by your own inference servers where one runs the model).
+    Unknown names get the nearest catalogue names; exit 2 on bad input.
     """
     from golocal.bot.handlers.fit import fit_reply
 
