@@ -27,6 +27,8 @@ from golocal.db.models import DEMO_PREFIX
 from golocal.db.sources import all_source_states
 from golocal.db.usage import source_days
 from golocal.db.windows import SpendLine, cloud_spend, gpu_week, spend_by
+from golocal.jobs.evidence import HISTORY_WEEKS
+from golocal.jobs.forecast import forecast
 from golocal.jobs.money import usd_string
 from golocal.jobs.volume import VolumeReport, build_volume_report, volume_zone
 
@@ -237,7 +239,9 @@ def build_digest(
     since, until = week_range(week)
     trend_weeks = settings.digest.trend_weeks
     history_since = since - timedelta(days=7 * trend_weeks)
-    rows = source_days(database, history_since, until)
+    # the forecast's longer history is read in the same query
+    forecast_since = until - timedelta(weeks=HISTORY_WEEKS)
+    rows = source_days(database, min(history_since, forecast_since), until)
     tpr = settings.volume.tokens_per_request
     report = build_volume_report(
         [row for row in rows if row.day >= since], since, until, tokens_per_request=tpr
@@ -301,6 +305,16 @@ def build_digest(
             "days_with_data": report.days_with_data,
             "requests_estimated": report.requests_estimated,
         },
+        "forecast": forecast(
+            build_volume_report(
+                [row for row in rows if row.day >= forecast_since],
+                forecast_since,
+                until,
+                tokens_per_request=tpr,
+            ),
+            until,
+            (low, high),
+        ).as_json(),
         "trend": {
             "previous_weeks": previous,
             "previous_mean_requests_per_day": (

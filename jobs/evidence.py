@@ -31,6 +31,9 @@ from golocal.db.usage import source_days
 from golocal.jobs.request_estimate import measured_tokens_per_request
 from golocal.jobs.volume import VolumeReport, build_volume_report
 
+#: Weeks of history the forecast's trend is fitted over.
+HISTORY_WEEKS = 26
+
 
 @dataclass(frozen=True)
 class Evidence:
@@ -49,6 +52,8 @@ class Evidence:
     billed: dict[str, Decimal] = field(default_factory=dict)
     #: the GPUs telemetry saw in the window, by model
     inventory: list[GpuGroup] = field(default_factory=list)
+    #: the last HISTORY_WEEKS weeks of volume, for the forecast
+    history: VolumeReport | None = None
 
     @property
     def window_days(self) -> int:
@@ -85,14 +90,14 @@ def gather_evidence(database: Database, settings: Settings, today: date) -> Evid
     """
     until = today
     since = until - timedelta(days=max(settings.volume.window_days, settings.volume.min_days))
-    rows = source_days(database, since, until)
-    volume = build_volume_report(
-        rows,
-        since,
-        until,
-        # token-only sources (Anthropic) are estimated with the team's own tokens/request
-        tokens_per_request=measured_tokens_per_request(rows, settings.volume.tokens_per_request),
-    )
+    # One read of the forecast's history; the window is its tail.
+    first = min(since, until - timedelta(weeks=HISTORY_WEEKS))
+    history_rows = source_days(database, first, until)
+    rows = [row for row in history_rows if row.day >= since]
+    # token-only sources (Anthropic) are estimated with the team's own tokens/request
+    tokens_per_request = measured_tokens_per_request(rows, settings.volume.tokens_per_request)
+    volume = build_volume_report(rows, since, until, tokens_per_request=tokens_per_request)
+    history = build_volume_report(history_rows, first, until, tokens_per_request=tokens_per_request)
     stored = list_attributions(database)
     stored_keys = {(a.provider, a.kind, a.external_id) for a in stored}
     # A mapping stored with `golocal attribute` wins over the same one in the config file.
@@ -113,4 +118,5 @@ def gather_evidence(database: Database, settings: Settings, today: date) -> Evid
         gpu_incidents=gpu_incident_count(database, since, until),
         billed=billed_cloud_spend(database, since, until),
         inventory=gpu_inventory(database, since, until),
+        history=history,
     )

@@ -33,6 +33,7 @@ from golocal.jobs.costmodel import (
 )
 from golocal.jobs.evidence import Evidence
 from golocal.jobs.facts import Facts, derive_facts
+from golocal.jobs.forecast import Forecast, forecast
 from golocal.jobs.hardware import Hardware
 from golocal.jobs.money import usd_string
 from golocal.jobs.option_pricing import price_options
@@ -76,6 +77,7 @@ class Assessment:
     what_would_change: list[str]
     hardware: Hardware | None = None
     options: Options | None = None
+    forecast: Forecast | None = None
     scenario: Scenario = field(default_factory=Scenario)
 
     def point(self, point_id: str) -> Point:
@@ -133,6 +135,7 @@ class Assessment:
             "monthly_saving_usd": None
             if self.options is None
             else str(self.options.monthly_saving.quantize(Decimal("0.01"))),
+            "forecast": None if self.forecast is None else self.forecast.as_json(),
             "reasons": self.reasons,
             "missing": self.missing,
             "what_would_change": self.what_would_change,
@@ -260,7 +263,21 @@ def assess(evidence: Evidence, settings: Settings, scenario: Scenario | None = N
         what_would_change=changes,
         hardware=hardware,
         options=options,
+        forecast=_forecast(evidence, settings, options),
         scenario=scenario,
+    )
+
+
+def _forecast(evidence: Evidence, settings: Settings, options: Options | None) -> Forecast | None:
+    """The volume and spend trend over the stored history, with the best option's payback."""
+    if evidence.history is None:
+        return None
+    best = options.best if options is not None else None
+    return forecast(
+        evidence.history,
+        evidence.until,
+        (settings.thresholds.cloud_ok_below, settings.thresholds.run_cost_model_above),
+        payback_months=best.payback_months if best is not None else None,
     )
 
 

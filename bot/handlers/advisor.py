@@ -16,6 +16,7 @@ from golocal.bot.handlers.verdict_lines import (
     hardware_line,
     money_line,
     per_request_text,
+    trend_text,
 )
 from golocal.bot.handlers.wording import day_span
 from golocal.bot.replies import Reply
@@ -82,7 +83,7 @@ def verdict_text(result: Assessment) -> str:
         share = "" if result.cloud_share is None else f", {result.cloud_share:.0%} cloud"
         lines.append(
             f"Volume: mean {result.mean_per_day:,.0f}/day, peak {result.peak_per_day:,}/day"
-            f"{share} — zone {result.zone.value}."
+            f"{share} — zone {result.zone.value}{trend_text(result)}."
         )
     if line := hardware_line(result):
         lines.append(line)

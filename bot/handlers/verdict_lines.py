@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from golocal.jobs.forecast import MIN_WEEKS, Crossing
 from golocal.jobs.framework import Assessment
 from golocal.jobs.money import usd_display
 from golocal.jobs.options import Options
@@ -114,3 +115,61 @@ def best_move(before: Assessment, after: Assessment) -> str:
     """How the best option and its saving move under a what-if."""
     now, was = best_text(after.options), best_text(before.options)
     return f"Best option: {now}" + ("" if now == was else f" (was {was})")
+
+
+def forecast_line(result: Assessment) -> str:
+    """When volume passes the thresholds, the month-end spend, the payback month."""
+    trend = result.forecast
+    if trend is None:
+        return ""
+    if not trend.enough:
+        return (
+            f"Forecast: too little history for a trend ({trend.history_weeks} complete "
+            f"week{'s' if trend.history_weeks != 1 else ''} of data; it needs {MIN_WEEKS})."
+        )
+    parts = [crossing_text(c) for _, c in sorted(trend.crossings.items())]
+    if trend.month_end_spend is not None:
+        parts.append(
+            f"spend at the end of {trend.month} {usd_display(trend.month_end_spend)} "
+            f"(80% band {usd_display(trend.month_end_spend_low)}–"
+            f"{usd_display(trend.month_end_spend_high)})"
+        )
+    if trend.payback_month is not None:
+        parts.append(f"the purchase pays back in {trend.payback_month}")
+    return (
+        "Forecast: "
+        + "; ".join(parts)
+        + f" — linear trend over {trend.history_weeks} weeks, {trend.slope_per_week:+,.0f}/day "
+        "per week."
+    )
+
+
+def crossing_text(crossing: Crossing) -> str:
+    """ "2,000/day in 2027-W07 (80% band 2027-W03 to 2027-W15)", or why not."""
+    name = f"{crossing.threshold:,}/day"
+    if crossing.status == "already_above":
+        return f"already above {name}"
+    if crossing.status == "falling":
+        return f"not heading for {name} (volume is flat or falling)"
+    if crossing.status == "beyond_horizon":
+        return f"{name} not within two years"
+    band = (
+        f" (80% band {crossing.earliest} to {crossing.latest})"
+        if crossing.latest
+        else f" (80% band from {crossing.earliest})"
+    )
+    return f"{name} in {crossing.week}{band}"
+
+
+def trend_text(result: Assessment) -> str:
+    """The forecast in a clause for the Volume line: where the thresholds are crossed."""
+    trend = result.forecast
+    if trend is None:
+        return ""
+    if not trend.enough:
+        return f"; no trend yet ({trend.history_weeks} of {MIN_WEEKS} weeks of history)"
+    crossings = [
+        f"{c.threshold:,}/day in {c.week}" for _, c in sorted(trend.crossings.items()) if c.week
+    ]
+    head = f"; trend {trend.slope_per_week:+,.0f}/day a week"
+    return head + (" → " + ", ".join(crossings) if crossings else "")

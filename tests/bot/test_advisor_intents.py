@@ -211,3 +211,20 @@ def test_slack_shows_every_line_of_compare_and_what_if(services, question, must_
     shown = json.dumps(blocks, ensure_ascii=False)
     for text in must_show:
         assert text in shown
+
+
+def test_forecast_in_the_verdict_chat_and_digest_agree(services, demo_db):
+    from golocal.jobs.digest import build_digest
+
+    verdict = answer("should we go local?", services).data["forecast"]
+    assert verdict["enough_history"] is True and verdict["history_weeks"] >= 4
+    assert "numpy.polyfit" in verdict["method"]
+    assert set(verdict["crossings"]) == {"500", "2000"}
+    for crossing in verdict["crossings"].values():
+        assert crossing["status"] in {"already_above", "crossing", "falling", "beyond_horizon"}
+    reply = answer("when will we pass 2,000 a day?", services)
+    assert reply.intent == "forecast"
+    assert reply.data["forecast"] == verdict
+    assert reply.text.startswith("Forecast: ") and "80% band" in reply.text
+    digest = build_digest(demo_db, services.settings, "2026-W10", now=NOW).data["forecast"]
+    assert digest["method"] == verdict["method"] and digest["enough_history"] is True

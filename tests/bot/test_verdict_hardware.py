@@ -151,3 +151,12 @@ def test_what_if_volume_doubled_scales_the_measured_volume(small_db):
     reply = _ask(small_db, "what if volume doubled?")
     assert reply.data["understood"] == ["volume ×2"]
     assert reply.data["assessment"]["volume"]["mean_per_day"] == pytest.approx(2 * before, abs=0.1)
+
+
+def test_with_a_week_of_history_the_forecast_says_it_has_too_little(small_db):
+    data = _verdict(small_db).data["forecast"]
+    assert data["enough_history"] is False and data["history_weeks"] < data["min_weeks"]
+    assert data["crosses_2000_per_day_week"] is None
+    reply = _ask(small_db, "when will we pass 2,000 a day?")
+    assert reply.intent == "forecast"
+    assert "too little history" in reply.text
