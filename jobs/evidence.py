@@ -27,6 +27,7 @@ from golocal.db.evidence import (
     server_latency,
 )
 from golocal.db.inventory import GpuGroup, gpu_inventory
+from golocal.db.latency import LatencyHistogram, latency_histograms
 from golocal.db.usage import source_days
 from golocal.jobs.request_estimate import measured_tokens_per_request
 from golocal.jobs.volume import VolumeReport, build_volume_report
@@ -54,6 +55,8 @@ class Evidence:
     inventory: list[GpuGroup] = field(default_factory=list)
     #: the last HISTORY_WEEKS weeks of volume, for the forecast
     history: VolumeReport | None = None
+    #: the local servers' latency histograms (TTFT, end to end, queue) over the window
+    latency_histograms: list[LatencyHistogram] = field(default_factory=list)
 
     @property
     def window_days(self) -> int:
@@ -119,4 +122,5 @@ def gather_evidence(database: Database, settings: Settings, today: date) -> Evid
         billed=billed_cloud_spend(database, since, until),
         inventory=gpu_inventory(database, since, until),
         history=history,
+        latency_histograms=latency_histograms(database, since, until),
     )

@@ -35,6 +35,7 @@ from golocal.jobs.evidence import Evidence
 from golocal.jobs.facts import Facts, derive_facts
 from golocal.jobs.forecast import Forecast, forecast
 from golocal.jobs.hardware import Hardware
+from golocal.jobs.latency import latency_summary
 from golocal.jobs.money import usd_string
 from golocal.jobs.option_pricing import price_options
 from golocal.jobs.options import Options
@@ -78,6 +79,7 @@ class Assessment:
     hardware: Hardware | None = None
     options: Options | None = None
     forecast: Forecast | None = None
+    latency: dict[str, Any] = field(default_factory=dict)
     scenario: Scenario = field(default_factory=Scenario)
 
     def point(self, point_id: str) -> Point:
@@ -136,6 +138,7 @@ class Assessment:
             if self.options is None
             else str(self.options.monthly_saving.quantize(Decimal("0.01"))),
             "forecast": None if self.forecast is None else self.forecast.as_json(),
+            "latency": self.latency,
             "reasons": self.reasons,
             "missing": self.missing,
             "what_would_change": self.what_would_change,
@@ -264,6 +267,7 @@ def assess(evidence: Evidence, settings: Settings, scenario: Scenario | None = N
         hardware=hardware,
         options=options,
         forecast=_forecast(evidence, settings, options),
+        latency=latency_summary(evidence.latency_histograms),
         scenario=scenario,
     )
 

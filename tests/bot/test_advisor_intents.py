@@ -151,6 +151,13 @@ def test_compare_fills_seven_dimensions_saying_which_are_measured(services):
     assert sources["latency"] == "measured"  # the demo's vLLM servers report latency
     assert sources["compliance"] == "typical"
     assert "200–500 ms" in rows[1]["cloud"]
+    # like for like: local time to first token beside the cloud's first-token figure, which
+    # is typical (no collected source measures cloud latency), never passed off as measured
+    assert "time to first token p50" in rows[1]["local"]
+    assert "typical, not measured" in rows[1]["cloud"] and rows[1]["cloud_source"] == "typical"
+    latency = reply.data["assessment"]["latency"]
+    assert latency["local_ttft_p50_ms"] < latency["local_ttft_p95_ms"]
+    assert latency["cloud"]["source"] == "typical" and latency["cloud"]["metric"] == "ttft"
 
 
 def test_empty_database_is_insufficient_data_with_a_hint(sqlite_database):
