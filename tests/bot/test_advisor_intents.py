@@ -235,3 +235,11 @@ def test_forecast_in_the_verdict_chat_and_digest_agree(services, demo_db):
     assert reply.text.startswith("Forecast: ") and "80% band" in reply.text
     digest = build_digest(demo_db, services.settings, "2026-W10", now=NOW).data["forecast"]
     assert digest["method"] == verdict["method"] and digest["enough_history"] is True
+
+
+def test_latency_answer_sets_local_ttft_beside_the_clouds_typical_first_token(services):
+    reply = answer("what is our latency?", services)
+    assert reply.intent == "latency"
+    assert "Time to first token p50" in reply.text and "typical, not measured" in reply.text
+    percentiles = reply.data["percentiles"]
+    assert percentiles["local_ttft_p50_ms"] <= percentiles["local_ttft_p95_ms"]
