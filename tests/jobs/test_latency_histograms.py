@@ -77,3 +77,22 @@ def test_vllm_ttft_buckets_are_stored_as_hourly_increases(
     assert found["e2e"].buckets[-1] == (INF, 60)
     summary = latency_summary(list(found.values()))
     assert summary["local_ttft_p50_ms"] == 150
+
+
+def test_latency_buckets_follow_the_hourly_retention(database: Database) -> None:
+    from datetime import timedelta
+
+    from golocal.db.latency import add_latency_buckets
+    from golocal.db.rollups import RetentionPolicy, apply_retention
+    from golocal.db.telemetry import register_server
+
+    server = register_server(database, name="box", kind="vllm", url="", model=None, seen_at=T0)
+    old, recent = T0, T0 + timedelta(days=399)
+    for at in (old, recent, recent):  # two scrapes in one hour add up
+        add_latency_buckets(database, server, at, {"hist:ttft:0.1": 3, "hist:ttft:+Inf": 4})
+    deleted = apply_retention(
+        database, RetentionPolicy(14, 400, None), now=T0 + timedelta(days=401)
+    )
+    assert deleted["server_latency_buckets"] == 2  # the old hour's two bounds
+    kept = latency_histograms(database, recent.date(), recent.date() + timedelta(days=1))
+    assert kept[0].buckets == [(0.1, 6), (INF, 8)]
