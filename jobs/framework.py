@@ -34,7 +34,7 @@ from golocal.jobs.costmodel import (
 from golocal.jobs.evidence import Evidence
 from golocal.jobs.facts import Facts, derive_facts
 from golocal.jobs.forecast import Forecast, forecast
-from golocal.jobs.hardware import Hardware
+from golocal.jobs.hardware import Hardware, spare_capacity
 from golocal.jobs.latency import latency_summary
 from golocal.jobs.money import usd_string
 from golocal.jobs.option_pricing import price_options
@@ -81,6 +81,15 @@ class Assessment:
     forecast: Forecast | None = None
     latency: dict[str, Any] = field(default_factory=dict)
     scenario: Scenario = field(default_factory=Scenario)
+
+    def _hardware_json(self) -> dict[str, Any]:
+        assert self.hardware is not None
+        data = self.hardware.as_json()
+        if self.hardware.owned:
+            data["spare_requests_per_day"] = spare_capacity(
+                self.hardware.capacity, self.mean_per_day, self.cloud_share
+            )
+        return data
 
     def point(self, point_id: str) -> Point:
         return next(p for p in self.checklist if p.id == point_id)
@@ -131,7 +140,7 @@ class Assessment:
                 else round(float(self.facts.tokens_per_request), 1),
                 "tokens_per_request_source": self.facts.tokens_per_request_source,
             },
-            "hardware": None if self.hardware is None else self.hardware.as_json(),
+            "hardware": None if self.hardware is None else self._hardware_json(),
             "options": None if self.options is None else self.options.as_json(),
             "best_option": None if self.options is None else self.options.best.name,
             "monthly_saving_usd": None
@@ -266,22 +275,16 @@ def assess(evidence: Evidence, settings: Settings, scenario: Scenario | None = N
         what_would_change=changes,
         hardware=hardware,
         options=options,
-        forecast=_forecast(evidence, settings, options),
+        forecast=None
+        if evidence.history is None
+        else forecast(
+            evidence.history,
+            evidence.until,
+            (settings.thresholds.cloud_ok_below, settings.thresholds.run_cost_model_above),
+            payback_months=options.best.payback_months if options is not None else None,
+        ),
         latency=latency_summary(evidence.latency_histograms),
         scenario=scenario,
-    )
-
-
-def _forecast(evidence: Evidence, settings: Settings, options: Options | None) -> Forecast | None:
-    """The volume and spend trend over the stored history, with the best option's payback."""
-    if evidence.history is None:
-        return None
-    best = options.best if options is not None else None
-    return forecast(
-        evidence.history,
-        evidence.until,
-        (settings.thresholds.cloud_ok_below, settings.thresholds.run_cost_model_above),
-        payback_months=best.payback_months if best is not None else None,
     )
 
 

@@ -64,6 +64,9 @@ def test_fleet_demo_verdict_names_its_64_h100s_from_telemetry(fleet_db):
     assert hardware["owned_capex_usd"] == "2400000.00"  # 64 × $30,000 + 8 HGX nodes × $60,000
     assert reply.data["cost_model"]["energy_source"] == "measured"
     assert "64× NVIDIA H100 80GB HBM3" in reply.text
+    # the spare capacity is what the fleet carries beside today's local load
+    assert 0 < hardware["spare_requests_per_day"] < hardware["capacity_requests_per_day"]
+    assert 0 < hardware["util_mean"] < 1
 
 
 def test_one_gpu_demo_verdict_names_its_gpu(small_db):
