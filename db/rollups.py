@@ -23,7 +23,13 @@ from sqlalchemy import Connection, and_, case, delete, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from golocal.db.database import Database
-from golocal.db.models import GpuMinute, GpuRollup, ServerMinute, ServerRollup
+from golocal.db.models import (
+    GpuMinute,
+    GpuRollup,
+    ServerLatencyBucket,
+    ServerMinute,
+    ServerRollup,
+)
 
 BATCH = 5000
 
@@ -330,4 +336,8 @@ def apply_retention(
                         )
                     )
                     deleted[f"{rollup.__tablename__}:{resolution}"] = result.rowcount or 0
+        # latency histogram buckets are hourly: they follow the hourly retention
+        buckets = ServerLatencyBucket
+        result = connection.execute(delete(buckets).where(buckets.bucket_start < hour_cut))
+        deleted[buckets.__tablename__] = result.rowcount or 0
     return deleted

@@ -20,7 +20,14 @@ from decimal import Decimal
 from typing import Any
 
 from golocal.db.database import Database
-from golocal.db.models import DEMO_PREFIX, GpuMinute, GpuRollup, ServerMinute, ServerRollup
+from golocal.db.models import (
+    DEMO_PREFIX,
+    GpuMinute,
+    GpuRollup,
+    ServerLatencyBucket,
+    ServerMinute,
+    ServerRollup,
+)
 from golocal.db.rollups import rollup_weeks_and_months
 from golocal.db.telemetry import (
     delete_telemetry_sources,
@@ -29,6 +36,7 @@ from golocal.db.telemetry import (
     register_server,
 )
 from golocal.db.usage import delete_usage_sources, upsert_usage_buckets
+from golocal.jobs.demo_latency import latency_rows
 
 
 @dataclass(frozen=True)
@@ -247,6 +255,7 @@ class _Generator:
         gpu_rollups: list[dict[str, Any]] = []
         srv_minutes: list[dict[str, Any]] = []
         srv_rollups: list[dict[str, Any]] = []
+        latency: list[dict[str, Any]] = []
         hw = self.profile.hardware
         for at, requests in hours:
             load = requests / peak_hour  # 0..1 within the day
@@ -261,12 +270,14 @@ class _Generator:
                         server_id, at, requests / servers, load, detailed, srv_minutes
                     )
                 )
+                latency += latency_rows(server_id, at, srv_rollups[-1]["requests"], load)
         gpu_rollups += _daily(gpu_rollups, "gpu_id", _GPU_SUMS, _GPU_MAXES, _GPU_MEANS)
         srv_rollups += _daily(srv_rollups, "server_id", _SRV_SUMS, _SRV_MAXES, _SRV_MEANS)
         counts["gpu_minutes"] = insert_rows(self.database, GpuMinute, gpu_minutes)
         counts["gpu_rollups"] = insert_rows(self.database, GpuRollup, gpu_rollups)
         counts["srv_minutes"] = insert_rows(self.database, ServerMinute, srv_minutes)
         counts["srv_rollups"] = insert_rows(self.database, ServerRollup, srv_rollups)
+        insert_rows(self.database, ServerLatencyBucket, latency)
         return counts
 
     def _gpu_hour(

@@ -26,6 +26,8 @@ from golocal.db.database import Database
 from golocal.db.models import DEMO_PREFIX
 from golocal.db.sources import all_source_states
 from golocal.db.windows import gpu_week
+from golocal.jobs.evidence import HISTORY_WEEKS
+from golocal.jobs.forecast import forecast
 from golocal.jobs.ledger import Ledger
 from golocal.jobs.ledger_read import ledger_volume_report, load_ledger, month_spend
 from golocal.jobs.money import usd_string
@@ -250,8 +252,10 @@ def build_digest(
     since, until = week_range(week)
     trend_weeks = settings.digest.trend_weeks
     history_since = since - timedelta(days=7 * trend_weeks)
-    # one ledger for the week and its trend weeks: billed money, one request estimator
-    ledger = load_ledger(database, settings, history_since, until)
+    # one ledger for the forecast's history, the week and its trend weeks: billed money,
+    # one request estimator
+    forecast_since = until - timedelta(weeks=HISTORY_WEEKS)
+    ledger = load_ledger(database, settings, min(history_since, forecast_since), until)
     report = ledger_volume_report(ledger.slice(since, until), settings)
     days = _day_rows(report, settings)
     zone_days = {"below": 0, "between": 0, "above": 0, "no_data": 0}
@@ -310,6 +314,11 @@ def build_digest(
             "days_with_data": report.days_with_data,
             "requests_estimated": report.requests_estimated,
         },
+        "forecast": forecast(
+            ledger_volume_report(ledger.slice(forecast_since, until), settings),
+            until,
+            (low, high),
+        ).as_json(),
         "trend": {
             "previous_weeks": previous,
             "previous_mean_requests_per_day": (
