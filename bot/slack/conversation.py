@@ -1,8 +1,10 @@
 """Questions in, replies out: what every Slack listener shares.
 
 :func:`reply_to` is the one place in the Slack adapter where a failure becomes a reply
-(:func:`golocal.bot.replies.reply_for_error`). :func:`post_reply` sends a reply and, when
-Slack cannot be reached or refuses it, logs the reason — an answer is never lost silently.
+(:func:`golocal.bot.replies.reply_for_error`). :func:`post_reply` sends a reply (the client
+retries transient failures) and, when Slack still refuses it, logs the reason and tells the
+asker — ephemerally in the channel, or in the app's DM when even that is refused — that the
+answer failed and why: an answer is never lost silently.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
 from golocal.bot.chat import answer
+from golocal.bot.delivery_errors import classify
 from golocal.bot.posting import slack_failure
 from golocal.bot.render.blocks import message_payload
+from golocal.bot.render.mrkdwn import slack_text
 from golocal.bot.replies import Reply, reply_for_error
 from golocal.bot.services import Services
 
@@ -39,12 +43,17 @@ def reply_to(question: str, services: Services) -> Reply:
 
 
 def post_reply(
-    client: WebClient, channel: str, reply: Reply, *, thread_ts: str | None = None
+    client: WebClient,
+    channel: str,
+    reply: Reply,
+    *,
+    thread_ts: str | None = None,
+    user: str | None = None,
 ) -> dict[str, Any] | None:
     """Post ``reply`` with chat.postMessage (in ``thread_ts`` if given).
 
     Returns Slack's answer, or ``None`` when the post failed; the failure is logged with
-    its reason (after the client's own retries for 429 and connection errors).
+    its reason (after the client's own retries) and ``user`` is told.
     """
     payload = message_payload(reply)
     try:
@@ -53,8 +62,28 @@ def post_reply(
         log.error(
             "could not post the %s answer to %s: %s", reply.intent, channel, slack_failure(exc)
         )
+        if user:
+            tell_failure(client, channel, user, classify(exc, channel).line, thread_ts=thread_ts)
         return None
     return dict(response.data) if isinstance(response.data, dict) else None
+
+
+def tell_failure(
+    client: WebClient, channel: str, user: str, why: str, *, thread_ts: str | None = None
+) -> bool:
+    """Tell ``user`` their answer could not be posted: ephemeral, else in the app's DM."""
+    text = slack_text(f"I could not post my answer: {why}")
+    try:
+        client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
+        return True
+    except (SlackClientError, OSError):
+        pass
+    try:
+        client.chat_postMessage(channel=user, text=text)  # a user id posts to the app's DM
+        return True
+    except (SlackClientError, OSError) as exc:
+        log.error("could not tell %s that the answer failed: %s", user, slack_failure(exc))
+        return False
 
 
 def respond_reply(respond: Any, reply: Reply, *, in_channel: bool) -> None:

@@ -29,6 +29,7 @@ from golocal.bot.render.blocks import MAX_VIEW_BLOCKS, context, cut_list, fit, h
 from golocal.bot.replies import reply_for_error
 from golocal.bot.services import Services
 from golocal.db.dashboard import gpu_utilisation, open_alert_count, open_alerts
+from golocal.db.deliveries import blocked_channels
 from golocal.db.sources import all_source_states
 from golocal.jobs.money import usd_display
 from golocal.jobs.volume import volume_zone
@@ -136,9 +137,13 @@ def _alerts(services: Services) -> list[Block]:
 
 def _sources(services: Services) -> list[Block]:
     states = all_source_states(services.database)
+    held = [
+        f"• :no_entry: Slack channel {c.channel}: not posting ({c.error}) — {c.fix}"
+        for c in blocked_channels(services.database)
+    ]
     if not states:
-        return [section("*Sources*\nNo source has reported yet.")]
-    lines = []
+        return [section("*Sources*\n" + "\n".join(held or ["No source has reported yet."]))]
+    lines = held
     for state in states:
         if state.failing:
             lines.append(

@@ -32,14 +32,20 @@ def register(app: App, services: Services, answerer: Answerer) -> None:
     def answer_mention(event: dict[str, Any], client: WebClient) -> None:
         reply = answerer.reply(question_text(event.get("text")))
         thread = event.get("thread_ts") or event.get("ts")
-        post_reply(client, event["channel"], reply, thread_ts=thread)
+        post_reply(client, event["channel"], reply, thread_ts=thread, user=event.get("user"))
 
     def answer_direct_message(event: dict[str, Any], client: WebClient) -> None:
         # Only people's own messages in the app's DM: no edits, joins or bot posts.
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
         reply = answerer.reply(question_text(event.get("text")))
-        post_reply(client, event["channel"], reply, thread_ts=event.get("thread_ts"))
+        post_reply(
+            client,
+            event["channel"],
+            reply,
+            thread_ts=event.get("thread_ts"),
+            user=event.get("user"),
+        )
 
     def show_home(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
