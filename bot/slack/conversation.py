@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackClientError
 from golocal.bot.chat import answer
 from golocal.bot.delivery_errors import classify
 from golocal.bot.posting import slack_failure
-from golocal.bot.render.blocks import message_payload
+from golocal.bot.render.blocks import MAX_MESSAGE_BLOCKS, message_payload
 from golocal.bot.render.mrkdwn import slack_text
 from golocal.bot.replies import Reply, reply_for_error
 from golocal.bot.services import Services
@@ -86,11 +86,40 @@ def tell_failure(
         return False
 
 
-def respond_reply(respond: Any, reply: Reply, *, in_channel: bool) -> None:
-    """Answer through a slash command's ``response_url``; a failure is logged."""
+#: The "Share in channel" button under an ephemeral slash command answer.
+SHARE_ACTION = "golocal_share_answer"
+#: Slack's limit on a button's value (https://api.slack.com/reference/block-kit/block-elements#button).
+MAX_BUTTON_VALUE = 2000
+
+
+def share_button(question: str) -> dict[str, Any]:
+    """An actions block with the "Share in channel" button carrying the question."""
+    return {
+        "type": "actions",
+        "block_id": "golocal_share",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": SHARE_ACTION,
+                "text": {"type": "plain_text", "text": "Share in channel"},
+                "value": question[:MAX_BUTTON_VALUE],
+            }
+        ],
+    }
+
+
+def respond_reply(
+    respond: Any, reply: Reply, *, share: str | None = None, replace: bool = False
+) -> None:
+    """Answer a slash command ephemerally through its ``response_url``, replacing any
+    "Answering…" note; ``share`` (the question) adds the "Share in channel" button.
+    A failure is logged."""
     payload = message_payload(reply)
+    if share:
+        payload["blocks"] = [*payload["blocks"][: MAX_MESSAGE_BLOCKS - 1], share_button(share)]
     try:
-        result = respond(response_type="in_channel" if in_channel else "ephemeral", **payload)
+        extra = {"replace_original": True} if replace else {}
+        result = respond(response_type="ephemeral", **extra, **payload)
     except (SlackClientError, OSError) as exc:
         log.error("could not answer through response_url (%s): %s", reply.intent, exc)
         return
