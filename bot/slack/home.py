@@ -158,11 +158,13 @@ def _sources(services: Services) -> list[Block]:
     return [section("*Sources*\n" + "\n".join(cut_list(lines, 15)))]
 
 
-def home_blocks(services: Services) -> list[Block]:
-    """The dashboard's blocks, within the 100 blocks of a Home view."""
+def home_blocks(services: Services, notice: str | None = None) -> list[Block]:
+    """The dashboard's blocks, within the 100 blocks of a Home view; ``notice`` on top."""
     now = services.now().astimezone(UTC)
     today = now.date()
     blocks: list[Block] = [header("golocal — local, cloud or both?")]
+    if notice:
+        blocks.append(section(f":white_check_mark: {notice} ({now:%H:%M} UTC)"))
     blocks += _part("Verdict", lambda: _verdict(services))
     blocks += [DividerBlock()]
     blocks += _part("Requests/day", lambda: _volume(services, today))
@@ -183,9 +185,9 @@ def home_blocks(services: Services) -> list[Block]:
     return fit(blocks, MAX_VIEW_BLOCKS)
 
 
-def home_view(services: Services) -> dict[str, Any]:
-    """The Home tab view as a dict for views.publish."""
-    return View(type="home", blocks=home_blocks(services)).to_dict()
+def home_view(services: Services, notice: str | None = None) -> dict[str, Any]:
+    """The Home tab view as a dict for views.publish (``notice``: a confirmation on top)."""
+    return View(type="home", blocks=home_blocks(services, notice)).to_dict()
 
 
 def publish_home(client: WebClient, build_view: Callable[[], dict[str, Any]], user_id: str) -> bool:

@@ -14,6 +14,8 @@ limited — and rejects what Slack would reject:
   (the ``upload_url`` it hands out takes the file's raw bytes and answers 200 ``OK - <size>``;
   the bytes are kept in :attr:`FakeSlackWeb.uploads` by file id)
 * https://api.slack.com/methods/usergroups.users.list
+* https://api.slack.com/methods/reactions.add, reactions.remove (``channel``, ``timestamp``,
+  ``name``)
 * https://api.slack.com/methods/apps.connections.open (needs an app-level ``xapp-`` token)
 * https://api.slack.com/reference/block-kit/blocks (section text 3,000, header 150,
   10 fields of 2,000 characters)
@@ -306,6 +308,10 @@ class FakeSlackWeb:
             if problems:
                 return {**error, "error": "invalid_arguments", "errors": problems}
             return {"ok": True, "view": {**view, "id": "V0000001"}}
+        if method in {"reactions.add", "reactions.remove"}:
+            if not args.get("channel") or not args.get("timestamp") or not args.get("name"):
+                return {**error, "error": "invalid_arguments"}
+            return {"ok": True}
         if method in {"conversations.history", "conversations.replies"}:
             return self._conversation(method, args)
         if method == "usergroups.users.list":

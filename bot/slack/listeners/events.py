@@ -33,10 +33,10 @@ def register(app: App, services: Services, answerer: Answerer) -> None:
     greeted: set[str] = set()
 
     def answer_mention(event: dict[str, Any], client: WebClient) -> None:
+        thread = event.get("thread_ts") or event.get("ts")
         with reaction_while(client, event["channel"], event.get("ts")):
             reply = answerer.reply(question_text(event.get("text")))
-        thread = event.get("thread_ts") or event.get("ts")
-        post_reply(client, event["channel"], reply, thread_ts=thread, user=event.get("user"))
+            post_reply(client, event["channel"], reply, thread_ts=thread, user=event.get("user"))
 
     def answer_direct_message(event: dict[str, Any], client: WebClient) -> None:
         # Only people's own messages in the app's DM: no edits, joins or bot posts.
@@ -44,20 +44,18 @@ def register(app: App, services: Services, answerer: Answerer) -> None:
             return
         subtype = event.get("subtype")
         question = question_text(event.get("text"))
-        if subtype == "file_share" and not question:
-            reply = TEXT_ONLY
-        elif subtype not in {None, "file_share"}:
+        if subtype not in {None, "file_share"}:
             return
-        else:
-            with reaction_while(client, event["channel"], event.get("ts")):
-                reply = answerer.reply(question)
-        post_reply(
-            client,
-            event["channel"],
-            reply,
-            thread_ts=event.get("thread_ts"),
-            user=event.get("user"),
-        )
+        with reaction_while(client, event["channel"], event.get("ts")):
+            only_a_file = subtype == "file_share" and not question
+            reply = TEXT_ONLY if only_a_file else answerer.reply(question)
+            post_reply(
+                client,
+                event["channel"],
+                reply,
+                thread_ts=event.get("thread_ts"),
+                user=event.get("user"),
+            )
 
     def show_home(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab") == "messages":

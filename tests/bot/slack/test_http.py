@@ -334,6 +334,7 @@ def test_valid_submission_is_stored_with_who_and_when(
     )
     assert response.status_code == 200
     assert response.text in {"", "{}"} or "errors" not in response.json()
+    fake_slack_web.wait_for("chat.postEphemeral")  # stored after the ack, then confirmed
     stored = {(a.key, a.scope): a for a in current_answers(services.database)}
     assert stored[("code_location", "")].value == "proprietary"
     assert stored[("code_location", "team:payments")].value == "regulated"
