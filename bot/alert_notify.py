@@ -25,7 +25,7 @@ from golocal.bot.services import Services
 from golocal.config.settings import Settings
 from golocal.db import alerts as incidents_db
 from golocal.db import deliveries
-from golocal.jobs.alerts import AlertCheck, check_alerts, due_notifications
+from golocal.jobs.alerts import due_notifications
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ def deliver_alerts(services: Services, poster: Poster, channel: str | None) -> A
         try:
             if due.kind == "open" or thread_ts is None:
                 blocks = alert_status_blocks(incident, now)
-                ts = poster.post(Message(target, text, blocks=blocks, key=key))
+                ts = poster.post(Message(target, text, blocks=blocks, key=key, kind="alert"))
                 incidents_db.record_notification(
                     database,
                     incident.id,
@@ -123,7 +123,7 @@ def deliver_alerts(services: Services, poster: Poster, channel: str | None) -> A
                     signature=signature,
                 )
             else:
-                poster.post(Message(target, text, thread_ts=thread_ts, key=key))
+                poster.post(Message(target, text, thread_ts=thread_ts, key=key, kind="alert"))
                 if due.kind in {"update", "resolve"}:
                     status = Message(target, text, blocks=alert_status_blocks(incident, now))
                     poster.update(thread_ts, status)
@@ -153,9 +153,3 @@ def alerts_channel(settings: Settings, poster: Poster) -> str | None:
 def notify_alerts(services: Services, poster: Poster) -> list[SentNotification]:
     """Send the due alert messages to the configured channel; the ones that went out."""
     return deliver_alerts(services, poster, alerts_channel(services.settings, poster)).sent
-
-
-def run_alerts(services: Services, poster: Poster) -> tuple[AlertCheck, list[SentNotification]]:
-    """The alert job: evaluate the rules once, then send what is due."""
-    check = check_alerts(services.database, services.settings, services.now())
-    return check, notify_alerts(services, poster)

@@ -33,6 +33,7 @@ from typing import Any, Protocol, TextIO
 # console, and every command that never posts, start without it.
 from golocal.bot.delivery_errors import DeliveryFailure, classify
 from golocal.bot.render.mrkdwn import slack_text
+from golocal.jobs import selfmetrics
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,8 @@ class Message:
     thread_ts: str | None = None
     #: What makes this post unique (e.g. ``digest:2026-W10``): posted at most once.
     key: str | None = None
+    #: what it is, for golocal's own metrics: ``digest``, ``alert``, ``answer`` or ``message``
+    kind: str = "message"
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,23 +179,32 @@ class SlackPoster:
         method: str,
         channel: str,
         call: Callable[[], Any],
+        kind: str,
         *,
         already_done: Callable[[], Any] | None = None,
     ) -> Any:
-        """Run ``call`` with retries; before a retry, ``already_done`` may return its result."""
+        """Run ``call`` with retries; before a retry, ``already_done`` may return its result.
+
+        The outcome (after the retries) is counted in golocal's own metrics under ``kind``.
+        """
         from slack_sdk.errors import SlackClientError
 
         for attempt in range(self.retries + 1):
             if already_done is not None:
                 found = already_done()
                 if found is not None:
+                    selfmetrics.observe_slack_post(kind, ok=True)
                     return found
             self.pacer.wait(channel)
             try:
-                return call()
+                result = call()
             except (SlackClientError, OSError) as exc:
                 failure = classify(exc, channel)
+            else:
+                selfmetrics.observe_slack_post(kind, ok=True)
+                return result
             if failure.permanent or attempt == self.retries:
+                selfmetrics.observe_slack_post(kind, ok=False)
                 raise PostError(f"Slack {method}: {failure.line}", failure) from None
             self.sleep(failure.retry_after or self.backoff_factor * 2**attempt)
         raise AssertionError("unreachable")
@@ -255,6 +267,7 @@ class SlackPoster:
                 unfurl_links=False,
                 metadata=metadata,
             ),
+            message.kind,
             already_done=already_done if message.key else None,
         )
         return response if isinstance(response, str) else response.get("ts")
@@ -266,6 +279,7 @@ class SlackPoster:
             lambda: self.client.chat_update(
                 channel=message.channel, ts=ts, text=slack_text(message.text), blocks=message.blocks
             ),
+            "update",
         )
 
     def upload(self, attachment: Attachment) -> None:
@@ -279,6 +293,7 @@ class SlackPoster:
                 title=attachment.title,
                 thread_ts=attachment.thread_ts,
             ),
+            "upload",
         )
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
 
-from golocal.bot.alert_notify import held_back, note_failure, run_alerts
+from golocal.bot.alert_notify import SentNotification, held_back, note_failure, notify_alerts
 from golocal.bot.posting import (
     CONSOLE_CHANNEL,
     Attachment,
@@ -29,14 +29,32 @@ from golocal.bot.render.chart import render_digest_chart
 from golocal.bot.render.digest import digest_blocks, digest_text
 from golocal.bot.services import Services
 from golocal.config.settings import Settings
+from golocal.db import alerts as incidents_db
 from golocal.db import deliveries
 from golocal.db.digests import DigestPostError, PostOutcome, digest_post_state, post_digest_once
 from golocal.errors import GolocalError
+from golocal.jobs import selfmetrics
+from golocal.jobs.alertmanager import (
+    ALERT_RULES,
+    RESOLVED_RESEND,
+    AlertmanagerError,
+    postable_alerts,
+    send_alerts,
+)
+from golocal.jobs.alerts import AlertCheck, check_alerts
 from golocal.jobs.collect import CollectRequest, CollectResult, collect_sources
-from golocal.jobs.digest import BreakEven, Digest, build_digest
+from golocal.jobs.digest import BreakEven, Digest, build_digest, last_complete_week
 from golocal.jobs.evidence import gather_evidence
 from golocal.jobs.framework import assess
-from golocal.jobs.schedule import ALERTS, COLLECT, DIGEST, ROLLUPS, TELEMETRY, digest_week_due
+from golocal.jobs.schedule import (
+    ALERTS,
+    COLLECT,
+    DIGEST,
+    ROLLUPS,
+    TELEMETRY,
+    digest_week_due,
+    latest_digest_due,
+)
 from golocal.jobs.telemetry import (
     SourceResult,
     collect_telemetry,
@@ -92,7 +110,9 @@ def publish_digest(
 
     def send() -> str | None:
         try:
-            ts = poster.post(Message(channel, text, blocks=blocks, key=f"digest:{digest.week}"))
+            ts = poster.post(
+                Message(channel, text, blocks=blocks, key=f"digest:{digest.week}", kind="digest")
+            )
         except PostError as exc:
             refused.append(exc)
             raise
@@ -145,6 +165,68 @@ def run_due_digest(
         services.database, services.settings, week, now=now, break_even=break_even
     )
     return publish_digest(services, poster, digest, channel)
+
+
+def observe_digest_state(services: Services, poster: Poster) -> None:
+    """Export when the latest digest was due and whether it is out (any replica's post)."""
+    channel = digest_channel(services.settings, poster)
+    if channel is None:
+        return
+    due = latest_digest_due(services.now(), services.settings)
+    state = digest_post_state(
+        services.database, last_complete_week(due, services.settings.tz), channel
+    )
+    selfmetrics.observe_digest(due, posted=state is not None and state.state == "posted")
+
+
+def run_alerts(services: Services, poster: Poster) -> tuple[AlertCheck, list[SentNotification]]:
+    """The alert job: evaluate the rules once, then send what is due."""
+    check = check_alerts(services.database, services.settings, services.now())
+    forward_incidents(services, check)
+    export_volume(services)
+    return check, notify_alerts(services, poster)
+
+
+def export_volume(services: Services) -> None:
+    """The volume the chat answers (same window, same function) as a metric."""
+    from golocal.bot.handlers.volume import volume_report
+    from golocal.bot.periods import period_in
+
+    settings = services.settings
+    period = period_in("", services.now().date(), settings.volume.window_days)
+    report = volume_report(services, period.since, period.until)
+    days = len(report.days)
+    known = bool(report.days_with_data) and days > 0
+    thresholds = settings.thresholds
+    selfmetrics.set_volume(
+        sum(day.cloud_requests for day in report.days) / days if known else None,
+        sum(day.local_requests for day in report.days) / days if known else None,
+        cloud_ok_below=thresholds.cloud_ok_below,
+        run_cost_model_above=thresholds.run_cost_model_above,
+    )
+
+
+def forward_incidents(services: Services, check: AlertCheck) -> bool | None:
+    """After an evaluation: the firing gauge, and the incidents to ``[alerts] alertmanager_url``.
+
+    Returns whether Alertmanager took them (``None`` when none is configured). A failure is
+    logged and counted, never raised: Slack still gets its notifications.
+    """
+    selfmetrics.set_alerts_firing(ALERT_RULES, [incident.rule for incident in check.firing])
+    url = services.settings.alerts.alertmanager_url
+    if url is None:
+        return None
+    now = services.now()
+    incidents = incidents_db.recent_incidents(services.database, since=now - RESOLVED_RESEND)
+    interval = timedelta(seconds=services.settings.schedule.alerts_seconds)
+    try:
+        send_alerts(url, postable_alerts(incidents, now=now, interval=interval))
+    except AlertmanagerError as exc:
+        log.warning("%s", exc)
+        selfmetrics.ALERTMANAGER_SENDS.labels(selfmetrics.FAILED).inc()
+        return False
+    selfmetrics.ALERTMANAGER_SENDS.labels(selfmetrics.OK).inc()
+    return True
 
 
 def advisor_break_even(services: Services) -> BreakEven | None:
@@ -223,9 +305,16 @@ def scheduled_runners(
         extra: the collection, telemetry and rollup runners (``COLLECT``, ``TELEMETRY``,
             ``ROLLUPS``) where this build has them.
     """
+
+    def digest_job() -> PostOutcome | None:
+        try:
+            return run_due_digest(services, poster, break_even=break_even)
+        finally:
+            observe_digest_state(services, poster)
+
     runners: dict[str, Callable[[], Any]] = {
         ALERTS: lambda: run_alerts(services, poster),
-        DIGEST: lambda: run_due_digest(services, poster, break_even=break_even),
+        DIGEST: digest_job,
     }
     runners.update(extra or {})
     return runners

@@ -11,9 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject
-
-from golocal.bot.render.blocks import context, section
 from golocal.bot.render.mrkdwn import escape, mention
 from golocal.db.alerts import Incident
 
@@ -52,6 +49,8 @@ def alert_text(kind: str, incident: Incident, now: datetime) -> str:
 
 def alert_status_blocks(incident: Incident, now: datetime) -> list[dict[str, Any]]:
     """Blocks of the incident's first message, re-rendered on update and resolution."""
+    # slack_sdk only when blocks are built: printing alerts on the console starts without it
+    from golocal.bot.render.blocks import context, section
 
     if incident.firing:
         icon = _ICON.get(incident.severity, ":warning:")
@@ -61,10 +60,10 @@ def alert_status_blocks(incident: Incident, now: datetime) -> list[dict[str, Any
         status = f"resolved after {_duration(incident.first_seen, incident.resolved_at or now)}"
     text = f"{icon} *{incident.rule}* — {incident.summary}"
     blocks = [section(text), context(f"{status} · key `{incident.key}`")]
+    rendered = [block.to_dict() for block in blocks]
     people = _who_acted(incident)
     if people:
-        blocks.append(ContextBlock(elements=people))
-    rendered = [block.to_dict() for block in blocks]
+        rendered.append({"type": "context", "elements": people})
     if incident.firing:
         rendered.append(_action_buttons(incident))
     return rendered
@@ -77,15 +76,20 @@ def action_note(action: str, user: str, incident: Incident) -> tuple[str, list[d
         "snooze": f"snoozed reminders until {_when(incident.snoozed_until)}",
         "resolve": "resolved this",
     }[action]
-    block = ContextBlock(elements=[MarkdownTextObject(text=f"{mention(user)} {escape(what)}")])
-    return f"{user} {what}", [block.to_dict()]
+    block = {"type": "context", "elements": [_mrkdwn(f"{mention(user)} {escape(what)}")]}
+    return f"{user} {what}", [block]
 
 
 def _when(at: datetime | None) -> str:
     return f"{at:%Y-%m-%d %H:%M} UTC" if at else "—"
 
 
-def _who_acted(incident: Incident) -> list[MarkdownTextObject]:
+def _mrkdwn(text: str) -> dict[str, str]:
+    """A mrkdwn text object of text already made safe (escaped data, golocal's mentions)."""
+    return {"type": "mrkdwn", "text": text}
+
+
+def _who_acted(incident: Incident) -> list[dict[str, str]]:
     lines = []
     if incident.acked_by:
         lines.append(f"Acknowledged by {mention(incident.acked_by)} at {_when(incident.acked_at)}")
@@ -95,7 +99,7 @@ def _who_acted(incident: Incident) -> list[MarkdownTextObject]:
         )
     if incident.resolved_by:
         lines.append(f"Resolved by {mention(incident.resolved_by)}")
-    return [MarkdownTextObject(text=line) for line in lines]
+    return [_mrkdwn(line) for line in lines]
 
 
 def _action_buttons(incident: Incident) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from golocal.bot.render.blocks import MAX_MESSAGE_BLOCKS, message_payload
 from golocal.bot.render.mrkdwn import slack_text
 from golocal.bot.replies import Reply, reply_for_error
 from golocal.bot.services import Services
+from golocal.jobs import selfmetrics
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +63,11 @@ def post_reply(
         log.error(
             "could not post the %s answer to %s: %s", reply.intent, channel, slack_failure(exc)
         )
+        selfmetrics.observe_slack_post("answer", ok=False)
         if user:
             tell_failure(client, channel, user, classify(exc, channel).line, thread_ts=thread_ts)
         return None
+    selfmetrics.observe_slack_post("answer", ok=True)
     return dict(response.data) if isinstance(response.data, dict) else None
 
 
@@ -122,8 +125,10 @@ def respond_reply(
         result = respond(response_type="ephemeral", **extra, **payload)
     except (SlackClientError, OSError) as exc:
         log.error("could not answer through response_url (%s): %s", reply.intent, exc)
+        selfmetrics.observe_slack_post("answer", ok=False)
         return
     status = getattr(result, "status_code", 200)
+    selfmetrics.observe_slack_post("answer", ok=status < 400)
     if status >= 400:
         log.error(
             "could not answer through response_url (%s): HTTP %s %s",

@@ -7,9 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from golocal.bot.alert_notify import run_alerts
 from golocal.bot.posting import ChannelPacer, ConsolePoster, SlackPoster
-from golocal.bot.publish import run_due_digest
+from golocal.bot.publish import run_alerts, run_due_digest
 from golocal.bot.services import Services
 from golocal.config.settings import load_settings
 from golocal.db.database import Database
