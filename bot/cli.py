@@ -72,7 +72,7 @@ COMMANDS = {
     "sources": LazyCommand(
         "golocal.bot.commands.collect",
         "sources",
-        "Every source: configured?, last success, last error, cursor.",
+        "Every source: configured?, last success, last error, cursor; Slack channels held back.",
     ),
     "reprice": LazyCommand(
         "golocal.bot.commands.collect",
