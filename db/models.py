@@ -394,3 +394,17 @@ class DigestPost(Base):
     posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     message_ts: Mapped[str | None] = mapped_column(String(50))
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class SchemaRelease(Base):
+    """Which golocal release brought the database to each revision.
+
+    An older golocal that finds a revision it does not know reads this table to say which
+    golocal version the database needs, instead of offering an upgrade that cannot work.
+    """
+
+    __tablename__ = "schema_releases"
+
+    revision: Mapped[str] = mapped_column(String(64), primary_key=True)
+    golocal_version: Mapped[str] = mapped_column(String(64))
+    upgraded_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -246,7 +246,7 @@ def parse_metrics(kind: str, text: str, *, restart_marker: float | None = None) 
                         _series_id(sample.name, labels),
                         sample.value,
                     )
-    except (ValueError, TypeError, IndexError) as exc:
+    except (ValueError, TypeError, IndexError, OverflowError) as exc:
         raise MetricsFormatError(f"not Prometheus text: {exc}") from None
     scrape = ServerScrape(models=sorted(models))
     for key, series in values.items():
