@@ -1,25 +1,35 @@
-"""Intent matching: a question in, the handler that answers it out.
+"""A question in, a reply out: screening, intent recognition, follow-ups and the handlers.
 
-Deliberately simple (keyword patterns, first match wins, in registration order), so a user
-can predict what the bot understands and the help text can list it. Slack, the console and
-``golocal ask`` all come through :func:`answer`.
+Slack, the console and ``golocal ask`` all come through :func:`answer`. What the bot
+understands is one table (:mod:`golocal.bot.intent_table`); recognition is keyword-first with
+typo and near-miss tolerance (:mod:`golocal.bot.recognise`); handlers register here with the
+:func:`intent` decorator under the table's ids. An intent with no handler in this build gets
+an honest "I can't answer that yet", never another intent's answer.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, replace
 
+from golocal.bot.entities import Lexicon, breakdown_in, find_entities, lexicon, static_lexicon
+from golocal.bot.followups import Conversations, Subject, has_cue, rewrite
+from golocal.bot.intent_table import INTENT_TABLE, INTENTS_BY_ID
+from golocal.bot.recognise import Recognition, keyword_intent, label, normalise, recognise
 from golocal.bot.replies import Reply
-from golocal.bot.services import Services
+from golocal.bot.screening import excerpt, screen
+from golocal.bot.services import Actor, Services
 
 Handler = Callable[[str, Services], Reply]
+
+#: Reply intents that are about the conversation itself, not a subject to follow up on.
+META_INTENTS = frozenset({"help", "clarify", "bad_input", "error"})
 
 
 @dataclass(frozen=True)
 class Intent:
-    """A thing the bot understands: patterns that select it, and an example for the help."""
+    """A registered handler: the table id it answers, and (optionally) its own patterns."""
 
     name: str
     patterns: tuple[re.Pattern[str], ...]
@@ -32,52 +42,248 @@ class Intent:
 
 
 def intent(
-    name: str, patterns: Sequence[str], example: str, summary: str
+    name: str, patterns: Sequence[str] = (), example: str = "", summary: str = ""
 ) -> Callable[[Handler], Intent]:
-    """Decorator building an :class:`Intent` from a handler function."""
+    """Decorator registering a handler for intent ``name``.
+
+    The intent's keywords, example and summary live in the table; ``patterns`` etc. are only
+    used for an intent the table does not (yet) list.
+    """
 
     def wrap(handler: Handler) -> Intent:
+        spec = INTENTS_BY_ID.get(name)
         compiled = tuple(re.compile(pattern, re.IGNORECASE) for pattern in patterns)
-        return Intent(name, compiled, handler, example, summary)
+        return Intent(
+            name,
+            compiled,
+            handler,
+            example or (spec.example if spec else name),
+            summary or (spec.summary if spec else name),
+        )
 
     return wrap
 
 
 def registered_intents() -> list[Intent]:
-    """Every intent, most specific first. Imported here, not at module load, to keep --help fast."""
-    from golocal.bot.handlers import advisor, compare, gpus, spend, volume
+    """Every handler. Imported here, not at module load, to keep --help fast."""
+    from golocal.bot.handlers import (
+        advisor,
+        alerts,
+        checklist,
+        compare,
+        gpus,
+        latency,
+        models,
+        sources,
+        spend,
+        tokens,
+        top_users,
+        volume,
+    )
 
-    # Advisor intents first: "what if we had 3,000 requests a day?" must not read as volume.
     return [
-        *advisor.INTENTS[:2],
+        *advisor.INTENTS,
         *compare.INTENTS,
-        *advisor.INTENTS[2:],
         *spend.INTENTS,
         *gpus.INTENTS,
         *volume.INTENTS,
+        *models.INTENTS,
+        *tokens.INTENTS,
+        *top_users.INTENTS,
+        *checklist.INTENTS,
+        *sources.INTENTS,
+        *alerts.INTENTS,
+        *latency.INTENTS,
     ]
 
 
-def help_reply(intents: Sequence[Intent], *, prefix: str = "") -> Reply:
-    """The short help: what the bot understands, with an example of each."""
+@dataclass(frozen=True)
+class Asked:
+    """A question with what its surface already knows: a forced intent (a "Did you mean"
+    button), who asks, and the conversation it belongs to."""
+
+    text: str
+    intent: str | None = None
+    actor: Actor | None = None
+
+
+#: What each intent without a handler in this build would need, and what to ask meanwhile.
+NOT_YET: dict[str, tuple[str, str]] = {
+    "savings": ("the savings, payback and TCO model is not part of this build", "break-even"),
+    "fit": ("checking whether a model fits our GPUs is not part of this build", "GPUs"),
+    "forecast": ("forecasts are not part of this build", "what did we spend this month?"),
+}
+
+
+def not_yet(intent_id: str) -> Reply:
+    """The honest reply for an intent this build recognises but cannot answer."""
+    why, instead = NOT_YET.get(intent_id, ("that answer is not part of this build", "help"))
+    text = f"I can't answer that yet: {why}. Meanwhile, try “{instead}”."
+    return Reply(intent_id, text, {"available": False, "reason": why})
+
+
+def help_reply(intents: Sequence[Intent] | None = None, *, prefix: str = "") -> Reply:
+    """Every intent the bot understands, with an example, and which ones have no handler yet."""
+    handled = {item.name for item in (registered_intents() if intents is None else intents)}
     lines = [prefix] if prefix else []
     lines.append("I can answer:")
-    lines += [f"  • {item.summary} — e.g. “{item.example}”" for item in intents]
-    lines.append("Type `help` for this list.")
-    return Reply(
-        intent="help",
-        text="\n".join(lines),
-        data={"understands": [{"intent": i.name, "example": i.example} for i in intents]},
+    understands = []
+    for spec in INTENT_TABLE:
+        if spec.id == "help":
+            continue
+        available = spec.id in handled
+        mark = "" if available else " (not available yet)"
+        lines.append(f"  • {spec.summary} — e.g. “{spec.example}”{mark}")
+        understands.append({"intent": spec.id, "example": spec.example, "available": available})
+    lines.append(
+        "Follow up in the same thread or session: “and last month?”, “by team?”, "
+        "“what about Anthropic?”. Type `help` for this list."
     )
+    return Reply("help", "\n".join(lines), {"understands": understands})
 
 
-def answer(text: str, services: Services, intents: Sequence[Intent] | None = None) -> Reply:
-    """Answer one question. Raises :class:`~golocal.errors.GolocalError` for user errors."""
+def clarify_reply(question: str, candidates: Sequence[str]) -> Reply:
+    """ "Did you mean the spend or the volume?" with the candidates (buttons in Slack)."""
+    options = [
+        {"intent": c, "label": label(c), "question": question} for c in candidates if c != "help"
+    ]
+    names = " or ".join(option["label"] for option in options)
+    text = f"Did you mean {names}? Ask again with a word like “{_keyword_hint(options)}”."
+    return Reply("clarify", text, {"did_you_mean": options})
+
+
+def _keyword_hint(options: list[dict[str, str]]) -> str:
+    examples = [INTENTS_BY_ID[o["intent"]].example for o in options if o["intent"] in INTENTS_BY_ID]
+    return "” or “".join(examples) if examples else "help"
+
+
+def unmatched_reply(question: str, closest: Sequence[str], intents: Sequence[Intent]) -> Reply:
+    """The help, headed by what was not understood (a short excerpt) and the closest intents."""
+    head = f"Sorry, I don't understand “{excerpt(question)}”."
+    if closest:
+        head += " Closest: " + ", ".join(
+            f"{label(c)} (“{INTENTS_BY_ID[c].example}”)" for c in closest if c in INTENTS_BY_ID
+        )
+        head += "."
+    reply = help_reply(intents, prefix=head)
+    return replace(reply, data={**reply.data, "understood": False, "closest": list(closest)})
+
+
+def _known_names(services: Services) -> Lexicon:
+    try:
+        return lexicon(services.database)
+    except Exception:  # the names help matching; an answer must not fail for want of them
+        return static_lexicon()
+
+
+def _recognised(recognition: Recognition, question: str, names: Lexicon) -> dict[str, object]:
+    entities = find_entities(question, names)
+    data: dict[str, object] = {"how": recognition.how, "question": excerpt(question, 200)}
+    if recognition.corrections:
+        data["corrections"] = [list(pair) for pair in recognition.corrections]
+    if entities.as_json():
+        data["entities"] = entities.as_json()
+    if breakdown := breakdown_in(question):
+        data["breakdown"] = breakdown
+    return data
+
+
+def _honesty_notes(reply: Reply, recognised: dict[str, object]) -> Reply:
+    """Say what the answer did not apply (a named team, "by team") and how typos were read."""
+    notes = []
+    applied = reply.data.get("filters")
+    applied = applied if isinstance(applied, dict) else {}
+    entities = recognised.get("entities")
+    if isinstance(entities, dict):
+        ignored = {k: v for k, v in entities.items() if k not in applied}
+        if ignored and reply.intent not in META_INTENTS and "filters" not in reply.data:
+            named = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in ignored.items())
+            notes.append(f"this answer covers all data; it is not narrowed to {named}")
+    breakdown = recognised.get("breakdown")
+    if breakdown and reply.intent not in META_INTENTS and applied.get("breakdown") != breakdown:
+        notes.append(f"this answer is not split by {str(breakdown).replace('_', ' ')}")
+    corrections = recognised.get("corrections")
+    if isinstance(corrections, list) and corrections:
+        read = ", ".join(f"“{excerpt(a, 20)}” as “{b}”" for a, b in corrections)
+        notes.append(f"I read {read}")
+    if not notes:
+        return reply
+    text = reply.text + "\nNote: " + "; ".join(notes) + "."
+    return replace(reply, text=text)
+
+
+def answer(
+    asked: str | Asked,
+    services: Services,
+    intents: Sequence[Intent] | None = None,
+    *,
+    conversation: Conversations | None = None,
+    key: Hashable = "console",
+) -> Reply:
+    """Answer one question. Raises :class:`~golocal.errors.GolocalError` for user errors.
+
+    Args:
+        asked: the question (or an :class:`Asked` with a forced intent or an actor).
+        conversation, key: where follow-ups are remembered (a console session, a Slack
+            thread); without them every question stands alone.
+    """
+    if isinstance(asked, str):
+        asked = Asked(asked)
+    if asked.actor is not None:
+        services = replace(services, actor=asked.actor)
     intents = registered_intents() if intents is None else intents
-    question = " ".join(text.split())
-    if not question or question.lower() in {"help", "?", "what can you do", "what can you do?"}:
-        return help_reply(intents)
+    screened = screen(asked.text)
+    if screened.problem is not None:
+        if screened.kind == "empty":
+            return help_reply(intents)
+        return Reply("bad_input", screened.problem, {"problem": screened.kind})
+    question = screened.question
+    names = _known_names(services)
+    if asked.intent is not None:
+        recognition = Recognition(asked.intent, question, "chosen")
+    else:
+        recognition = _recognise(question, names, intents, conversation, key)
+    recognised = _recognised(recognition, recognition.question, names)
+    if recognition.intent is None:
+        if recognition.how == "ambiguous":
+            reply = clarify_reply(recognition.question, recognition.candidates)
+        else:
+            reply = unmatched_reply(question, recognition.candidates, intents)
+        return replace(reply, data={**reply.data, "recognised": recognised})
+    if recognition.intent == "help":
+        reply = help_reply(intents)
+    else:
+        handler = next((item for item in intents if item.name == recognition.intent), None)
+        if handler is None:
+            reply = not_yet(recognition.intent)
+        else:
+            reply = handler.handler(recognition.question, services)
+    reply = _honesty_notes(reply, recognised)
+    reply = replace(reply, data={**reply.data, "recognised": recognised})
+    if conversation is not None and reply.intent not in META_INTENTS:
+        conversation.remember(key, Subject(reply.intent, recognition.question))
+    return reply
+
+
+def _recognise(
+    question: str,
+    names: Lexicon,
+    intents: Sequence[Intent],
+    conversation: Conversations | None,
+    key: Hashable,
+) -> Recognition:
+    """Keywords, a follow-up of the conversation's last subject, then the fuzzy fallbacks."""
+    text = normalise(question)
+    own = keyword_intent(text)
+    subject = conversation.last(key) if conversation is not None else None
+    if subject is not None and (own is None or (has_cue(text) and own == subject.intent)):
+        followed = rewrite(subject, question, names)
+        if followed is not None:
+            return Recognition(subject.intent, followed, "follow_up")
+    if own is not None:
+        return Recognition(own, question, "keyword")
+    # a handler registered for an intent the table does not list yet
     for item in intents:
-        if item.matches(question):
-            return item.handler(question, services)
-    return help_reply(intents, prefix=f"Sorry, I don't understand “{question}”.")
+        if item.name not in INTENTS_BY_ID and item.matches(text):
+            return Recognition(item.name, question, "keyword")
+    return recognise(question, names.words())

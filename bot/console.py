@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TextIO
 
-from golocal.bot.chat import answer
+from golocal.bot.chat import Asked, answer
+from golocal.bot.followups import Conversations
 from golocal.bot.replies import Reply, reply_for_error
-from golocal.bot.services import Services
+from golocal.bot.services import Actor, Services, local_user
 from golocal.db.usage import count_usage_buckets
 
 QUIT_WORDS = {"quit", "exit", "bye", ":q"}
@@ -35,6 +36,9 @@ class ConsoleAdapter:
         self.stdout = stdout
         self.interactive = interactive
         self.load_demo = load_demo
+        # one session: follow-ups ("and last month?") reuse the last question's subject
+        self.conversation = Conversations(size=1)
+        self.actor = Actor(local_user(), "console", may_change_answers=True)
 
     def say(self, text: str) -> None:
         self.stdout.write(text.rstrip("\n") + "\n")
@@ -43,7 +47,9 @@ class ConsoleAdapter:
     def reply_to(self, question: str) -> Reply:
         """Answer one line; the only place console errors become replies."""
         try:
-            return answer(question, self.services)
+            return answer(
+                Asked(question, actor=self.actor), self.services, conversation=self.conversation
+            )
         except Exception as exc:
             return reply_for_error(exc)
 

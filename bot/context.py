@@ -12,10 +12,25 @@ from typing import TYPE_CHECKING
 
 import click
 
+from golocal.bot.logsetup import apply_log_level
+from golocal.redaction import database_password, register_secrets
+
 if TYPE_CHECKING:  # imported on first use: `golocal --help` needs neither pydantic nor SQLAlchemy
     from golocal.bot.services import Services
     from golocal.config.settings import Settings
     from golocal.db.database import Database
+
+
+def register_settings_secrets(settings: Settings) -> None:
+    """Teach the redaction border the secrets these settings hold, the DB password included."""
+    from golocal.config.settings import SECRET_ENV_VARS
+
+    values = [
+        secret.get_secret_value()
+        for name in SECRET_ENV_VARS
+        if (secret := getattr(settings, name)) is not None
+    ]
+    register_secrets([*values, database_password(settings.database_url)])
 
 
 @dataclass
@@ -33,6 +48,8 @@ class AppContext:
             from golocal.config.settings import load_settings
 
             self._settings = load_settings(self.config_path)
+            register_settings_secrets(self._settings)
+            apply_log_level(self._settings.log_level, self.debug)
         return self._settings
 
     def open_database(self, *, migrate_embedded: bool = True) -> Database:

@@ -18,18 +18,26 @@ from typing import Any, Protocol, TextIO
 
 # slack_sdk is imported where a Slack call is made: printing a digest or an alert on the
 # console, and every command that never posts, start without it.
+from golocal.bot.render.mrkdwn import slack_text
+from golocal.jobs import selfmetrics
 
 CONSOLE_CHANNEL = "console"
 
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """A message for a channel (a reply in a thread when ``thread_ts`` is set)."""
+    """A message for a channel (a reply in a thread when ``thread_ts`` is set).
+
+    ``text`` is raw: :class:`SlackPoster` escapes it and cuts it under Slack's 4,000
+    characters; ``blocks`` come from the block builders, which escape their text.
+    """
 
     channel: str
     text: str
     blocks: list[dict[str, Any]] | None = None
     thread_ts: str | None = None
+    #: what it is, for golocal's own metrics: ``digest``, ``alert``, ``answer`` or ``message``
+    kind: str = "message"
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,9 +154,15 @@ class SlackPoster:
         )
         self.pacer = pacer or ChannelPacer(messages_per_second)
 
-    def _call(self, method: str, channel: str, call: Callable[[], Any]) -> Any:
+    def _call(self, method: str, channel: str, call: Callable[[], Any], kind: str) -> Any:
         self.pacer.wait(channel)
-        return _slack_call(method, call)
+        try:
+            result = _slack_call(method, call)
+        except PostError:
+            selfmetrics.observe_slack_post(kind, ok=False)
+            raise
+        selfmetrics.observe_slack_post(kind, ok=True)
+        return result
 
     def post(self, message: Message) -> str | None:
         response = self._call(
@@ -156,11 +170,12 @@ class SlackPoster:
             message.channel,
             lambda: self.client.chat_postMessage(
                 channel=message.channel,
-                text=message.text,
+                text=slack_text(message.text),
                 blocks=message.blocks,
                 thread_ts=message.thread_ts,
                 unfurl_links=False,
             ),
+            message.kind,
         )
         return response.get("ts")
 
@@ -169,8 +184,9 @@ class SlackPoster:
             "chat.update",
             message.channel,
             lambda: self.client.chat_update(
-                channel=message.channel, ts=ts, text=message.text, blocks=message.blocks
+                channel=message.channel, ts=ts, text=slack_text(message.text), blocks=message.blocks
             ),
+            "update",
         )
 
     def upload(self, attachment: Attachment) -> None:
@@ -184,6 +200,7 @@ class SlackPoster:
                 title=attachment.title,
                 thread_ts=attachment.thread_ts,
             ),
+            "upload",
         )
 
 

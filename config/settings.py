@@ -6,7 +6,7 @@ or ``GOLOCAL_CONFIG``, then the shipped defaults below. Secrets (Slack tokens, a
 are ``SecretStr`` and are only ever read from the environment: a secret found in the TOML
 file is a configuration error, so a key never ends up in a file that gets committed.
 
-This module imports nothing else of golocal's (DESIGN.md section 6).
+This module imports nothing else of golocal's (docs/ARCHITECTURE.md, "Folders").
 """
 
 from __future__ import annotations
@@ -110,6 +110,8 @@ class Slack(Section):
     redelivery_window_s: int = Field(600, ge=10, le=86400)
     #: Worker processes that compute answers after the ack (0: threads of the bot's process).
     answer_workers: int = Field(2, ge=0, le=32)
+    #: Answer people of other organisations in Slack Connect channels (they see team spend).
+    allow_external: bool = False
 
     @field_validator("admins")
     @classmethod
@@ -190,6 +192,12 @@ class Collection(Section):
     backoff_initial_s: float = Field(1.0, ge=0)
     backoff_max_s: float = Field(30.0, ge=0)
     timeout_s: float = Field(30.0, gt=0)
+    #: pages followed in one window before a provider is taken to be paging for ever
+    max_pages: int = Field(1000, ge=1, le=1_000_000)
+    #: wall-clock seconds one source may take per run (requests and waits together)
+    source_budget_s: float = Field(1800.0, gt=0, le=86400)
+    #: the largest answer read from a provider or a local server, in MiB
+    max_response_mb: float = Field(128.0, gt=0, le=4096)
 
 
 class LiteLLM(Section):
@@ -219,6 +227,9 @@ class Schedule(Section):
     misfire_grace_seconds: int = Field(300, ge=1)
     #: A digest missed while the bot was down is posted on start if it is at most this late.
     digest_catch_up_hours: int = Field(24, ge=0, le=24 * 7)
+    #: How often a replica tries to become the scheduler leader, and the leader checks it
+    #: still is (PostgreSQL); a dead leader is replaced within this plus about a minute.
+    leader_retry_seconds: float = Field(15, ge=0.5, le=60)
 
     @field_validator("digest_day_of_week")
     @classmethod
@@ -262,6 +273,32 @@ class Alerts(Section):
     #: Thread updates of a firing incident at most this often.
     update_minutes: int = Field(15, ge=1)
     messages_per_second: float = Field(1.0, gt=0, le=10)
+    #: An Alertmanager that also receives every incident (``POST /api/v2/alerts``).
+    alertmanager_url: str | None = None
+
+    @field_validator("alertmanager_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must be an http:// or https:// URL, e.g. http://alertmanager:9093")
+        return value.rstrip("/") if value else value
+
+
+class Metrics(Section):
+    """golocal's own ``/metrics``, ``/healthz`` and ``/readyz`` (``[metrics]``)."""
+
+    #: ``HOST:PORT`` for ``golocal run`` to serve them on; unset: not served.
+    listen: str | None = None
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        _host, sep, port = value.rpartition(":")
+        if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ValueError(f"{value!r} is not HOST:PORT (e.g. 127.0.0.1:9836)")
+        return value
 
 
 class Budget(Section):
@@ -314,6 +351,7 @@ class Settings(BaseSettings):
     digest: Digest = Digest()
     alerts: Alerts = Alerts()
     budget: Budget = Budget()
+    metrics: Metrics = Metrics()
 
     openai_base_url: str = "https://api.openai.com/v1"
     anthropic_base_url: str = "https://api.anthropic.com"
@@ -455,12 +493,23 @@ def _check_toml(path: Path) -> None:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config error: {path}: not valid TOML ({exc})") from None
-    for field_name, env_name in SECRET_ENV_VARS.items():
-        if field_name in data or env_name in data:
+    _refuse_secrets(data, ())
+
+
+def _refuse_secrets(table: dict[str, Any], where: tuple[str, ...]) -> None:
+    """A secret's name as a key anywhere in the file, in any case, is refused."""
+    names = {name: env for field, env in SECRET_ENV_VARS.items() for name in (field, env.lower())}
+    for key, value in table.items():
+        env_name = names.get(key.lower().replace("-", "_"))
+        if env_name is not None:
+            shown = ".".join((*where, key))
             raise ConfigError(
-                f"config error: {field_name} must not be in the config file; "
+                f"config error: {shown} must not be in the config file; "
                 f"secrets are read only from the environment ({env_name})"
             )
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict):
+                _refuse_secrets(item, (*where, key))
 
 
 def _describe(exc: ValidationError) -> str:

@@ -8,12 +8,12 @@ workspaces and API key ids to a team and a sensitivity tag. The same storage fun
 
 from __future__ import annotations
 
-import getpass
 import json
 
 import click
 
 from golocal.bot.context import AppContext, pass_app
+from golocal.bot.services import local_user
 from golocal.db.attribution import (
     KINDS,
     AttributionEntry,
@@ -34,12 +34,7 @@ from golocal.jobs.evidence import config_attributions
 
 
 def _who(by: str | None) -> str:
-    if by:
-        return by
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "cli"
+    return by or local_user()
 
 
 def _scope(project: str | None, team: str | None) -> str:

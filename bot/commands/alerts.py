@@ -20,9 +20,12 @@ def alerts() -> None:
 @pass_app
 def check(app: AppContext, as_json: bool) -> None:
     """Evaluate every rule once; post due notifications when Slack is configured."""
+    from golocal.bot.publish import forward_incidents
+
     settings = app.settings
     services = app.services
     result = check_alerts(services.database, settings, services.now())
+    forward_incidents(services, result)
     sent = []
     # without Slack the running bot (console mode) announces incidents; printing them here
     # must not mark them as announced

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from golocal.bot.chat import answer
+from golocal.bot.chat import Asked, answer
 from golocal.bot.console import ConsoleAdapter
 from golocal.bot.context import AppContext, pass_app
+from golocal.bot.services import Actor, local_user
 from golocal.errors import GolocalError, UsageError
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ def run(app: AppContext, mode: str | None, http_address: str | None) -> None:
     if mode is None and http_address is None:
         has_tokens = settings.slack_bot_token is not None and settings.slack_app_token is not None
         mode = "socket" if has_tokens else "console"
+    _serve_health(app)
     if http_address is not None or mode == "socket":
         scheduler = _start_schedule(app, console=False)
         try:
@@ -57,7 +59,7 @@ def run(app: AppContext, mode: str | None, http_address: str | None) -> None:
                 _run_socket(app)
         finally:
             if scheduler is not None:
-                scheduler.shutdown(wait=False)
+                scheduler.shutdown()
         return
     services = app.services
     adapter = ConsoleAdapter(
@@ -73,16 +75,46 @@ def run(app: AppContext, mode: str | None, http_address: str | None) -> None:
         adapter.loop()
     finally:
         if scheduler is not None:
-            scheduler.shutdown(wait=False)
+            scheduler.shutdown()
+
+
+def _serve_health(app: AppContext) -> None:
+    """``/metrics``, ``/healthz`` and ``/readyz`` when ``[metrics] listen`` is set."""
+    listen = app.settings.metrics.listen
+    if listen is None:
+        return
+    from golocal.jobs.health_server import start_health_server
+
+    try:
+        start_health_server(app.database, app.settings, listen)
+    except OSError as exc:
+        raise GolocalError(f"metrics.listen: cannot listen on {listen} ({exc.strerror})") from None
+    click.echo(f"golocal: serving /metrics, /healthz and /readyz on http://{listen}", err=True)
 
 
 def _start_schedule(app: AppContext, *, console: bool = True) -> Any:
-    """The scheduled work (digest, alerts; collection where plugged in).
+    """The scheduled work (digest, alerts, collection), run while this process leads.
 
-    Posts go to the terminal in console mode, to Slack when the bot runs there.
+    Posts go to the terminal in console mode, to Slack when the bot runs there. On
+    PostgreSQL the replicas elect one leader that runs the jobs; on SQLite a second
+    ``golocal run`` on the same file is refused.
     """
     if not app.settings.schedule.enabled:
         return None
+    from golocal.db.leader import leader_lock
+    from golocal.jobs.leadership import Leadership
+
+    lock = leader_lock(app.database)
+    leadership = Leadership(
+        lock,
+        lambda: _build_schedule(app, console=console),
+        retry_seconds=app.settings.schedule.leader_retry_seconds,
+    )
+    leadership.start()
+    return leadership
+
+
+def _build_schedule(app: AppContext, *, console: bool) -> Any:
     from golocal.bot.publish import (
         advisor_break_even,
         collection_runners,
@@ -171,7 +203,8 @@ def _load_demo(app: AppContext) -> str:
 @pass_app
 def ask(app: AppContext, text: tuple[str, ...], as_json: bool) -> None:
     """Ask one question, e.g. golocal ask "how many requests per day?"."""
-    reply = answer(" ".join(text), app.services)
+    asker = Actor(local_user(), "ask", may_change_answers=True)
+    reply = answer(Asked(" ".join(text), actor=asker), app.services)
     if as_json:
         click.echo(json.dumps(reply.as_json(), indent=2, ensure_ascii=False))
     else:

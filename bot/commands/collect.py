@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import click
 
 from golocal.bot.context import AppContext, pass_app
 from golocal.bot.dates import check_range, parse_day
-from golocal.db.sources import all_source_states
 from golocal.errors import GolocalError, UsageError
 from golocal.jobs.collect import (
     CollectRequest,
@@ -20,11 +18,8 @@ from golocal.jobs.collect import (
     source_entry,
 )
 from golocal.jobs.pricing import reprice as reprice_costs
-from golocal.jobs.telemetry import collect_telemetry, local_sources, source_kind
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
+from golocal.jobs.source_health import source_rows
+from golocal.jobs.telemetry import collect_telemetry, local_sources
 
 
 @click.command()
@@ -93,29 +88,7 @@ def collect(
 @pass_app
 def sources(app: AppContext, as_json: bool) -> None:
     """Every source: configured?, last success, last error, cursor."""
-    states = {state.source: state for state in all_source_states(app.database)}
-    rows: list[dict[str, Any]] = []
-    local = {source.name: source_kind(source) for source in local_sources(app.settings)}
-    names = [entry.name for entry in registered_sources()] + list(local)
-    names += sorted(name for name in states if name not in names)
-    for name in names:
-        entry = source_entry(name)
-        state = states.get(name)
-        missing = entry.missing(app.settings) if entry else None
-        kind = entry.kind if entry else local.get(name) or (state.kind if state else "")
-        rows.append(
-            {
-                "source": name,
-                "kind": kind,
-                "configured": (entry is not None and missing is None) or name in local,
-                "not_configured_reason": missing,
-                "cursor": _iso(state.cursor if state else None),
-                "last_success_at": _iso(state.last_success_at if state else None),
-                "last_error": state.last_error if state else None,
-                "last_error_at": _iso(state.last_error_at if state else None),
-                "consecutive_failures": state.consecutive_failures if state else 0,
-            }
-        )
+    rows = source_rows(app.settings, app.database, datetime.now(UTC))
     if as_json:
         click.echo(json.dumps({"sources": rows}, indent=2))
         return
@@ -135,6 +108,8 @@ def sources(app: AppContext, as_json: bool) -> None:
         if row["last_error"] and not row["consecutive_failures"]:
             # recovered since: the last error still says what went wrong, and when
             line += f"; last error {row['last_error_at'] or '—'}: {row['last_error']}"
+        for warning in row["warnings"]:
+            line += f"; WARNING: {warning}"
         click.echo(line)
 
 

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from golocal.bot.chat import intent
+from golocal.bot.handlers.hardware_text import hardware_line
 from golocal.bot.handlers.wording import day_span
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
@@ -96,6 +97,8 @@ def verdict_text(result: Assessment) -> str:
             f"Volume: mean {result.mean_per_day:,.0f}/day, peak {result.peak_per_day:,}/day"
             f"{share} — zone {result.zone.value}."
         )
+    if line := hardware_line(result):
+        lines.append(line)
     lines.append(cost_line(result))
     lines.append(checklist_line(result))
     if result.what_would_change and result.verdict is not Verdict.INSUFFICIENT_DATA:
@@ -104,12 +107,7 @@ def verdict_text(result: Assessment) -> str:
     return "\n".join(lines)
 
 
-@intent(
-    "what_if",
-    patterns=(r"\bwhat if\b", r"\bwhat would happen if\b", r"\bsuppose\b"),
-    example="what if we had 3,000 requests a day?",
-    summary="rerun the cost model with a changed volume, hardware or price",
-)
+@intent("what_if")
 def answer_what_if(question: str, services: Services) -> Reply:
     """Rerun the framework with the changes the question names and say how the answer moves."""
     advisor = services.settings.advisor
@@ -191,12 +189,7 @@ def _move(label: str, before: int | None, after: int | None) -> str:
     return f"{label} {show(before)} → {show(after)}"
 
 
-@intent(
-    "break_even",
-    patterns=(r"\bbreak[- ]?even\b", r"\bpay (for itself|off)\b"),
-    example="what is our break-even?",
-    summary="the volume at which local hardware pays for itself",
-)
+@intent("break_even")
 def answer_break_even(question: str, services: Services) -> Reply:
     """The break-even volume on the configured profile, against the measured volume."""
     result = assess(evidence_for(services), services.settings)
@@ -226,22 +219,7 @@ def answer_break_even(question: str, services: Services) -> Reply:
     return Reply("break_even", "\n".join(lines), result.as_json())
 
 
-@intent(
-    "should_we_go_local",
-    patterns=(
-        r"\bgo(ing)?\s+local\b",
-        r"\b(run|move|host)\b.*\blocal(ly)?\b",
-        r"\bshould we\b.*\b(local|cloud|on[- ]prem)\b",
-        r"\blocal or (the )?cloud\b",
-        r"\bcloud or local\b",
-        r"\bverdict\b",
-        r"\brecommend",
-        r"\blocal\b.*\bcheaper\b",
-        r"\bcheaper\b.*\blocal(ly)?\b",
-    ),
-    example="should we go local?",
-    summary="the verdict — cloud, local or hybrid — with the five-point checklist",
-)
+@intent("should_we_go_local")
 def answer_go_local(question: str, services: Services) -> Reply:
     """The verdict with the five points, the cost model and what would change it."""
     result = assess(evidence_for(services), services.settings)

@@ -108,17 +108,7 @@ def comparison(result: Assessment, evidence: Evidence) -> list[dict[str, Any]]:
     ]
 
 
-@intent(
-    "compare",
-    patterns=(
-        r"\bcompare\b",
-        r"\b(cloud|local)\s+(vs\.?|versus)\s+(cloud|local)\b",
-        r"\bpros and cons\b",
-        r"\btrade-?offs?\b",
-    ),
-    example="compare cloud and local",
-    summary="cost, latency, IP risk, compliance, maintenance, model choice, burst capacity",
-)
+@intent("compare")
 def answer_compare(question: str, services: Services) -> Reply:
     """The seven-dimension comparison with the team's own figures where they exist."""
     evidence = evidence_for(services)

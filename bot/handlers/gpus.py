@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from golocal.bot.chat import intent
 from golocal.bot.handlers.wording import day_span
 from golocal.bot.periods import period_in
@@ -9,13 +11,23 @@ from golocal.bot.replies import Reply
 from golocal.bot.services import Services
 from golocal.jobs.gpu_report import build_gpu_report
 
+#: Above this share of GPU-minutes saturated, "are we saturated?" is answered yes.
+SATURATED_SHARE = 0.10
+SATURATION_QUESTION = re.compile(r"\bsaturat|\b(?:at|near) capacity\b|\bmaxed\b", re.I)
 
-@intent(
-    "gpus",
-    patterns=(r"\bgpus?\b", r"\bsaturat", r"\bthrottl", r"\butili[sz]ation\b"),
-    example="how are our GPUs doing?",
-    summary="local GPU utilisation, energy, saturation and throttling",
-)
+
+def saturation_verdict(share: float | None, saturated: float, minutes: float) -> str:
+    """A plain yes/no to "are we saturated?", with the share of time."""
+    if share is None:
+        return "Unknown — no GPU reported in this period."
+    word = "Yes" if share > SATURATED_SHARE else "No"
+    return (
+        f"{word} — saturated {share:.1%} of the time ({saturated:,.0f} of {minutes:,.0f} "
+        f"GPU-minutes at ≥ 90% utilisation and memory; “yes” means over {SATURATED_SHARE:.0%})."
+    )
+
+
+@intent("gpus")
 def answer_gpus(question: str, services: Services) -> Reply:
     """Fleet-wide GPU figures over the period the question names (default: the window)."""
     today = services.now().date()
@@ -23,9 +35,10 @@ def answer_gpus(question: str, services: Services) -> Reply:
     report = build_gpu_report(services.database, period.since, period.until)
     data = report.as_json()
     if not report.gpus:
+        unknown = "Unknown — " if SATURATION_QUESTION.search(question) else ""
         return Reply(
             "gpus",
-            f"No local GPU telemetry for {period.label}. Configure `[[gpu_agents]]` or "
+            f"{unknown}No local GPU telemetry for {period.label}. Configure `[[gpu_agents]]` or "
             "`[[prometheus]]` (or run `golocal agent` on each node) and `golocal collect`; "
             "`golocal demo` loads synthetic data.",
             data,
@@ -37,7 +50,13 @@ def answer_gpus(question: str, services: Services) -> Reply:
     saturated = sum(g["saturated_minutes"] or 0 for g in gpus)
     throttled = sum(g["throttled_minutes"] or 0 for g in gpus)
     hosts = sorted({g["host"] for g in gpus})
-    lines = [
+    minutes = sum(g["minutes"] or 0 for g in gpus)
+    share = saturated / minutes if minutes else None
+    data["saturated_share"] = share
+    lines = []
+    if SATURATION_QUESTION.search(question):
+        lines.append(saturation_verdict(share, saturated, minutes))
+    lines += [
         f"GPUs over {period.label}, {day_span(period.since, period.until)}: "
         f"{len(gpus)} GPU(s) on {len(hosts)} host(s), {len(reporting)} reporting.",
     ]

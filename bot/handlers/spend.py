@@ -15,12 +15,7 @@ from golocal.jobs.facts import counted_requests
 from golocal.jobs.money import usd_display, usd_string
 
 
-@intent(
-    "cost",
-    patterns=(r"\bspen[dt]\b", r"\bspending\b", r"\bcosts?\b", r"\bbill(ed)?\b", r"\bpaid\b"),
-    example="what did we spend last week?",
-    summary="cloud spend by provider and model, with estimated and unpriced parts flagged",
-)
+@intent("cost")
 def answer_cost(question: str, services: Services) -> Reply:
     """Cloud spend over the period the question names (default: the volume window)."""
     today = services.now().date()

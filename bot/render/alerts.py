@@ -7,7 +7,6 @@ from typing import Any
 
 from golocal.db.alerts import Incident
 
-MAX_SECTION_CHARS = 3000
 _ICON = {"critical": ":rotating_light:", "warning": ":warning:", "info": ":information_source:"}
 
 
@@ -36,7 +35,8 @@ def alert_text(kind: str, incident: Incident, now: datetime) -> str:
 
 def alert_status_blocks(incident: Incident, now: datetime) -> list[dict[str, Any]]:
     """Blocks of the incident's first message, re-rendered on update and resolution."""
-    from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
+    # slack_sdk only when blocks are built: printing alerts on the console starts without it
+    from golocal.bot.render.blocks import context, section
 
     if incident.firing:
         icon = _ICON.get(incident.severity, ":warning:")
@@ -45,8 +45,5 @@ def alert_status_blocks(incident: Incident, now: datetime) -> list[dict[str, Any
         icon = ":white_check_mark:"
         status = f"resolved after {_duration(incident.first_seen, incident.resolved_at or now)}"
     text = f"{icon} *{incident.rule}* — {incident.summary}"
-    blocks = [
-        SectionBlock(text=MarkdownTextObject(text=text[:MAX_SECTION_CHARS])),
-        ContextBlock(elements=[MarkdownTextObject(text=f"{status} · key `{incident.key}`")]),
-    ]
+    blocks = [section(text), context(f"{status} · key `{incident.key}`")]
     return [block.to_dict() for block in blocks]

@@ -25,6 +25,7 @@ from typing import Any
 from golocal.bot.replies import Reply, reply_for_error
 from golocal.bot.services import Services
 from golocal.bot.slack.conversation import reply_to
+from golocal.jobs import selfmetrics
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,22 @@ class Answerer:
 
     reply: Callable[[str], Reply]
     home_view: Callable[[], dict[str, Any]]
+
+
+def counted(answerer: Answerer) -> Answerer:
+    """``answerer``, with every answer that failed unexpectedly counted in golocal's metrics.
+
+    Counted here, in the bot's process, because the worker processes' counters are not the
+    ones ``/metrics`` serves.
+    """
+
+    def reply(question: str) -> Reply:
+        result = answerer.reply(question)
+        if result.intent == "error" and "incident" in result.data:
+            selfmetrics.observe_answer_failed()
+        return result
+
+    return Answerer(reply=reply, home_view=answerer.home_view)
 
 
 def in_process(services: Services) -> Answerer:

@@ -2,8 +2,7 @@
 
 Contract: the Claude API reference page ``admin/usage_report/retrieve_claude_code`` and the
 Claude Code Analytics API guide
-(https://platform.claude.com/docs/en/build-with-claude/claude-code-analytics-api),
-summarised in API-CONTRACTS.md section 3.
+(https://platform.claude.com/docs/en/build-with-claude/claude-code-analytics-api).
 
 Each record is one actor's day (local and remote use are separate records) with a per-model
 breakdown of tokens and an ``estimated_cost`` in **cents**. The report counts sessions, not
@@ -30,9 +29,11 @@ from golocal.jobs.sources.records import (
     DAY_SECONDS,
     Page,
     UsageRecord,
+    Window,
     decimal_of,
     optional_int,
     parse_rfc3339,
+    text_or_empty,
     variant_of,
 )
 
@@ -60,8 +61,9 @@ def iter_pages(client: ApiClient, start: datetime, end: datetime) -> Iterator[Pa
             ("starting_at", day.strftime("%Y-%m-%d")),
             ("limit", PAGE_LIMIT),
         ]
-        yield from anthropic.paginate(client, PATH, params, _records)
-        day += timedelta(days=1)
+        window = Window(day, day + timedelta(days=1))
+        yield from anthropic.paginate(client, PATH, params, _records, window)
+        day = window.end
 
 
 def _records(body: dict[str, Any]) -> Page:
@@ -93,8 +95,8 @@ def _records(body: dict[str, Any]) -> Page:
                     bucket_start=day,
                     bucket_seconds=DAY_SECONDS,
                     provider=PROVIDER,
-                    model=str(item.get("model") or ""),
-                    api_key=str(key_name or ""),
+                    model=text_or_empty(item.get("model"), "model"),
+                    api_key=text_or_empty(key_name, "api_key"),
                     variant=variant,
                     requests=None,  # sessions, not requests
                     input_tokens=uncached + cache_read + cache_write,

@@ -1,0 +1,116 @@
+"""The top_users intent: which team, project or API key uses the most, where sources say.
+
+Providers identify usage by project/workspace and API key id; teams come from the gateway
+or from ``golocal attribute``. Usage no source attributes is counted as "(not identified)",
+never dropped, so the shares add up.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from golocal.bot.chat import intent
+from golocal.bot.handlers.scope import coverage, narrowed, scope_of
+from golocal.bot.replies import Reply
+from golocal.bot.services import Services
+from golocal.db.attribution import list_attributions
+from golocal.db.evidence import ModelUsage, model_usage
+from golocal.jobs.facts import counted_requests
+from golocal.jobs.money import usd_display, usd_string
+
+UNKNOWN = "(not identified)"
+SHOWN = 5
+#: What "by …" or the question's words may split by, in the order tried when none is named.
+DIMENSIONS = ("team", "project", "api_key")
+_NAMES = {"team": "team", "project": "project/workspace", "api_key": "API key"}
+
+
+def _team(row: ModelUsage, attributions: list[Any]) -> str | None:
+    if row.team:
+        return row.team
+    for kind in ("api_key", "project", "workspace"):
+        for entry in attributions:
+            if (
+                entry.kind == kind
+                and entry.team
+                and entry.matches(row.provider, row.project, row.api_key)
+            ):
+                return str(entry.team)
+    return None
+
+
+def _dimension(question: str, breakdown: str | None, rows: list[ModelUsage], teams: dict) -> str:
+    if breakdown in DIMENSIONS:
+        return str(breakdown)
+    lowered = question.lower()
+    for name, words in (("api_key", ("key",)), ("project", ("project", "workspace"))):
+        if any(word in lowered for word in words):
+            return name
+    if "team" in lowered or any(teams.values()):
+        return "team"
+    return "project" if any(row.project for row in rows) else "api_key"
+
+
+@intent("top_users")
+def answer_top_users(question: str, services: Services) -> Reply:
+    """The biggest users by requests (and spend) over the period."""
+    scope = scope_of(question, services)
+    rows = narrowed(
+        model_usage(services.database, scope.period.since, scope.period.until), scope.filters
+    )
+    attributions = list_attributions(services.database)
+    teams = {id(row): _team(row, attributions) for row in rows}
+    dimension = _dimension(question, scope.breakdown, rows, teams)
+    tpr = services.settings.volume.tokens_per_request
+    groups: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        name = teams[id(row)] if dimension == "team" else getattr(row, dimension)
+        entry = groups.setdefault(
+            name or UNKNOWN, {"requests": 0, "cost": None, "estimated": False}
+        )
+        entry["requests"] += counted_requests(row, tpr)
+        entry["estimated"] |= row.tokens_without_requests > 0
+        if row.cost_usd is not None:
+            entry["cost"] = (entry["cost"] or Decimal(0)) + row.cost_usd
+    total = sum(g["requests"] for g in groups.values())
+    ranking = [
+        {
+            "name": name,
+            "requests": g["requests"],
+            "requests_estimated": g["estimated"],
+            "share": g["requests"] / total if total else None,
+            "cost_usd": usd_string(g["cost"]),
+        }
+        for name, g in sorted(groups.items(), key=lambda item: -item[1]["requests"])
+    ]
+    days, covered = coverage(services, scope)
+    filters = {**scope.as_json(), "breakdown": dimension}
+    data = {
+        "since": scope.period.since.isoformat(),
+        "until": scope.period.until.isoformat(),
+        "days_with_data": days,
+        "by": dimension,
+        "filters": filters,
+        "ranking": ranking,
+    }
+    if not ranking:
+        return Reply("top_users", f"No usage recorded for {scope.describe()}.", data)
+    lines = [f"Top {_NAMES[dimension]}s by requests over {scope.describe()} ({covered}):"]
+    for place, entry in enumerate(ranking[:SHOWN], start=1):
+        spend = f", {usd_display(Decimal(entry['cost_usd']))}" if entry["cost_usd"] else ""
+        mark = " ~" if entry["requests_estimated"] else ""
+        lines.append(
+            f"{place}. {entry['name']} — {entry['requests']:,}{mark} requests "
+            f"({entry['share']:.0%}){spend}"
+        )
+    unknown = next((e for e in ranking if e["name"] == UNKNOWN), None)
+    if unknown is not None:
+        lines.append(
+            f"{unknown['share']:.0%} of requests are not identified by {_NAMES[dimension]}: the "
+            "sources do not say (map them with `golocal attribute set`)."
+        )
+    return Reply("top_users", "\n".join(lines), data)
+
+
+INTENTS = [answer_top_users]
