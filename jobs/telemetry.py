@@ -46,7 +46,7 @@ from golocal.jobs.sources.fleet_servers import (
     fleet_server_minutes,
 )
 from golocal.jobs.sources.gpu_metrics import (
-    DCGM_SERIES,
+    FLEET_SERIES,
     GpuPoint,
     parse_gpu_metrics,
     points_from_matrix,
@@ -173,7 +173,7 @@ def _fetch_prometheus(
     cursor = state.cursor if state is not None and state.cursor is not None else end
     if start <= end:
         series: list[Any] = []
-        for name in DCGM_SERIES:
+        for name in FLEET_SERIES:
             series.extend(_query(client, source.url, name, start, end, step).series)
         points = points_from_matrix(series, default_host=source.name)
         # the last evaluated step, so the next window starts right after it

@@ -71,6 +71,9 @@ _FIELDS: dict[str, tuple[str, float]] = {
 DCGM_SERIES = tuple(
     name for name in _FIELDS if name.startswith("DCGM_") and not name.endswith("_total")
 )
+#: Every GPU series a Prometheus fleet is asked for: dcgm-exporter's and ``golocal agent``'s
+#: (Prometheus stores the agent's energy counter as ``golocal_gpu_energy_joules_total``).
+FLEET_SERIES = DCGM_SERIES + tuple(name for name in _FIELDS if name.startswith("golocal_gpu_"))
 
 
 @dataclass(frozen=True, slots=True)
