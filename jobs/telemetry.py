@@ -371,7 +371,12 @@ def maintain_telemetry(
     retention = settings.retention
     deleted = apply_retention(
         database,
-        RetentionPolicy(retention.minute_days, retention.hourly_days, retention.daily_days),
+        RetentionPolicy(
+            retention.minute_days,
+            retention.hourly_days,
+            retention.daily_days,
+            fleet_minute_hours=tuple((s.name, s.minute_hours) for s in settings.prometheus),
+        ),
         now=now,
     )
     return {f"rollup:{k}": v for k, v in written.items()} | {
