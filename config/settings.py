@@ -153,6 +153,10 @@ class PrometheusSource(LocalSource):
 
     #: Resolution of ``query_range`` (seconds).
     step_seconds: int = Field(15, ge=1, le=3600)
+    #: Hours of minute rows kept for this fleet's GPUs and vLLM instances (alerts and the
+    #: rollup of recent hours need them); older minute detail stays in Prometheus, and the
+    #: hourly and daily rollups are kept as ``[retention]`` says.
+    minute_hours: int = Field(48, ge=3, le=24 * 3650)
 
 
 class GpuAgentSource(LocalSource):

@@ -24,8 +24,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from golocal.db.database import Database
 from golocal.db.models import (
+    Gpu,
     GpuMinute,
     GpuRollup,
+    InferenceServer,
     ServerLatencyBucket,
     ServerMinute,
     ServerRollup,
@@ -301,6 +303,20 @@ class RetentionPolicy:
     minute_days: int = 14
     hourly_days: int = 400
     daily_days: int | None = None
+    #: (GPU source, hours): minute rows of a Prometheus fleet's GPUs and of its vLLM
+    #: instances (servers named ``<source>/<instance>``), kept shorter than ``minute_days``
+    fleet_minute_hours: tuple[tuple[str, int], ...] = ()
+
+
+def _of_fleet(minute: Any, source: str) -> Any:
+    """Minute rows of the GPUs (servers) a Prometheus fleet source brought in."""
+    if minute is GpuMinute:
+        return minute.gpu_id.in_(select(Gpu.id).where(Gpu.source == source))
+    return minute.server_id.in_(
+        select(InferenceServer.id).where(
+            InferenceServer.name.startswith(f"{source}/", autoescape=True)
+        )
+    )
 
 
 def apply_retention(
@@ -318,6 +334,14 @@ def apply_retention(
             minute, rollup = spec.minute, spec.rollup
             result = connection.execute(delete(minute).where(minute.minute < minute_cut))
             deleted[minute.__tablename__] = result.rowcount or 0
+            for source, hours in policy.fleet_minute_hours:
+                result = connection.execute(
+                    delete(minute).where(
+                        minute.minute < now - timedelta(hours=hours),
+                        _of_fleet(minute, source),
+                    )
+                )
+                deleted[minute.__tablename__] += result.rowcount or 0
             result = connection.execute(
                 delete(rollup).where(rollup.resolution == "hour", rollup.bucket_start < hour_cut)
             )
