@@ -14,31 +14,90 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import uuid
+import traceback
 from pathlib import Path
 
 import click
 
 from golocal import __version__
-from golocal.bot.commands import (
-    advisor,
-    agent,
-    alerts,
-    chat,
-    collect,
-    database,
-    demo,
-    digest,
-    report,
-)
 from golocal.bot.context import AppContext
-from golocal.config.settings import ConfigError
-from golocal.errors import GolocalError
+from golocal.bot.lazy_group import LazyCommand, LazyGroup
+from golocal.bot.logsetup import configure_logging, log_unexpected
+from golocal.errors import ConfigError, GolocalError
+from golocal.redaction import RedactingStream, register_environment
 
 log = logging.getLogger("golocal")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+# Each command's module is imported only when that command runs (see lazy_group): a command
+# added here costs nothing to the others' start-up. The summary is what `golocal --help`
+# lists; tests/bot/test_cold_start.py keeps it equal to the command's own docstring.
+COMMANDS = {
+    "run": LazyCommand(
+        "golocal.bot.commands.chat",
+        "run",
+        "Run the bot: chat (console or Slack) and its scheduled work.",
+    ),
+    "ask": LazyCommand(
+        "golocal.bot.commands.chat",
+        "ask",
+        'Ask one question, e.g. golocal ask "how many requests per day?".',
+    ),
+    "demo": LazyCommand(
+        "golocal.bot.commands.demo",
+        "demo",
+        "Load synthetic data (sources named demo:…), replacing earlier demo data.",
+    ),
+    "report": LazyCommand(
+        "golocal.bot.commands.report",
+        "report",
+        "Reports over the stored usage and telemetry.",
+    ),
+    "db": LazyCommand("golocal.bot.commands.database", "db", "Manage golocal's database schema."),
+    "checklist": LazyCommand(
+        "golocal.bot.commands.advisor",
+        "checklist",
+        "The declared checklist answers: code location, ops owner, model size, exit cost.",
+    ),
+    "attribute": LazyCommand(
+        "golocal.bot.commands.advisor",
+        "attribute",
+        "Map cloud projects, workspaces and API key ids to a team and a sensitivity tag.",
+    ),
+    "collect": LazyCommand(
+        "golocal.bot.commands.collect",
+        "collect",
+        "Run the collectors once: every configured source, or the named ones.",
+    ),
+    "sources": LazyCommand(
+        "golocal.bot.commands.collect",
+        "sources",
+        "Every source: configured?, last success, last error, cursor.",
+    ),
+    "reprice": LazyCommand(
+        "golocal.bot.commands.collect",
+        "reprice",
+        "Recompute estimated cloud costs since DATE from the current price table.",
+    ),
+    "digest": LazyCommand(
+        "golocal.bot.commands.digest",
+        "digest",
+        "The weekly digest: volume vs the thresholds, spend, local GPUs, alerts.",
+    ),
+    "alerts": LazyCommand("golocal.bot.commands.alerts", "alerts", "Alert rules and incidents."),
+    "agent": LazyCommand(
+        "golocal.bot.commands.agent",
+        "agent",
+        "Sample this node's NVIDIA GPUs through NVML and serve them for golocal to scrape.",
+    ),
+}
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.option(
     "--config",
     "config_path",
@@ -60,60 +119,24 @@ def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
     app = AppContext(config_path=config_path, debug=debug)
     ctx.obj = app
     ctx.call_on_close(app.close)
-    _configure_logging(debug)
-
-
-cli.add_command(chat.run)
-cli.add_command(chat.ask)
-cli.add_command(demo.demo)
-cli.add_command(report.report)
-cli.add_command(database.db)
-cli.add_command(advisor.checklist)
-cli.add_command(advisor.attribute)
-cli.add_command(collect.collect)
-cli.add_command(collect.sources)
-cli.add_command(collect.reprice)
-cli.add_command(digest.digest)
-cli.add_command(alerts.alerts)
-cli.add_command(agent.agent)
-
-
-def _configure_logging(debug: bool) -> None:
-    root = logging.getLogger()
-    if root.handlers:
-        return
-    level = logging.DEBUG if debug else logging.WARNING
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root.addHandler(handler)
-    root.setLevel(level)
-    # httpx logs request URLs at INFO; keep them out unless debugging
-    logging.getLogger("httpx").setLevel(logging.DEBUG if debug else logging.WARNING)
-
-
-def _log_unexpected(exc: BaseException) -> str:
-    incident = uuid.uuid4().hex[:8]
-    log_dir = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "golocal"
-    try:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.FileHandler(log_dir / "golocal.log")
-        file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-        logger = logging.getLogger("golocal.crash")
-        logger.propagate = False
-        logger.addHandler(file_handler)
-        logger.error("unexpected error [%s]", incident, exc_info=exc)
-        logger.removeHandler(file_handler)
-        file_handler.close()
-        where = f" in {log_dir / 'golocal.log'}"
-    except OSError:
-        where = ""
-    return f"something went wrong, logged as {incident}{where}; rerun with --debug for details"
+    configure_logging(debug)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``golocal`` console script."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args or os.environ.get("GOLOCAL_DEBUG", "") not in {"", "0"}
+    register_environment()
+    # every printed line passes the redaction border, whichever code printed it
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)
+    try:
+        _main(args, debug)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _main(args: list[str], debug: bool) -> None:
     try:
         cli.main(args=args, prog_name="golocal", standalone_mode=False)
     except click.exceptions.Abort:
@@ -134,8 +157,9 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("interrupted", err=True)
         sys.exit(130)
     except Exception as exc:
-        if debug:
-            raise
-        click.echo(f"error: {_log_unexpected(exc)}", err=True)
+        if debug:  # the traceback too goes through the redacting stderr
+            traceback.print_exc()
+            sys.exit(1)
+        click.echo(f"error: {log_unexpected(exc)}", err=True)
         sys.exit(1)
     sys.exit(0)

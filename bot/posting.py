@@ -16,16 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
-from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
-
-from golocal.bot.render.blocks import slack_text
+# slack_sdk is imported where a Slack call is made: printing a digest or an alert on the
+# console, and every command that never posts, start without it.
+from golocal.bot.render.mrkdwn import slack_text
 from golocal.jobs import selfmetrics
 
 CONSOLE_CHANNEL = "console"
@@ -80,6 +73,8 @@ def slack_failure(exc: Exception) -> str:
 
     Only the status, the error code or the exception's own text: never the token.
     """
+    from slack_sdk.errors import SlackApiError
+
     if isinstance(exc, SlackApiError) and exc.response is not None:
         code = exc.response.get("error")
         return f"HTTP {exc.response.status_code}, {code or 'no error code'}"
@@ -88,6 +83,8 @@ def slack_failure(exc: Exception) -> str:
 
 def _slack_call(method: str, call: Callable[[], Any]) -> Any:
     """Run a Web API call, turning Slack's errors into a short :class:`PostError`."""
+    from slack_sdk.errors import SlackClientError
+
     try:
         return call()
     except (SlackClientError, OSError) as exc:
@@ -134,6 +131,16 @@ class SlackPoster:
         pacer: ChannelPacer | None = None,
         timeout: int = 30,
     ) -> None:
+        from slack_sdk import WebClient
+        from slack_sdk.http_retry.builtin_handlers import (
+            ConnectionErrorRetryHandler,
+            RateLimitErrorRetryHandler,
+            ServerErrorRetryHandler,
+        )
+        from slack_sdk.http_retry.builtin_interval_calculators import (
+            BackoffRetryIntervalCalculator,
+        )
+
         interval = BackoffRetryIntervalCalculator(backoff_factor=backoff_factor)
         self.client = WebClient(
             token=token,

@@ -37,6 +37,7 @@ from pydantic_settings import (
 )
 
 from golocal.config.advisor import Advisor
+from golocal.errors import ConfigError
 
 CONFIG_ENV = "GOLOCAL_CONFIG"
 
@@ -50,14 +51,6 @@ SECRET_ENV_VARS: dict[str, str] = {
     "litellm_api_key": "LITELLM_API_KEY",
     "github_token": "GITHUB_TOKEN",
 }
-
-
-class ConfigError(Exception):
-    """A configuration value is wrong; the message names the key and what is wrong."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class Section(BaseModel):
@@ -199,6 +192,12 @@ class Collection(Section):
     backoff_initial_s: float = Field(1.0, ge=0)
     backoff_max_s: float = Field(30.0, ge=0)
     timeout_s: float = Field(30.0, gt=0)
+    #: pages followed in one window before a provider is taken to be paging for ever
+    max_pages: int = Field(1000, ge=1, le=1_000_000)
+    #: wall-clock seconds one source may take per run (requests and waits together)
+    source_budget_s: float = Field(1800.0, gt=0, le=86400)
+    #: the largest answer read from a provider or a local server, in MiB
+    max_response_mb: float = Field(128.0, gt=0, le=4096)
 
 
 class LiteLLM(Section):
@@ -494,12 +493,23 @@ def _check_toml(path: Path) -> None:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config error: {path}: not valid TOML ({exc})") from None
-    for field_name, env_name in SECRET_ENV_VARS.items():
-        if field_name in data or env_name in data:
+    _refuse_secrets(data, ())
+
+
+def _refuse_secrets(table: dict[str, Any], where: tuple[str, ...]) -> None:
+    """A secret's name as a key anywhere in the file, in any case, is refused."""
+    names = {name: env for field, env in SECRET_ENV_VARS.items() for name in (field, env.lower())}
+    for key, value in table.items():
+        env_name = names.get(key.lower().replace("-", "_"))
+        if env_name is not None:
+            shown = ".".join((*where, key))
             raise ConfigError(
-                f"config error: {field_name} must not be in the config file; "
+                f"config error: {shown} must not be in the config file; "
                 f"secrets are read only from the environment ({env_name})"
             )
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict):
+                _refuse_secrets(item, (*where, key))
 
 
 def _describe(exc: ValidationError) -> str:

@@ -158,6 +158,9 @@ def retry_policy(settings: Settings) -> RetryPolicy:
         backoff_max_s=c.backoff_max_s,
         retry_after_cap_s=c.retry_after_cap_s,
         timeout_s=c.timeout_s,
+        max_pages=c.max_pages,
+        budget_s=c.source_budget_s,
+        max_response_bytes=int(c.max_response_mb * 1024 * 1024),
     )
 
 

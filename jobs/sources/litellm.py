@@ -26,7 +26,7 @@ from typing import Any
 
 from golocal.config.settings import Settings
 from golocal.jobs.http_client import ApiClient, CredentialsRejected, MalformedResponse, SourceError
-from golocal.jobs.sources.paging import PARSE_ERRORS, ClientSpec
+from golocal.jobs.sources.paging import PARSE_ERRORS, ClientSpec, PageGuard
 from golocal.jobs.sources.records import (
     DAY_SECONDS,
     Page,
@@ -108,7 +108,9 @@ def iter_pages(client: ApiClient, start: datetime, end: datetime) -> Iterator[Pa
 def _window_pages(client: ApiClient, window: Window) -> Iterator[Page]:
     last_day = (window.end - timedelta(days=1)).date()
     page_number = 1
+    guard = PageGuard(client, "LiteLLM", PATH)
     while True:
+        guard.next(page_number)
         params: list[tuple[str, str | int]] = [
             ("start_date", window.start.date().isoformat()),
             ("end_date", last_day.isoformat()),  # inclusive
