@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from golocal.bot.chat import intent
 from golocal.bot.handlers.wording import day_span
@@ -36,7 +37,7 @@ def answer_cost(question: str, services: Services) -> Reply:
         by_model[row.model] = by_model.get(row.model, Decimal(0)) + row.cost_usd
     total = sum(by_provider.values(), Decimal(0)) if by_provider else None
     estimated = any(r.cost_estimated for r in cloud)
-    data = {
+    data: dict[str, Any] = {
         "since": period.since.isoformat(),
         "until": period.until.isoformat(),
         "cloud_spend_usd": usd_string(total),

@@ -136,7 +136,8 @@ class PointBuilder:
         point = self.points.get(key) or GpuPoint(host=host, index=index, uuid=uuid, at=at)
         if name and not point.name:
             point = replace(point, name=name)
-        self.points[key] = replace(point, **{spec[0]: value * spec[1]})
+        change: dict[str, Any] = {spec[0]: value * spec[1]}
+        self.points[key] = replace(point, **change)
 
     def result(self) -> list[GpuPoint]:
         return sorted(self.points.values(), key=lambda p: (p.host, p.index, p.uuid, p.at))
