@@ -101,7 +101,8 @@ class Digest:
 
     @property
     def days(self) -> list[dict[str, Any]]:
-        return self.data["days"]
+        days: list[dict[str, Any]] = self.data["days"]
+        return days
 
 
 def _pct_change(current: Decimal | float | None, previous: Decimal | float | None) -> float | None:
@@ -281,7 +282,7 @@ def build_digest(
     peak = report.peak
     low, high = settings.thresholds.cloud_ok_below, settings.thresholds.run_cost_model_above
 
-    previous = []
+    previous: list[dict[str, Any]] = []
     for back in range(trend_weeks, 0, -1):
         start = since - timedelta(days=7 * back)
         end = start + timedelta(days=7)

@@ -209,7 +209,11 @@ def fleet_hardware(advisor: Advisor, groups: list[GpuGroup], load: Load | None) 
     )
     capacity, fits, fit_notes = _capacity(advisor, parts, load) if parts else (None, [], [])
     busy = [g for g in groups if g.util_mean is not None]
-    util = sum(g.util_mean * g.count for g in busy) / sum(g.count for g in busy) if busy else None
+    util = (
+        sum((g.util_mean or 0.0) * g.count for g in busy) / sum(g.count for g in busy)
+        if busy
+        else None
+    )
     return Hardware(
         source="measured",
         name="your GPUs",

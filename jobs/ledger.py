@@ -236,8 +236,8 @@ def build_ledger(
             counted[id(line)] = _counted(line, divisor)
 
     billed_by_source_day: dict[tuple[date, str], list[tuple[int, BilledLine]]] = defaultdict(list)
-    for line_id, line in enumerate(billed):
-        billed_by_source_day[(line.day, line.source)].append((line_id, line))
+    for line_id, billed_line in enumerate(billed):
+        billed_by_source_day[(billed_line.day, billed_line.source)].append((line_id, billed_line))
     usage_by_source_day: dict[tuple[date, str], list[UsageLine]] = defaultdict(list)
     for line in usage:
         usage_by_source_day[(line.day, line.source)].append(line)

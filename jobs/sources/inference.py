@@ -258,8 +258,8 @@ def parse_metrics(kind: str, text: str, *, restart_marker: float | None = None) 
         # add up over engines, for the cache the fullest one matters
         for name in names.gauges[key]:
             if name in by_name:
-                series = by_name[name].values()
-                scrape.gauges[key] = max(series) if key == "kv_cache" else sum(series)
+                found = list(by_name[name].values())
+                scrape.gauges[key] = max(found) if key == "kv_cache" else sum(found)
                 break
     return scrape
 
