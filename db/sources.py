@@ -54,7 +54,7 @@ def _snapshot(row: SourceStatus) -> SourceState:
 
 
 def _row(session: Any, source: str, kind: str) -> SourceStatus:
-    row = session.get(SourceStatus, source)
+    row: SourceStatus | None = session.get(SourceStatus, source)
     if row is None:
         row = SourceStatus(source=source, kind=kind, consecutive_failures=0)
         session.add(row)

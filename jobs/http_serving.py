@@ -49,7 +49,7 @@ def make_route_server(
             self.wfile.write(body)
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    server_class = type(
+    server_class: type[ThreadingHTTPServer] = type(
         f"{name.title()}Server",
         (ThreadingHTTPServer,),
         {"address_family": family, "daemon_threads": True},

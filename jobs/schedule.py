@@ -193,14 +193,14 @@ def build_scheduler(
             misfire_grace_time=cfg.misfire_grace_seconds,
             **extra,
         )
-    scheduler.golocal_job_ids = set(installed)  # type: ignore[attr-defined]
+    scheduler.golocal_job_ids = set(installed)
     return scheduler
 
 
 def start_scheduler(scheduler: BackgroundScheduler, *, paused: bool = False) -> None:
     """Start it and drop stored jobs this process has no runner for."""
     scheduler.start(paused=paused)
-    wanted = getattr(scheduler, "golocal_job_ids", set())
+    wanted: set[str] = getattr(scheduler, "golocal_job_ids", set())
     for job in scheduler.get_jobs():
         if job.id not in wanted:
             scheduler.remove_job(job.id)

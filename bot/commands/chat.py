@@ -44,7 +44,11 @@ if TYPE_CHECKING:
 )
 @pass_app
 def run(app: AppContext, mode: str | None, http_address: str | None) -> None:
-    """Run the bot: chat (console or Slack) and its scheduled work."""
+    """Run the bot: chat (console or Slack) and its scheduled work.
+
+    On PostgreSQL, replicas elect one leader that runs the scheduled jobs; with
+    [metrics] listen set, /metrics, /healthz and /readyz are served there.
+    """
     settings = app.settings  # a bad configuration stops here, before any work
     if http_address and mode:
         raise UsageError("choose one of --console, --socket and --http")
