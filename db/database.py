@@ -123,25 +123,14 @@ _STORAGE_FAILURES = (
 
 
 def _storage_failure(context: Any) -> None:
-    """``handle_error`` hook: a full disk, a read-only database or a connection lost
-    mid-run becomes one clear line."""
+    """``handle_error`` hook: a full disk or a read-only database becomes one clear line.
+
+    Only these: code that handles a lost connection itself (readiness, leader election)
+    still sees the driver's error, and the CLI describes it (:func:`describe_failure`).
+    """
     original = context.original_exception
     text_of = str(original).lower()
     url = context.engine.url if context.engine is not None else None
-    if url is not None and url.get_backend_name() != "sqlite" and not context.is_pre_ping:
-        where = f"{url.host or 'localhost'}:{url.port or 5432}"
-        dbapi = context.engine.dialect.loaded_dbapi
-        if context.connection is None and isinstance(original, dbapi.OperationalError):
-            # a (re)connect failed: the same line as at start-up
-            raise DatabaseError(
-                f"cannot connect to the database at {where} (database {url.database!r}): "
-                f"{first_line(original, url)}"
-            ) from None
-        if context.is_disconnect:
-            raise DatabaseError(
-                f"lost the connection to the database at {where} (database {url.database!r}); "
-                "what was committed before is kept, rerun once it is back"
-            ) from None
     for needle, what in _STORAGE_FAILURES:
         if needle in text_of:
             if url is not None and url.get_backend_name() == "sqlite":
@@ -223,6 +212,18 @@ def _check_sqlite_file(path: Path) -> None:
             f"{path} is not a usable SQLite database ({exc}); it was left as it is. "
             "Move it aside or point GOLOCAL_DATABASE_URL elsewhere."
         ) from None
+
+
+def describe_failure(exc: DBAPIError) -> str:
+    """One line for a database error that reached the user: what the driver said, first line.
+
+    A server that went away mid-run, or refuses the reconnect, is reported like this
+    instead of as an unexpected error with a traceback (the driver's message names the host
+    and port, never the password).
+    """
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+    what = "lost the connection to the database" if exc.connection_invalidated else "database"
+    return f"{what}: {reason}"
 
 
 def first_line(error: BaseException, url: URL) -> str:
