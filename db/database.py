@@ -107,7 +107,21 @@ def _postgres_timeouts(url: URL) -> dict[str, Any]:
         args["connect_timeout"] = CONNECT_TIMEOUT_S
     if "options" not in url.query:
         args["options"] = f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
+    # A server whose host vanished (no RST, no answer) is noticed by TCP instead of never:
+    # unacknowledged data gives up after tcp_user_timeout, an idle link is probed.
+    for name, value in _TCP_LIVENESS.items():
+        if name not in url.query:
+            args[name] = value
     return args
+
+
+_TCP_LIVENESS = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 30_000,
+}
 
 
 #: Driver messages that mean the storage itself refused the write.

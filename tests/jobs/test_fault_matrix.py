@@ -395,11 +395,14 @@ def test_postgresql_down_at_start_is_one_line(capsys, monkeypatch):
 
 
 @pytest.mark.postgres
-def test_postgresql_sessions_carry_a_statement_timeout(postgres_url):
+def test_postgresql_sessions_carry_a_statement_timeout_and_tcp_liveness(postgres_url):
     database = open_database(postgres_url, check_schema=False)
     try:
         with database.engine.connect() as connection:
             assert connection.execute(text("SHOW statement_timeout")).scalar() == "1min"
+            info = connection.connection.dbapi_connection.info  # what libpq was given
+            assert info.get_parameters().get("tcp_user_timeout") == "30000"
+            assert info.get_parameters().get("connect_timeout") == "10"
     finally:
         database.dispose()
 
