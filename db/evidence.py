@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import and_, case, func, literal, select
 
 from golocal.db.database import Database
 from golocal.db.models import (
     AlertIncident,
-    CostLine,
     Gpu,
     GpuMinute,
     GpuRollup,
@@ -52,6 +52,8 @@ class ModelUsage:
     cost_usd: Decimal | None
     unpriced_buckets: int
     cost_estimated: bool
+    #: requests estimated from tokens by the ledger's one estimator (None: not decided here)
+    requests_estimate: int | None = None
 
 
 def model_usage(database: Database, since: date, until: date) -> list[ModelUsage]:
@@ -106,18 +108,6 @@ def model_usage(database: Database, since: date, until: date) -> list[ModelUsage
         )
         for row in rows
     ]
-
-
-def billed_cloud_spend(database: Database, since: date, until: date) -> dict[str, Decimal]:
-    """Spend per provider from the providers' own cost reports (cost lines) in the window."""
-    start, end = _bounds(since, until)
-    query = (
-        select(CostLine.provider, func.sum(CostLine.amount))
-        .where(and_(CostLine.bucket_start >= start, CostLine.bucket_start < end))
-        .group_by(CostLine.provider)
-    )
-    with database.engine.connect() as connection:
-        return {row[0]: row[1] for row in connection.execute(query) if row[1] is not None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +180,7 @@ def gpu_power(database: Database, since: date, until: date) -> GpuPower | None:
     return _gpu_power(row, "minute") if row[0] else None
 
 
-def _gpu_power(row: tuple, resolution: str) -> GpuPower:
+def _gpu_power(row: tuple[Any, ...], resolution: str) -> GpuPower:
     minutes = float(row[1] or 0)
     powered_minutes = float(row[4] or 0)
     return GpuPower(

@@ -29,6 +29,7 @@ from golocal.db.models import (
     GpuMinute,
     GpuRollup,
     InferenceServer,
+    ServerLatencyBucket,
     ServerMinute,
     ServerRollup,
 )
@@ -138,6 +139,7 @@ def delete_telemetry_sources(database: Database, *, prefix: str) -> int:
             (GpuRollup, GpuRollup.gpu_id, gpu_ids),
             (ServerMinute, ServerMinute.server_id, server_ids),
             (ServerRollup, ServerRollup.server_id, server_ids),
+            (ServerLatencyBucket, ServerLatencyBucket.server_id, server_ids),
         ):
             deleted += connection.execute(delete(model).where(column.in_(ids))).rowcount or 0
         deleted += connection.execute(delete(Gpu).where(Gpu.id.in_(gpu_ids))).rowcount or 0

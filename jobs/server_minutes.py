@@ -18,13 +18,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 from golocal.config.settings import InferenceServerSource, PrometheusSource
 from golocal.db.database import Database
+from golocal.db.latency import add_latency_buckets
 from golocal.db.rollups import SERVER, merge_minutes
 from golocal.db.rollups import rollup_telemetry as rollup
 from golocal.db.telemetry import register_server, server_hour_totals
 from golocal.db.usage import upsert_usage_buckets
 from golocal.jobs.counters import counter_increases
 from golocal.jobs.sources.fleet_servers import COUNTER_COLUMNS, WINDOW_SECONDS, FleetServerMinute
-from golocal.jobs.sources.inference import ServerScrape
+from golocal.jobs.sources.inference import HIST_PREFIX, ServerScrape
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +84,11 @@ def store_server_scrape(
         log.warning("%s: counter not stored: %s", source.name, reason)
     row: dict[str, Any] = {"server_id": server_id, "minute": floor_minute(now), "samples": 1}
     if increases is not None:
+        buckets = {k: v for k, v in increases.items() if k.startswith(HIST_PREFIX)}
         for name, value in increases.items():
-            row[name] = value if name == "latency_sum_s" else round(value)
+            if name not in buckets:
+                row[name] = value if name == "latency_sum_s" else round(value)
+        add_latency_buckets(database, server_id, now, buckets)
     _add_gauges(row, scrape.gauges, interval)
     merge_minutes(database, SERVER, [row])
     rollup(database, now, now + timedelta(seconds=1), specs=(SERVER,))

@@ -39,6 +39,14 @@ from golocal.jobs.server_minutes import (
     store_fleet_servers,
     store_server_scrape,
 )
+from golocal.jobs.sources.fleet_batches import (
+    DISCOVERY_STEP,
+    discovery_query,
+    discovery_range,
+    group_instances,
+    selector,
+    time_chunks,
+)
 from golocal.jobs.sources.fleet_servers import (
     COUNTER_SERIES,
     GAUGE_SERIES,
@@ -174,6 +182,33 @@ def _raw(client: httpx.Client, url: str, selector: str, end: datetime, seconds: 
         raise FetchError(exc.message) from None
 
 
+def _gpu_series(
+    client: httpx.Client, url: str, start: datetime, end: datetime, step: float
+) -> list[Any]:
+    """Every wanted GPU series of ``[start, end]``: per-instance batches, bounded answers."""
+    first, last = discovery_range(start.timestamp(), end.timestamp())
+    found = _query(
+        client, url, discovery_query(FLEET_GPU_SERIES), datetime.fromtimestamp(first, UTC),
+        datetime.fromtimestamp(last, UTC), DISCOVERY_STEP,
+    )  # fmt: skip
+    counts = {
+        labels.get("instance", ""): max(int(value) for _at, value in values)
+        for _name, labels, values in found.series
+        if values
+    }
+    series: list[Any] = []
+    for batch in group_instances(counts):
+        wanted = selector(FLEET_GPU_SERIES, batch)
+        total = sum(counts[instance] for instance in batch)
+        for first, last in time_chunks(start.timestamp(), end.timestamp(), step, total):
+            chunk = _query(
+                client, url, wanted, datetime.fromtimestamp(first, UTC),
+                datetime.fromtimestamp(last, UTC), step,
+            )  # fmt: skip
+            series.extend(chunk.series)
+    return series
+
+
 def _fetch_prometheus(
     client: httpx.Client, source: PrometheusSource, database: Database, now: datetime
 ) -> FleetAnswer:
@@ -186,9 +221,7 @@ def _fetch_prometheus(
     points: list[GpuPoint] = []
     cursor = state.cursor if state is not None and state.cursor is not None else end
     if start <= end:
-        series: list[Any] = []
-        for name in FLEET_GPU_SERIES:
-            series.extend(_query(client, source.url, name, start, end, step).series)
+        series = _gpu_series(client, source.url, start, end, step)
         points = points_from_matrix(series, default_host=source.name)
         # the last evaluated step, so the next window starts right after it
         cursor = start + timedelta(seconds=((end - start).total_seconds() // step) * step)
@@ -323,11 +356,11 @@ def _store(
             interval=source.step_seconds,
         )
         server_rows = store_fleet_servers(database, source, fleet.servers, now)
-        new_state: dict[str, Any] = {"energy": energy}
+        fleet_state: dict[str, Any] = {"energy": energy}
         if fleet.server_cursor is not None:
-            new_state["server_cursor"] = fleet.server_cursor.isoformat()
+            fleet_state["server_cursor"] = fleet.server_cursor.isoformat()
         record_success(
-            database, source.name, kind=kind, at=now, cursor=fleet.cursor, state=new_state
+            database, source.name, kind=kind, at=now, cursor=fleet.cursor, state=fleet_state
         )
         return SourceResult(
             source.name,
@@ -356,7 +389,12 @@ def maintain_telemetry(
     retention = settings.retention
     deleted = apply_retention(
         database,
-        RetentionPolicy(retention.minute_days, retention.hourly_days, retention.daily_days),
+        RetentionPolicy(
+            retention.minute_days,
+            retention.hourly_days,
+            retention.daily_days,
+            fleet_minute_hours=tuple((s.name, s.minute_hours) for s in settings.prometheus),
+        ),
         now=now,
     )
     return {f"rollup:{k}": v for k, v in written.items()} | {

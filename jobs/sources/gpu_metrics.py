@@ -207,9 +207,12 @@ def parse_gpu_metrics(text: str, *, at: float, default_host: str) -> list[GpuPoi
     not Prometheus text.
     """
     builder = PointBuilder(default_host)
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            builder.add(sample.name, sample.labels, at, sample.value)
+    try:
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                builder.add(sample.name, sample.labels, at, sample.value)
+    except OverflowError:  # a 400-digit sample value: not a number a GPU reports
+        raise ValueError("a sample value is out of range") from None
     return builder.result()
 
 

@@ -149,9 +149,10 @@ class _Nvml:
             except pynvml.NVMLError as exc:
                 self.unavailable = f"no local GPU telemetry: {_reason(pynvml, exc)}"
                 return None
-            self.module = pynvml
+            module: ModuleType = pynvml
+            self.module = module
             atexit.register(self.shutdown)
-            return pynvml
+            return module
 
     def shutdown(self) -> None:
         with self.lock:
