@@ -68,7 +68,14 @@ def _fleet(prometheus: FakePrometheus, minutes: int = 0) -> None:
     _constant("DCGM_FI_DEV_FB_FREE", whole, 79_000.0)
     _constant("DCGM_FI_DEV_CLOCK_THROTTLE_REASONS", whole, 0x4 | 0x1)
     # ws1: a workstation running golocal agent, scraped by the same Prometheus
-    agent = {"gpu": "0", "uuid": "GPU-ccc", "name": "NVIDIA L40S", "host": "ws1", "job": "golocal"}
+    agent = {
+        "gpu": "0",
+        "uuid": "GPU-ccc",
+        "name": "NVIDIA L40S",
+        "host": "ws1",
+        "instance": "ws1:9835",
+        "job": "golocal",
+    }
     _constant("golocal_gpu_utilization_percent", agent, 55.0)
     _constant("golocal_gpu_memory_used_bytes", agent, 8 * 1024**3)
     _constant("golocal_gpu_memory_total_bytes", agent, 48 * 1024**3)
