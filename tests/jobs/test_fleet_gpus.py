@@ -170,3 +170,18 @@ def test_a_power_capped_fleet_gpu_raises_a_throttling_alert(
     labels = sorted(c.details["gpu"] for c in throttled)
     assert any("node2" in label for label in labels)  # SwPowerCap from DCGM's reasons
     assert not any("node1" in label for label in labels)  # SyncBoost only: not a throttle
+
+
+def test_the_chat_answer_counts_gpus_as_the_report_does(
+    database: Database, prometheus: FakePrometheus, tmp_path: Path
+) -> None:
+    from golocal.bot.chat import answer
+    from golocal.bot.services import Services
+    from golocal.config.settings import load_settings
+
+    _fleet(prometheus)
+    _collect(database, tmp_path, prometheus.url)
+    services = Services(load_settings(), database, clock=lambda: T0 + timedelta(hours=1))
+    reply = answer("how are our GPUs doing today?", services)
+    assert reply.intent == "gpus"
+    assert "3 GPU(s) on 3 host(s) (split into 2 MIG instances)" in reply.text
