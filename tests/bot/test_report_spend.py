@@ -8,8 +8,10 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from golocal.config.settings import load_settings
 from golocal.db.costs import upsert_cost_lines
 from golocal.db.usage import upsert_usage_buckets
+from golocal.jobs.digest import build_digest
 from tests.cli_runner import run_golocal
 
 DAY = date(2026, 10, 5)
@@ -83,6 +85,10 @@ def test_spend_by_team_follows_attribution_set_later(database, database_url, cap
     assert Decimal(after["unattributed_usd"]) == Decimal("1.11")
     assert payments["share"] == round(11 / 12.11, 4)
     assert after["period"]["days"] == 31 and after["period"]["days_with_data"] == 2
+    # the digest of that week says the same, no longer "(unattributed)" only
+    digest = build_digest(database, load_settings(None), "2026-W41", now=COLLECTED).data
+    teams = {line["name"]: line["cost_usd"] for line in digest["spend"]["by_team"]}
+    assert teams == {"payments": "11.0000", "(unattributed)": "1.1100"}
 
 
 def test_spend_by_key_splits_a_bill_by_usage_shares_and_flags_it(
