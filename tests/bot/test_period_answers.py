@@ -124,3 +124,15 @@ def test_the_configured_time_zone_decides_which_day_is_today(database):
     assert reply.data["cloud_spend_usd"] is None
     utc = Services(settings=load_settings(None), database=database, clock=lambda: clock)
     assert _ask("what did we spend this month?", utc).data["period"]["since"] == "2026-11-01"
+
+
+def test_who_spends_the_most_is_the_spend_by_team(database, services):
+    from golocal.db.attribution import set_attribution
+
+    _seed(database, [date(2026, 11, 20)])
+    set_attribution(database, external_id="proj_a", team="payments", updated_by="test")
+    reply = _ask("who spends the most?", services)
+    assert reply.intent == "cost"
+    assert reply.data["by"] == "team"
+    assert [row["key"] for row in reply.data["rows"]] == ["payments"]
+    assert "By team: payments (estimated) $3.25 (100%)" in reply.text
