@@ -164,3 +164,30 @@ def test_csv_exports_have_a_header_decimal_strings_and_utc_days(
     assert gpus.exit_code == 0 and gpus.stdout.startswith("since,until,host,gpu,")
     both = run_golocal(capsys, "report", "volume", "--json", "--csv")
     assert both.exit_code == 2 and "one output format" in both.stderr
+
+
+def test_report_period_in_words_and_its_refusals(database, database_url, capsys, monkeypatch):
+    seed(database)
+    monkeypatch.setenv("GOLOCAL_DATABASE_URL", database_url)
+    run = run_golocal(capsys, "report", "volume", "--period", "October 2026", "--json")
+    assert run.exit_code == 0, run.stderr
+    data = json.loads(run.stdout)
+    assert data["period"] == {
+        "since": "2026-10-01",
+        "until": "2026-11-01",
+        "label": "October 2026",
+        "days": 31,
+        "days_with_data": 2,
+        "partial": True,
+        "through_today": False,
+    }
+    assert len(data["days"]) == 31
+    for args, message in [
+        (("--period", "next week"), "I can't read that period: 'next week' is in the future"),
+        (("--period", "the blue moon"), "I can't read that period"),
+        (("--period", "last month", "--since", "2026-10-01"), "cannot be combined"),
+    ]:
+        refused = run_golocal(capsys, "report", "spend", *args)
+        assert refused.exit_code == 2, args
+        assert message in refused.stderr
+        assert refused.stdout == ""
