@@ -15,7 +15,7 @@ import calendar
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,6 +26,8 @@ from golocal.db.database import Database
 from golocal.db.models import DEMO_PREFIX
 from golocal.db.sources import all_source_states
 from golocal.db.windows import gpu_week
+from golocal.jobs.evidence import HISTORY_WEEKS
+from golocal.jobs.forecast import forecast
 from golocal.jobs.ledger import Ledger
 from golocal.jobs.ledger_read import ledger_volume_report, load_ledger, month_spend
 from golocal.jobs.money import usd_string
@@ -69,9 +71,25 @@ def week_of(day: date) -> str:
     return f"{year}-W{number:02d}"
 
 
+def week_ended(week: str, now: datetime, tz: ZoneInfo) -> bool:
+    """Whether ``week`` has ended at ``now`` both in UTC and in the configured zone.
+
+    The digest's days are UTC days: east of UTC the local Monday begins while the UTC
+    Sunday is still running (Sydney by 10-11 h, Auckland by 12-13 h), so a week counts as
+    complete only once its last UTC day is over too.
+    """
+    _, next_monday = week_range(week)
+    utc_end = datetime.combine(next_monday, time(0), tzinfo=UTC)
+    local_end = datetime.combine(next_monday, time(0), tzinfo=tz)
+    return now >= max(utc_end, local_end)
+
+
 def last_complete_week(now: datetime, tz: ZoneInfo) -> str:
-    """The newest ISO week that ended before ``now`` in the configured time zone."""
-    return week_of(now.astimezone(tz).date() - timedelta(days=7))
+    """The newest ISO week that has ended before ``now`` in both UTC and the configured zone."""
+    week = week_of(now.astimezone(tz).date() - timedelta(days=7))
+    if not week_ended(week, now, tz):
+        week = week_of(now.astimezone(tz).date() - timedelta(days=14))
+    return week
 
 
 @dataclass(frozen=True)
@@ -83,7 +101,8 @@ class Digest:
 
     @property
     def days(self) -> list[dict[str, Any]]:
-        return self.data["days"]
+        days: list[dict[str, Any]] = self.data["days"]
+        return days
 
 
 def _pct_change(current: Decimal | float | None, previous: Decimal | float | None) -> float | None:
@@ -250,8 +269,10 @@ def build_digest(
     since, until = week_range(week)
     trend_weeks = settings.digest.trend_weeks
     history_since = since - timedelta(days=7 * trend_weeks)
-    # one ledger for the week and its trend weeks: billed money, one request estimator
-    ledger = load_ledger(database, settings, history_since, until)
+    # one ledger for the forecast's history, the week and its trend weeks: billed money,
+    # one request estimator
+    forecast_since = until - timedelta(weeks=HISTORY_WEEKS)
+    ledger = load_ledger(database, settings, min(history_since, forecast_since), until)
     report = ledger_volume_report(ledger.slice(since, until), settings)
     days = _day_rows(report, settings)
     zone_days = {"below": 0, "between": 0, "above": 0, "no_data": 0}
@@ -261,7 +282,7 @@ def build_digest(
     peak = report.peak
     low, high = settings.thresholds.cloud_ok_below, settings.thresholds.run_cost_model_above
 
-    previous = []
+    previous: list[dict[str, Any]] = []
     for back in range(trend_weeks, 0, -1):
         start = since - timedelta(days=7 * back)
         end = start + timedelta(days=7)
@@ -310,6 +331,11 @@ def build_digest(
             "days_with_data": report.days_with_data,
             "requests_estimated": report.requests_estimated,
         },
+        "forecast": forecast(
+            ledger_volume_report(ledger.slice(forecast_since, until), settings),
+            until,
+            (low, high),
+        ).as_json(),
         "trend": {
             "previous_weeks": previous,
             "previous_mean_requests_per_day": (

@@ -25,9 +25,13 @@ from golocal.db.evidence import (
     server_latency,
 )
 from golocal.db.inventory import GpuGroup, gpu_inventory
+from golocal.db.latency import LatencyHistogram, latency_histograms
 from golocal.jobs.ledger_read import ledger_volume_report, load_ledger, model_usage
 from golocal.jobs.showback import all_attributions
 from golocal.jobs.volume import VolumeReport
+
+#: Weeks of history the forecast's trend is fitted over.
+HISTORY_WEEKS = 26
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,10 @@ class Evidence:
     billed: dict[str, Decimal] = field(default_factory=dict)
     #: the GPUs telemetry saw in the window, by model
     inventory: list[GpuGroup] = field(default_factory=list)
+    #: the last HISTORY_WEEKS weeks of volume, for the forecast
+    history: VolumeReport | None = None
+    #: the local servers' latency histograms (TTFT, end to end, queue) over the window
+    latency_histograms: list[LatencyHistogram] = field(default_factory=list)
 
     @property
     def window_days(self) -> int:
@@ -68,8 +76,11 @@ def gather_evidence(database: Database, settings: Settings, today: date) -> Evid
     until = today
     since = until - timedelta(days=max(settings.volume.window_days, settings.volume.min_days))
     # the ledger decides money (billed where a cost report covers the day) and request counts
-    # (token-only sources estimated per day), the same as every other surface
-    ledger = load_ledger(database, settings, since, until)
+    # (token-only sources estimated per day), the same as every other surface; one read
+    # covers the forecast's history, whose tail is the window
+    first = min(since, until - timedelta(weeks=HISTORY_WEEKS))
+    history_ledger = load_ledger(database, settings, first, until)
+    ledger = history_ledger.slice(since, until)
     return Evidence(
         since=since,
         until=until,
@@ -81,4 +92,6 @@ def gather_evidence(database: Database, settings: Settings, today: date) -> Evid
         latency=server_latency(database, since, until),
         gpu_incidents=gpu_incident_count(database, since, until),
         inventory=gpu_inventory(database, since, until),
+        history=ledger_volume_report(history_ledger, settings),
+        latency_histograms=latency_histograms(database, since, until),
     )

@@ -201,21 +201,22 @@ def build_ledger(
 
     billed_by_source_day: dict[tuple[date, str], list[tuple[int, BilledLine]]] = defaultdict(list)
     foreign: list[Entry] = []
-    for line_id, line in enumerate(billed):
-        if line.currency != "USD":
+    for line_id, billed_line in enumerate(billed):
+        if billed_line.currency != "USD":
             # golocal converts no currency: the line is shown, unpriced, and bills nothing
             foreign.append(
                 replace(
-                    _line_entry(line_id, line),
+                    _line_entry(line_id, billed_line),
                     cost_usd=None,
                     basis=Basis.UNPRICED,
-                    line_item=f"{line.line_item} ({line.amount} {line.currency})",
+                    line_item=f"{billed_line.line_item} ({billed_line.amount} "
+                    f"{billed_line.currency})",
                     billed_parts=(),
                     unpriced_buckets=1,
                 )
             )
             continue
-        billed_by_source_day[(line.day, line.source)].append((line_id, line))
+        billed_by_source_day[(billed_line.day, billed_line.source)].append((line_id, billed_line))
     usage_by_source_day: dict[tuple[date, str], list[UsageLine]] = defaultdict(list)
     for line in usage:
         usage_by_source_day[(line.day, line.source)].append(line)

@@ -1,12 +1,10 @@
 """The team's measured tokens per request, for sources that report tokens but no count.
 
-Anthropic's usage report (and some local servers) give tokens only; the ledger
-(:mod:`golocal.jobs.ledger`) turns those tokens into an estimated request count, one UTC day
-at a time, for every surface. The divisor is measured where possible: on the same day, the
-sources that report both a request count and tokens (OpenAI, a LiteLLM gateway, vLLM) show
-how many tokens this team's requests really carry. With too little such evidence the
-configured default (``volume.tokens_per_request``) is used. Measuring per day keeps a day's
-estimate the same in whatever window it is shown.
+Anthropic's usage report (and some local servers) give tokens only; the volume report turns
+those tokens into an estimated request count. The divisor is measured where possible: over
+the same days, the sources that report both a request count and tokens (OpenAI, a LiteLLM
+gateway, vLLM) show how many tokens this team's requests really carry. With too little such
+evidence the configured default (``volume.tokens_per_request``) is used.
 """
 
 from __future__ import annotations
@@ -14,26 +12,28 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-
-class CountedTokens(Protocol):
-    """What the measurement reads of a per-day row (a usage line or a source-day)."""
-
-    @property
-    def requests(self) -> int | None: ...
-    @property
-    def buckets_without_requests(self) -> int: ...
-    @property
-    def input_tokens(self) -> int | None: ...
-    @property
-    def output_tokens(self) -> int | None: ...
-
-
 #: fewer counted requests than this in the window is not a measurement
 MIN_MEASURED_REQUESTS = 100
 
 
+class CountedTotals(Protocol):
+    """What the measurement reads of a per-(day, source) total (``SourceDay``, ``UsageLine``)."""
+
+    @property
+    def requests(self) -> int | None: ...
+
+    @property
+    def buckets_without_requests(self) -> int: ...
+
+    @property
+    def input_tokens(self) -> int | None: ...
+
+    @property
+    def output_tokens(self) -> int | None: ...
+
+
 def measured_tokens_per_request(
-    rows: Iterable[CountedTokens], default: int, *, min_requests: int = MIN_MEASURED_REQUESTS
+    rows: Iterable[CountedTotals], default: int, *, min_requests: int = MIN_MEASURED_REQUESTS
 ) -> int:
     """(input + output tokens) / requests over the source-days that report both.
 
@@ -41,7 +41,7 @@ def measured_tokens_per_request(
     (Copilot reports requests without tokens; Anthropic tokens without requests).
 
     Args:
-        rows: one day's usage lines (or per-(day, source) totals).
+        rows: per-(day, source) totals, e.g. from :func:`golocal.db.usage.source_days`.
         default: the configured tokens per request, used without enough evidence.
         min_requests: the fewest requests that make a measurement.
     """

@@ -193,7 +193,8 @@ def gpu_table(result: GpuReport) -> Table:
         table.add_row(
             data["host"],
             str(data["gpu"]),
-            data["name"].removeprefix("NVIDIA "),
+            data["name"].removeprefix("NVIDIA ")
+            + (f" MIG {data['mig_profile']}" if data["mig_profile"] else ""),
             f"{_num(data['util_mean_percent'], ',.0f')}/{_num(data['util_peak_percent'], ',.0f')}",
             f"{_num(mem[0])}/{_num(mem[1])}",
             f"{_num(data['power_mean_w'], ',.0f')}/{_num(data['power_peak_w'], ',.0f')}",

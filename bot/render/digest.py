@@ -78,9 +78,39 @@ def volume_lines(data: dict[str, Any]) -> list[str]:
             f"Break-even (cost model): {data['break_even_requests_per_day']:,.0f}/day vs actual "
             f"{volume['mean_requests_per_day']:,.0f}/day."
         )
+    if line := forecast_text(data.get("forecast")):
+        lines.append(line)
     if volume["requests_estimated"]:
         lines.append("Some request counts are estimated from tokens.")
     return lines
+
+
+def forecast_text(forecast: dict[str, Any] | None) -> str:
+    """The forecast in one line: threshold crossings and the month-end spend, with bands."""
+    if not forecast:
+        return ""
+    if not forecast["enough_history"]:
+        return (
+            f"Forecast: too little history ({forecast['history_weeks']} complete weeks; "
+            f"needs {forecast['min_weeks']})."
+        )
+    parts = []
+    for threshold, crossing in forecast["crossings"].items():
+        name = f"{int(threshold):,}/day"
+        if crossing["status"] == "already_above":
+            parts.append(f"already above {name}")
+        elif crossing["week"]:
+            band = f"{crossing['earliest']}–{crossing['latest'] or 'later'}"
+            parts.append(f"{name} in {crossing['week']} (80% band {band})")
+        else:
+            parts.append(f"not heading for {name}")
+    if forecast["month_end_spend_usd"] is not None:
+        low, high = forecast["month_end_spend_band_usd"]
+        parts.append(
+            f"{forecast['month']} spend {_money(forecast['month_end_spend_usd'])} "
+            f"({_money(low)}–{_money(high)})"
+        )
+    return f"Forecast ({forecast['history_weeks']}-week trend): " + "; ".join(parts) + "."
 
 
 def day_lines(data: dict[str, Any]) -> list[str]:
