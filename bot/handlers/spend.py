@@ -17,7 +17,7 @@ from golocal.db.attribution import AttributionEntry
 from golocal.jobs.ledger import Basis, Entry, Ledger
 from golocal.jobs.ledger_read import load_ledger
 from golocal.jobs.money import usd_display, usd_string
-from golocal.jobs.showback import all_attributions, spend_by, team_of
+from golocal.jobs.showback import DIMENSIONS, all_attributions, spend_by, team_of
 
 _WHO = re.compile(r"\b(?:who|which (?:team|project|key)s?)\b.*\bspend", re.IGNORECASE)
 _BY_OTHER = re.compile(r"\b(?:by|per)\s+(provider|model)s?\b", re.IGNORECASE)
@@ -44,7 +44,9 @@ def dimension_in(question: str) -> str | None:
     """The breakdown a question asks for ("by team", "who spends the most?"), if any."""
     named = breakdown_in(question)
     if named is not None:
-        return "key" if named == "api_key" else named
+        named = "key" if named == "api_key" else named
+        if named in DIMENSIONS:  # "per day" is not a spend breakdown
+            return named
     if match := _BY_OTHER.search(question):
         return match.group(1).lower()
     return "team" if _WHO.search(question) else None

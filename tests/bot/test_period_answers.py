@@ -162,3 +162,10 @@ def test_a_named_provider_or_team_narrows_the_spend(database, services):
     forget_lexicon(database)  # the chat's cached names learn the new team
     team = _ask("what did team payments spend last month?", services)
     assert Decimal(team.data["cloud_spend_usd"]) == Decimal("3.25")
+
+
+def test_spend_per_day_is_not_a_breakdown_it_cannot_make(database, services):
+    _seed(database, [date(2026, 11, 20)])
+    reply = _ask("what did we spend per day last week?", services)
+    assert reply.intent == "cost"
+    assert Decimal(reply.data["cloud_spend_usd"]) == Decimal("3.25")
