@@ -67,6 +67,8 @@ def test_fleet_demo_verdict_names_its_64_h100s_from_telemetry(fleet_db):
     # the spare capacity is what the fleet carries beside today's local load
     assert 0 < hardware["spare_requests_per_day"] < hardware["capacity_requests_per_day"]
     assert 0 < hardware["util_mean"] < 1
+    # renting the same 64 GPUs on demand: 64 × $2.69/h (catalogue) × 729.6 h a month
+    assert hardware["rental_monthly_usd"] == "125607.94"
 
 
 def test_one_gpu_demo_verdict_names_its_gpu(small_db):
