@@ -115,6 +115,10 @@ class FakeSlackWeb:
         self.failures: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = {}
         #: methods whose next calls succeed but are answered with this HTTP status
         self.after_accept: dict[str, list[int]] = {}
+        #: methods whose next call takes effect, then waits for :attr:`release` to answer
+        self.holds: set[str] = set()
+        self.held = threading.Event()
+        self.release = threading.Event()
         #: messages in each channel as Slack stores them (oldest first), metadata included
         self.history: dict[str, list[dict[str, Any]]] = {}
         self.socket_url = "ws://127.0.0.1:9/link"
@@ -163,6 +167,12 @@ class FakeSlackWeb:
         """The next ``times`` calls of ``method`` take effect, then are answered ``status``."""
         with self.lock:
             self.after_accept.setdefault(method, []).extend([status] * times)
+
+    def hold_after_accept(self, method: str) -> None:
+        """The next call of ``method`` takes effect, sets :attr:`held`, and answers only once
+        :attr:`release` is set (a client killed meanwhile never hears back)."""
+        with self.lock:
+            self.holds.add(method)
 
     def clear_failures(self) -> None:
         """Forget the scripted failures not answered yet."""
@@ -230,6 +240,11 @@ class FakeSlackWeb:
         with self.lock:
             accepted = self.after_accept.get(method)
             status = accepted.pop(0) if accepted and body.get("ok") else None
+            hold = method in self.holds and bool(body.get("ok"))
+            self.holds.discard(method)
+        if hold:
+            self.held.set()
+            self.release.wait(60)
         if status is not None:
             self._record(Call(method, args, token, status, False, response=body))
             return status, {"ok": False, "error": "internal_error"}, {}
