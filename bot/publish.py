@@ -182,9 +182,13 @@ def observe_digest_state(services: Services, poster: Poster) -> None:
 def run_alerts(services: Services, poster: Poster) -> tuple[AlertCheck, list[SentNotification]]:
     """The alert job: evaluate the rules once, then send what is due."""
     check = check_alerts(services.database, services.settings, services.now())
+    sent = notify_alerts(services, poster)
     forward_incidents(services, check)
-    export_volume(services)
-    return check, notify_alerts(services, poster)
+    try:
+        export_volume(services)
+    except Exception:  # a metric must never cost an alert run
+        log.warning("could not export the volume metric", exc_info=True)
+    return check, sent
 
 
 def export_volume(services: Services) -> None:

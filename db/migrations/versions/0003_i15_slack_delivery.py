@@ -1,7 +1,7 @@
 """Slack delivery: alert notification leases and ChatOps actions; blocked Slack channels
 
 Revision ID: 0003_i15
-Revises: 0002_i11
+Revises: 0003_i13
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import golocal.db.types
 
 revision: str = "0003_i15"
-down_revision: str | None = "0002_i11"
+down_revision: str | None = "0003_i13"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
