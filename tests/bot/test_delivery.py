@@ -229,6 +229,8 @@ def test_permanent_errors_fail_at_once_and_wait_for_a_config_change(
     assert len(fake_slack_web.calls_to("chat.postMessage")) == 1  # not retried
     [held] = blocked_channels(database)
     assert held.channel == ALERTS and held.error == error and fix in held.fix
+    [incident] = incidents_db.firing_incidents(database)
+    assert fix in incident.details["_delivery_error"]  # stored on the incident too
     # the next evaluations do not call Slack at all, and still say why
     for minute in (15, 30):
         again = _deliver(
@@ -243,6 +245,8 @@ def test_permanent_errors_fail_at_once_and_wait_for_a_config_change(
         database, fixed, _poster(fake_slack_web, "xoxb-new"), NOW + timedelta(hours=1)
     )
     assert [s.kind for s in delivery.sent] == ["open"]
+    [incident] = incidents_db.firing_incidents(database)
+    assert "_delivery_error" not in incident.details
 
 
 def test_permanent_digest_failure_is_stored_on_the_post(
