@@ -90,6 +90,11 @@ COMMANDS = {
         "agent",
         "Sample this node's NVIDIA GPUs through NVML and serve them for golocal to scrape.",
     ),
+    "fit": LazyCommand(
+        "golocal.bot.commands.fit",
+        "fit",
+        "Whether a model fits our GPUs (or named ones): sessions, memory, decode speed.",
+    ),
 }
 
 

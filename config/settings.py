@@ -311,6 +311,44 @@ class Budget(Section):
     monthly_usd: Decimal | None = Field(None, gt=0)
 
 
+class BudgetRule(Section):
+    """A monthly budget of one team or one provider (``[[budgets]]``)."""
+
+    team: str | None = Field(None, min_length=1, max_length=100)
+    provider: str | None = Field(None, min_length=1, max_length=100)
+    monthly_usd: Decimal = Field(gt=0)
+    #: warn once spend reaches this share of the budget
+    warn_percent: Decimal = Field(Decimal(80), gt=0, le=100)
+
+    @model_validator(mode="after")
+    def _one_scope(self) -> BudgetRule:
+        if (self.team is None) == (self.provider is None):
+            raise ValueError("a [[budgets]] entry names exactly one of team or provider")
+        return self
+
+    @property
+    def scope(self) -> str:
+        return f"team:{self.team}" if self.team is not None else f"provider:{self.provider}"
+
+
+class Anomaly(Section):
+    """Spend anomaly alerts (``[anomaly]``): a day far above its trailing median."""
+
+    enabled: bool = True
+    #: a day's spend above this multiple of the trailing median is an anomaly
+    factor: Decimal = Field(Decimal(3), gt=1, le=1000)
+    trailing_days: int = Field(28, ge=7, le=366)
+    #: below this a day is never an anomaly, so small teams don't page
+    min_usd: Decimal = Field(Decimal(50), ge=0)
+
+
+class Reconcile(Section):
+    """Reconciliation of billed against usage-priced money (``[reconcile]``)."""
+
+    #: a provider-day whose estimate is further than this from the bill is flagged
+    tolerance_pct: Decimal = Field(Decimal(5), ge=0, le=1000)
+
+
 #: Environment variables that set a section's channel without the ``__`` nesting.
 CHANNEL_ENV_VARS: dict[str, str] = {
     "digest": "GOLOCAL_DIGEST_CHANNEL",
@@ -355,6 +393,9 @@ class Settings(BaseSettings):
     digest: Digest = Digest()
     alerts: Alerts = Alerts()
     budget: Budget = Budget()
+    reconcile: Reconcile = Reconcile()
+    budgets: tuple[BudgetRule, ...] = ()
+    anomaly: Anomaly = Anomaly()
     metrics: Metrics = Metrics()
 
     openai_base_url: str = "https://api.openai.com/v1"

@@ -257,6 +257,27 @@ class ServerRollup(ServerAggregates, Base):
     minutes: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class ServerLatencyBucket(Base):
+    """Hourly increases of an inference server's latency histogram buckets.
+
+    ``metric`` is ``ttft`` (time to first token), ``e2e`` (end to end) or ``queue``; ``le`` is
+    the bucket's upper bound as the server exposes it ("0.1", "+Inf"); ``count`` is how many
+    requests the bucket's *cumulative* count grew by in the hour. Kept so percentiles
+    (p50/p95) can be computed for any window, not just a mean from sum and count.
+    """
+
+    __tablename__ = "server_latency_buckets"
+    __table_args__ = (Index("ix_server_latency_buckets_start", "bucket_start"),)
+
+    server_id: Mapped[int] = mapped_column(
+        ForeignKey("inference_servers.id", ondelete="CASCADE"), primary_key=True
+    )
+    bucket_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    metric: Mapped[str] = mapped_column(String(8), primary_key=True)
+    le: Mapped[str] = mapped_column(String(32), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class SourceStatus(Base):
     """Per-source collection state: cursor, last success, last error (backfill after downtime)."""
 

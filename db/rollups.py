@@ -28,6 +28,7 @@ from golocal.db.models import (
     GpuMinute,
     GpuRollup,
     InferenceServer,
+    ServerLatencyBucket,
     ServerMinute,
     ServerRollup,
 )
@@ -359,4 +360,8 @@ def apply_retention(
                         )
                     )
                     deleted[f"{rollup.__tablename__}:{resolution}"] = result.rowcount or 0
+        # latency histogram buckets are hourly: they follow the hourly retention
+        buckets = ServerLatencyBucket
+        result = connection.execute(delete(buckets).where(buckets.bucket_start < hour_cut))
+        deleted[buckets.__tablename__] = result.rowcount or 0
     return deleted

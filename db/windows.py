@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from golocal.db.database import Database
 from golocal.db.models import (
@@ -168,68 +167,6 @@ def unpriced_usage(database: Database, since: datetime, until: datetime) -> list
                 buckets=int(row[2]),
                 requests=None if row[3] is None else int(row[3]),
                 tokens=int(row[4]),
-            )
-            for row in connection.execute(query)
-        ]
-
-
-def cloud_spend(database: Database, since: datetime, until: datetime) -> Decimal | None:
-    """Known cloud cost of buckets starting in ``[since, until)``; ``None`` if none is known."""
-    query = select(func.sum(UsageBucket.cost_usd)).where(
-        UsageBucket.location == "cloud",
-        UsageBucket.bucket_start >= since,
-        UsageBucket.bucket_start < until,
-    )
-    with database.engine.connect() as connection:
-        return connection.execute(query).scalar_one()
-
-
-@dataclass(frozen=True, slots=True)
-class SpendLine:
-    """Cloud spend of one value of a dimension (provider, model or team) in a range."""
-
-    name: str
-    cost_usd: Decimal | None
-    estimated_usd: Decimal | None
-    unpriced_buckets: int
-    requests: int | None
-
-
-def spend_by(
-    database: Database, dimension: str, since: datetime, until: datetime
-) -> list[SpendLine]:
-    """Cloud spend grouped by ``provider``, ``model`` or ``team``, aggregated in SQL."""
-    column = {
-        "provider": UsageBucket.provider,
-        "model": UsageBucket.model,
-        "team": func.coalesce(UsageBucket.team, ""),
-    }[dimension]
-    estimated = func.sum(case((UsageBucket.cost_estimated, UsageBucket.cost_usd)))
-    unpriced = func.sum(case((UsageBucket.cost_usd.is_(None), 1), else_=literal(0)))
-    query = (
-        select(
-            column,
-            func.sum(UsageBucket.cost_usd),
-            estimated,
-            func.coalesce(unpriced, 0),
-            func.sum(UsageBucket.requests),
-        )
-        .where(
-            UsageBucket.location == "cloud",
-            UsageBucket.bucket_start >= since,
-            UsageBucket.bucket_start < until,
-        )
-        .group_by(column)
-        .order_by(column)
-    )
-    with database.engine.connect() as connection:
-        return [
-            SpendLine(
-                name=row[0] or "",
-                cost_usd=row[1],
-                estimated_usd=row[2],
-                unpriced_buckets=int(row[3]),
-                requests=None if row[4] is None else int(row[4]),
             )
             for row in connection.execute(query)
         ]

@@ -23,10 +23,18 @@ import numpy as np
 
 from golocal.db.bulk import insert_columns
 from golocal.db.database import Database
-from golocal.db.models import DEMO_PREFIX, GpuMinute, GpuRollup, ServerMinute, ServerRollup
+from golocal.db.models import (
+    DEMO_PREFIX,
+    GpuMinute,
+    GpuRollup,
+    ServerLatencyBucket,
+    ServerMinute,
+    ServerRollup,
+)
 from golocal.db.rollups import rollup_weeks_and_months
 from golocal.db.telemetry import delete_telemetry_sources, register_gpu, register_server
 from golocal.db.usage import delete_usage_sources, upsert_usage_buckets
+from golocal.jobs.demo_latency import latency_rows
 from golocal.jobs.demo_telemetry import LOCAL_TOKENS, Fleet, telemetry_day
 
 
@@ -261,9 +269,35 @@ class _Generator:
                 pending.setdefault(column, []).extend(values)
             counts[name] = len(next(iter(columns.values()), []))
             self.pending_rows += counts[name]
+        latency = self._latency(hours, day_rows.server_rollups)
+        pending = self.pending.setdefault(ServerLatencyBucket, {})
+        for column, values in latency.items():
+            pending.setdefault(column, []).extend(values)
         if self.pending_rows >= FLUSH_ROWS:
             self.flush()
         return counts
+
+    def _latency(
+        self, hours: list[tuple[datetime, float]], server_rollups: dict[str, list[Any]]
+    ) -> dict[str, list[Any]]:
+        """Latency histogram rows of every server-hour (columns), shaped by the hour's load."""
+        peak = max((r for _, r in hours), default=1.0) or 1.0
+        load = {at: requests / peak for at, requests in hours}
+        columns: dict[str, list[Any]] = {}
+        rows = zip(
+            server_rollups.get("server_id", []),
+            server_rollups.get("resolution", []),
+            server_rollups.get("bucket_start", []),
+            server_rollups.get("requests", []),
+            strict=True,
+        )
+        for server_id, resolution, at, requests in rows:
+            if resolution != "hour":
+                continue
+            for row in latency_rows(server_id, at, requests, load[at]):
+                for column, value in row.items():
+                    columns.setdefault(column, []).append(value)
+        return columns
 
     def flush(self) -> None:
         """Write what was generated since the last flush (few, large transactions)."""

@@ -245,3 +245,11 @@ def recommend(advisor: Advisor, peak_per_day: float, load: Load | None) -> Hardw
 def with_capacity(hardware: Hardware, capacity: int | None, note: str) -> Hardware:
     """The same hardware with its capacity replaced (calibrated) and the reason noted."""
     return replace(hardware, capacity=capacity, notes=[*hardware.notes, note])
+
+
+def spare_capacity(capacity: int | None, mean: float, cloud_share: float | None) -> int | None:
+    """Capacity left beside today's local load (requests/day), never below zero."""
+    if capacity is None:
+        return None
+    local = mean * (1 - cloud_share) if cloud_share is not None else 0.0
+    return max(0, capacity - round(local))

@@ -12,7 +12,7 @@ from typing import Any
 
 from golocal.bot.entities import Entities, breakdown_in, find_entities, lexicon
 from golocal.bot.handlers.wording import day_span
-from golocal.bot.periods import Period, period_in
+from golocal.bot.periods import Period, question_period
 from golocal.bot.services import Services
 from golocal.db.evidence import ModelUsage
 from golocal.db.usage_detail import days_with_usage
@@ -41,8 +41,7 @@ class Scope:
 
 def scope_of(question: str, services: Services) -> Scope:
     """The scope of ``question``; the period defaults to the volume window."""
-    today = services.now().date()
-    period = period_in(question, today, services.settings.volume.window_days)
+    period = question_period(question, services)
     entities = find_entities(question, lexicon(services.database))
     return Scope(period, entities, breakdown_in(question), entities.as_json())
 

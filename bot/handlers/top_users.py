@@ -14,10 +14,11 @@ from golocal.bot.chat import intent
 from golocal.bot.handlers.scope import coverage, narrowed, scope_of
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
-from golocal.db.attribution import list_attributions
-from golocal.db.evidence import ModelUsage, model_usage
+from golocal.db.evidence import ModelUsage
 from golocal.jobs.facts import counted_requests
+from golocal.jobs.ledger_read import ledger_model_usage
 from golocal.jobs.money import usd_display, usd_string
+from golocal.jobs.showback import all_attributions, attributed_team
 
 UNKNOWN = "(not identified)"
 SHOWN = 5
@@ -27,17 +28,7 @@ _NAMES = {"team": "team", "project": "project/workspace", "api_key": "API key"}
 
 
 def _team(row: ModelUsage, attributions: list[Any]) -> str | None:
-    if row.team:
-        return row.team
-    for kind in ("api_key", "project", "workspace"):
-        for entry in attributions:
-            if (
-                entry.kind == kind
-                and entry.team
-                and entry.matches(row.provider, row.project, row.api_key)
-            ):
-                return str(entry.team)
-    return None
+    return attributed_team(row.provider, row.project, row.api_key, row.team, attributions)
 
 
 def _dimension(question: str, breakdown: str | None, rows: list[ModelUsage], teams: dict) -> str:
@@ -57,9 +48,12 @@ def answer_top_users(question: str, services: Services) -> Reply:
     """The biggest users by requests (and spend) over the period."""
     scope = scope_of(question, services)
     rows = narrowed(
-        model_usage(services.database, scope.period.since, scope.period.until), scope.filters
+        ledger_model_usage(
+            services.database, services.settings, scope.period.since, scope.period.until
+        ),
+        scope.filters,
     )
-    attributions = list_attributions(services.database)
+    attributions = all_attributions(services.database, services.settings)
     teams = {id(row): _team(row, attributions) for row in rows}
     dimension = _dimension(question, scope.breakdown, rows, teams)
     tpr = services.settings.volume.tokens_per_request
@@ -70,7 +64,7 @@ def answer_top_users(question: str, services: Services) -> Reply:
             name or UNKNOWN, {"requests": 0, "cost": None, "estimated": False}
         )
         entry["requests"] += counted_requests(row, tpr)
-        entry["estimated"] |= row.tokens_without_requests > 0
+        entry["estimated"] |= row.requests_estimate is not None
         if row.cost_usd is not None:
             entry["cost"] = (entry["cost"] or Decimal(0)) + row.cost_usd
     total = sum(g["requests"] for g in groups.values())

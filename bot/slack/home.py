@@ -72,9 +72,8 @@ def _volume(services: Services, today: date) -> list[Block]:
                 "*Requests/day (7 d)*\nNo usage data yet: run `golocal collect` or `golocal demo`."
             )
         ]
-    days = len(report.days)
-    cloud = sum(day.cloud_requests for day in report.days) / days
-    local = sum(day.local_requests for day in report.days) / days
+    cloud = report.mean_cloud_requests_per_day
+    local = report.mean_local_requests_per_day
     thresholds = services.settings.thresholds
     zone = volume_zone(
         report.mean_requests_per_day, thresholds.cloud_ok_below, thresholds.run_cost_model_above

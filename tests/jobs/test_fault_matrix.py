@@ -122,15 +122,17 @@ def test_a_timeout_fails_the_source_after_its_attempts(
     assert source_state(database, "openai").consecutive_failures == 1
 
 
-def test_a_malformed_page_mid_backfill_keeps_the_pages_before_it(
+def test_a_malformed_page_mid_backfill_keeps_the_windows_before_it(
     fake, make_settings, make_request, database
 ):
-    fake.page_cap = 1
+    # 33 days: a 31-day window (one page), then a 2-day window whose page is broken
     fake.fail(USAGE_PATH, Reply(200, "<html>proxy error</html>"), after=1)
-    result = _collect(make_request, _settings(make_settings, fake.base_url))
+    result = _collect(make_request, _settings(make_settings, fake.base_url), until_days=33)
     assert not result.ok
     assert "not JSON" in result.message
-    assert count_usage_buckets(database) == 1  # the first page stays
+    # the first window stays (3 days of usage, 28 measured zero days); a window is stored
+    # whole or not at all, so nothing of the broken one is
+    assert count_usage_buckets(database) == 31
     assert source_state(database, "openai").cursor is None  # the next run retries it
 
 
@@ -151,7 +153,8 @@ def test_a_repeated_cursor_stops_paging(scripted, make_settings, make_request, d
     assert not result.ok
     assert "sent the page cursor 'page_same' again: stopped paging" in result.message
     assert len(scripted.requests_to(USAGE_PATH)) == 2
-    assert count_usage_buckets(database) == 1  # what came before is kept
+    # the window never finished: its pages are not stored as if they were all of it
+    assert count_usage_buckets(database) == 0
     assert source_state(database, "openai").cursor is None
 
 
