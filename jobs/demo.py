@@ -34,7 +34,7 @@ from golocal.db.models import (
 from golocal.db.rollups import rollup_weeks_and_months
 from golocal.db.telemetry import delete_telemetry_sources, register_gpu, register_server
 from golocal.db.usage import delete_usage_sources, upsert_usage_buckets
-from golocal.jobs.demo_latency import latency_rows
+from golocal.jobs.demo_latency import latency_columns
 from golocal.jobs.demo_telemetry import LOCAL_TOKENS, Fleet, telemetry_day
 
 
@@ -283,21 +283,23 @@ class _Generator:
         """Latency histogram rows of every server-hour (columns), shaped by the hour's load."""
         peak = max((r for _, r in hours), default=1.0) or 1.0
         load = {at: requests / peak for at, requests in hours}
-        columns: dict[str, list[Any]] = {}
-        rows = zip(
-            server_rollups.get("server_id", []),
-            server_rollups.get("resolution", []),
-            server_rollups.get("bucket_start", []),
-            server_rollups.get("requests", []),
-            strict=True,
+        hourly = [
+            (server_id, at, requests)
+            for server_id, resolution, at, requests in zip(
+                server_rollups.get("server_id", []),
+                server_rollups.get("resolution", []),
+                server_rollups.get("bucket_start", []),
+                server_rollups.get("requests", []),
+                strict=True,
+            )
+            if resolution == "hour"
+        ]
+        return latency_columns(
+            [server_id for server_id, _, _ in hourly],
+            [at for _, at, _ in hourly],
+            [requests for _, _, requests in hourly],
+            [load[at] for _, at, _ in hourly],
         )
-        for server_id, resolution, at, requests in rows:
-            if resolution != "hour":
-                continue
-            for row in latency_rows(server_id, at, requests, load[at]):
-                for column, value in row.items():
-                    columns.setdefault(column, []).append(value)
-        return columns
 
     def flush(self) -> None:
         """Write what was generated since the last flush (few, large transactions)."""
