@@ -356,7 +356,9 @@ def p95_ms(function: Callable[[], object], repeat: int) -> float:
     return ordered[max(0, min(len(ordered) - 1, round(0.95 * len(ordered)) - 1))]
 
 
-def measure_year(url: str, path: Path | None, hosts: int, days: int, repeat: int) -> None:
+def measure_year(
+    url: str, path: Path | None, hosts: int, days: int, repeat: int, week_url: str
+) -> None:
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     label = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
     started = time.perf_counter()
@@ -393,10 +395,7 @@ def measure_year(url: str, path: Path | None, hosts: int, days: int, repeat: int
     smaller = database_bytes(database, path)
     database.dispose()
     print(f"  with retention.hourly_days = 90 (days kept for the year): {smaller / 2**20:,.0f} MiB")
-    if path is None:
-        return
-    short_path = path.with_name("week.db")
-    short = open_database(f"sqlite:///{short_path}")
+    short = open_database(week_url)
     write_year(short, hosts, 7, now)
     services = Services(settings=Settings(), database=short, clock=lambda: now)
     ask_week = p95_ms(lambda: answer("should we go local?", services), repeat)
@@ -424,13 +423,16 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "year.db"
-        measure_year(f"sqlite:///{path}", path, args.hosts, args.days, args.repeat)
+        week = f"sqlite:///{path.with_name('week.db')}"
+        measure_year(f"sqlite:///{path}", path, args.hosts, args.days, args.repeat, week)
     if args.postgres_url:
         url, drop = fresh_postgres(args.postgres_url)
+        week, drop_week = fresh_postgres(args.postgres_url)
         try:
-            measure_year(url, None, args.hosts, args.days, args.repeat)
+            measure_year(url, None, args.hosts, args.days, args.repeat, week)
         finally:
             drop()
+            drop_week()
     else:
         print("PostgreSQL: skipped (no --postgres-url or GOLOCAL_TEST_POSTGRES_URL)")
     return 0
