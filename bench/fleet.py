@@ -40,6 +40,7 @@ from typing import Any
 import httpx
 import numpy as np
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
 
 from golocal.bot.chat import answer
 from golocal.bot.services import Services
@@ -254,6 +255,17 @@ def measure_cycles(hosts: int, cycles: int, scrape_seconds: int) -> None:
 # --- 2. a year of rollups ------------------------------------------------------------
 
 
+def drop_database(connection: Any, name: str) -> None:
+    """Drop a bench database; autovacuum (another role) may still be analysing it."""
+    for _ in range(30):
+        try:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except DBAPIError:
+            time.sleep(1)
+    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 def fresh_postgres(admin_url: str) -> tuple[str, Callable[[], None]]:
     admin = normalise_url(admin_url)
     name = f"golocal_fleet_{uuid.uuid4().hex[:10]}"
@@ -267,7 +279,7 @@ def fresh_postgres(admin_url: str) -> tuple[str, Callable[[], None]]:
 
     def drop() -> None:
         with engine.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            drop_database(connection, name)
         engine.dispose()
 
     return url, drop
