@@ -76,6 +76,13 @@ def _number(text: str, multiplier: str | None) -> Decimal | None:
     return value * 1000 if multiplier else value
 
 
+#: The largest values a what-if may name: beyond these a number is a typo, and the money
+#: arithmetic (exact decimals) would overflow its precision instead of answering.
+MAX_REQUESTS_PER_DAY = Decimal(10) ** 9
+MAX_PRICE_CHANGE_PERCENT = Decimal(10_000)
+MAX_ELECTRICITY_USD_PER_KWH = Decimal(1000)
+
+
 def profile_keys(name: str, label: str) -> set[str]:
     """Words that name a profile in a question: its name and the GPU model in its label."""
     keys = {name.lower()}
@@ -116,6 +123,11 @@ def parse_what_if(question: str, advisor: Advisor) -> WhatIf:
         value = _number(match.group(1), match.group(2))
         if value is None or value < 0:
             result.problems.append(f"a request volume can't be negative ({match.group(0)!r})")
+        elif value > MAX_REQUESTS_PER_DAY:
+            result.problems.append(
+                f"{match.group(1)[:20]}… requests a day is more than golocal models "
+                f"(at most {MAX_REQUESTS_PER_DAY:,})"
+            )
         else:
             changes["requests_per_day"] = float(value)
             result.understood.append(f"{value:,.0f} requests/day")
@@ -129,6 +141,10 @@ def parse_what_if(question: str, advisor: Advisor) -> WhatIf:
             result.problems.append(
                 f"a price change of {match.group(0)!r} would make cloud free or negative"
             )
+        elif percent > MAX_PRICE_CHANGE_PERCENT:
+            result.problems.append(
+                f"a price change above {MAX_PRICE_CHANGE_PERCENT:,}% is not a price change"
+            )
         else:
             changes["cloud_price_factor"] = factor
             sign = "-" if down else "+"
@@ -141,6 +157,10 @@ def parse_what_if(question: str, advisor: Advisor) -> WhatIf:
         price = Decimal(match.group(1))
         if price < 0:
             result.problems.append(f"an electricity price can't be negative ({match.group(1)})")
+        elif price > MAX_ELECTRICITY_USD_PER_KWH:
+            result.problems.append(
+                f"an electricity price above ${MAX_ELECTRICITY_USD_PER_KWH:,}/kWh is not one"
+            )
         else:
             changes["electricity_usd_per_kwh"] = price
             result.understood.append(f"electricity ${price}/kWh")
@@ -213,6 +233,8 @@ def _volume_factor(question: str, changes: dict[str, object], result: WhatIf) ->
             factor = Decimal(0)
     if factor is None:
         return
+    if len(said) > 40:
+        said = said[:37] + "…"  # a 400-digit percentage is not worth repeating in full
     if factor <= 0:
         result.problems.append(f"a volume change of {said!r} would leave no requests")
     elif factor > MAX_VOLUME_FACTOR:

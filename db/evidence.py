@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import and_, case, func, literal, select
 
@@ -181,7 +182,7 @@ def gpu_power(database: Database, since: date, until: date) -> GpuPower | None:
     return _gpu_power(row, "minute") if row[0] else None
 
 
-def _gpu_power(row: tuple, resolution: str) -> GpuPower:
+def _gpu_power(row: tuple[Any, ...], resolution: str) -> GpuPower:
     minutes = float(row[1] or 0)
     powered_minutes = float(row[4] or 0)
     return GpuPower(

@@ -353,6 +353,30 @@ class AlertIncident(Base):
     notify_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     channel: Mapped[str | None] = mapped_column(String(50))
     thread_ts: Mapped[str | None] = mapped_column(String(50))
+    #: A notification being sent holds this lease; a sender that died lets it expire.
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Who acknowledged / snoozed / resolved it from Slack, and when.
+    acked_by: Mapped[str | None] = mapped_column(String(50))
+    acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    snoozed_by: Mapped[str | None] = mapped_column(String(50))
+    resolved_by: Mapped[str | None] = mapped_column(String(50))
+
+
+class SlackDelivery(Base):
+    """A Slack channel golocal cannot post to until its configuration changes."""
+
+    __tablename__ = "slack_deliveries"
+
+    channel: Mapped[str] = mapped_column(String(50), primary_key=True)
+    #: Slack's error code (``not_in_channel``, ``missing_scope``, ...).
+    error: Mapped[str] = mapped_column(String(100))
+    #: One line saying how to fix it.
+    fix: Mapped[str] = mapped_column(Text)
+    #: Fingerprint of the configuration that failed (channel, API URL, token digest).
+    config: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    skipped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class DigestPost(Base):
@@ -370,3 +394,17 @@ class DigestPost(Base):
     posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     message_ts: Mapped[str | None] = mapped_column(String(50))
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class SchemaRelease(Base):
+    """Which golocal release brought the database to each revision.
+
+    An older golocal that finds a revision it does not know reads this table to say which
+    golocal version the database needs, instead of offering an upgrade that cannot work.
+    """
+
+    __tablename__ = "schema_releases"
+
+    revision: Mapped[str] = mapped_column(String(64), primary_key=True)
+    golocal_version: Mapped[str] = mapped_column(String(64))
+    upgraded_at: Mapped[datetime] = mapped_column(UTCDateTime())

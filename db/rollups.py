@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, case, delete, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.expression import ColumnElement
 
 from golocal.db.database import Database
 from golocal.db.models import (
@@ -191,7 +192,7 @@ def _roll(
         source = spec.minute
         time_column, weight = source.minute, source.samples
         where = and_(time_column >= start, time_column < end)
-        minutes = func.count()
+        minutes: ColumnElement[Any] = func.count()
     else:
         source = spec.rollup
         time_column, weight = source.bucket_start, source.samples
@@ -284,7 +285,7 @@ def rollup_weeks_and_months(
     until: datetime,
     *,
     specs: Sequence[AggregateSpec] = (GPU, SERVER),
-) -> int:
+) -> dict[str, int]:
     """Recompute the weekly and monthly rollups overlapping ``[since, until)`` from the
     daily rollups (for data written as daily rollups directly, e.g. ``golocal demo``)."""
     days = []

@@ -85,7 +85,7 @@ def gpu_windows(database: Database, since: datetime, until: datetime) -> list[Gp
                     mem_fraction_min=None if not row or row[3] is None else float(row[3]),
                     temp_min=row[4] if row else None,
                     temp_max=row[5] if row else None,
-                    throttled_s=float(row[6]) if row else 0.0,
+                    throttled_s=float(row[6] or 0.0) if row else 0.0,  # coalesced in SQL
                 )
             )
         return windows
@@ -211,8 +211,8 @@ def gpu_week(database: Database, since: datetime, until: datetime) -> GpuWeek:
         hours=int(row[1]),
         util_mean=None if row[2] is None else float(row[2]),
         energy_kwh=None if row[3] is None else float(row[3]) / 3_600_000,
-        saturated_minutes=float(row[4]) / 60,
-        throttled_minutes=float(row[5]) / 60,
+        saturated_minutes=float(row[4] or 0.0) / 60,  # coalesced in SQL
+        throttled_minutes=float(row[5] or 0.0) / 60,
         temp_max_c=row[6],
         lost=lost,
     )

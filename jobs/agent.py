@@ -78,7 +78,7 @@ class GpuAgent:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.registry = CollectorRegistry(auto_describe=False)
-        self.registry.register(self)  # type: ignore[arg-type]
+        self.registry.register(self)
 
     def sample_once(self) -> nvml.NvmlSample:
         """Read NVML now and keep the result as the latest sample."""

@@ -334,7 +334,10 @@ class Notification:
 
 
 def due_notifications(database: Database, settings: Settings, now: datetime) -> list[Notification]:
-    """The messages due at ``now`` (group wait, update rate limit, repeat reminder)."""
+    """The messages due at ``now`` (group wait, update rate limit, repeat reminder).
+
+    A snoozed incident sends nothing until the snooze ends; an acknowledged one no reminders.
+    """
     cfg = settings.alerts
     due = []
     for incident in incidents_db.firing_incidents(database):
@@ -345,9 +348,12 @@ def due_notifications(database: Database, settings: Settings, now: datetime) -> 
         since_last = now - (incident.last_notified_at or incident.first_seen)
         notified = incident.details.get("_notified_signature")
         changed = notified is not None and notified != incident.details.get("signature")
+        if incident.snoozed(now):
+            continue  # someone snoozed it from Slack: no updates, no reminders until then
         if changed and since_last >= timedelta(minutes=cfg.update_minutes):
             due.append(Notification("update", incident))
-        elif since_last >= timedelta(hours=cfg.repeat_hours):
+        elif since_last >= timedelta(hours=cfg.repeat_hours) and not incident.acked_by:
+            # an acknowledged incident has an owner: no reminders
             due.append(Notification("reminder", incident))
     due += [Notification("resolve", i) for i in incidents_db.pending_resolutions(database)]
     return due

@@ -28,10 +28,12 @@ from types import ModuleType
 from typing import Any
 
 import httpx
+from sqlalchemy.exc import DBAPIError
 
 from golocal.config.settings import Settings
 from golocal.db.database import Database
 from golocal.db.sources import record_failure, record_success, source_state
+from golocal.errors import DatabaseError
 from golocal.jobs import selfmetrics
 from golocal.jobs.http_client import ApiClient, RetryPolicy, SourceError
 from golocal.jobs.pricing import clear_price_cache
@@ -158,6 +160,7 @@ def retry_policy(settings: Settings) -> RetryPolicy:
         max_pages=c.max_pages,
         budget_s=c.source_budget_s,
         max_response_bytes=int(c.max_response_mb * 1024 * 1024),
+        max_clock_skew_s=c.max_clock_skew_s,
     )
 
 
@@ -171,6 +174,10 @@ def collection_range(request: CollectRequest, cursor: datetime | None) -> tuple[
     if cursor is None:
         start = today - timedelta(days=settings.initial_days - 1)
     else:
+        if cursor > request.now:
+            # left by a run whose clock was ahead: continue from now, never from the future
+            log.warning("cursor %s is after now (%s): using now", cursor, request.now)
+            cursor = request.now
         start = cursor.astimezone(UTC).date() - timedelta(days=settings.recollect_days)
     return day_start(start), end
 
@@ -206,6 +213,8 @@ def run_cloud_source(
             read_windows(pages, name, request.now, database, progress)
     except SourceError as exc:
         return _failed(request, name, progress, exc.message)
+    except (DatabaseError, DBAPIError):
+        raise  # the database itself failed (full, read-only, gone): nothing can be recorded
     except Exception as exc:
         # A bug or an unexpected answer must not stop the other sources; the message names
         # only the exception type, which cannot carry a secret.

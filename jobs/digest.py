@@ -15,7 +15,7 @@ import calendar
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -71,9 +71,25 @@ def week_of(day: date) -> str:
     return f"{year}-W{number:02d}"
 
 
+def week_ended(week: str, now: datetime, tz: ZoneInfo) -> bool:
+    """Whether ``week`` has ended at ``now`` both in UTC and in the configured zone.
+
+    The digest's days are UTC days: east of UTC the local Monday begins while the UTC
+    Sunday is still running (Sydney by 10-11 h, Auckland by 12-13 h), so a week counts as
+    complete only once its last UTC day is over too.
+    """
+    _, next_monday = week_range(week)
+    utc_end = datetime.combine(next_monday, time(0), tzinfo=UTC)
+    local_end = datetime.combine(next_monday, time(0), tzinfo=tz)
+    return now >= max(utc_end, local_end)
+
+
 def last_complete_week(now: datetime, tz: ZoneInfo) -> str:
-    """The newest ISO week that ended before ``now`` in the configured time zone."""
-    return week_of(now.astimezone(tz).date() - timedelta(days=7))
+    """The newest ISO week that has ended before ``now`` in both UTC and the configured zone."""
+    week = week_of(now.astimezone(tz).date() - timedelta(days=7))
+    if not week_ended(week, now, tz):
+        week = week_of(now.astimezone(tz).date() - timedelta(days=14))
+    return week
 
 
 @dataclass(frozen=True)
@@ -85,7 +101,8 @@ class Digest:
 
     @property
     def days(self) -> list[dict[str, Any]]:
-        return self.data["days"]
+        days: list[dict[str, Any]] = self.data["days"]
+        return days
 
 
 def _pct_change(current: Decimal | float | None, previous: Decimal | float | None) -> float | None:
@@ -265,7 +282,7 @@ def build_digest(
     peak = report.peak
     low, high = settings.thresholds.cloud_ok_below, settings.thresholds.run_cost_model_above
 
-    previous = []
+    previous: list[dict[str, Any]] = []
     for back in range(trend_weeks, 0, -1):
         start = since - timedelta(days=7 * back)
         end = start + timedelta(days=7)

@@ -136,7 +136,7 @@ def _read_day(text: str, today: date) -> date:
     has_year = re.search(_YEAR, text) is not None
     default = datetime(today.year, 1, 1)
     try:
-        parsed = dateutil_parser.parse(text, default=default).date()
+        parsed: date = dateutil_parser.parse(text, default=default).date()
     except (ValueError, OverflowError):
         raise PeriodError(f"{text!r} is not a date") from None
     if not has_year and parsed > today:

@@ -356,11 +356,11 @@ def _store(
             interval=source.step_seconds,
         )
         server_rows = store_fleet_servers(database, source, fleet.servers, now)
-        new_state: dict[str, Any] = {"energy": energy}
+        fleet_state: dict[str, Any] = {"energy": energy}
         if fleet.server_cursor is not None:
-            new_state["server_cursor"] = fleet.server_cursor.isoformat()
+            fleet_state["server_cursor"] = fleet.server_cursor.isoformat()
         record_success(
-            database, source.name, kind=kind, at=now, cursor=fleet.cursor, state=new_state
+            database, source.name, kind=kind, at=now, cursor=fleet.cursor, state=fleet_state
         )
         return SourceResult(
             source.name,

@@ -188,7 +188,8 @@ class PointBuilder:
         )
         if who.name and not point.name:
             point = replace(point, name=who.name)
-        self.points[key] = replace(point, **{field_name: value * factor})
+        changes: dict[str, Any] = {field_name: value * factor}
+        self.points[key] = replace(point, **changes)
 
     def result(self) -> list[GpuPoint]:
         points = [
@@ -207,9 +208,12 @@ def parse_gpu_metrics(text: str, *, at: float, default_host: str) -> list[GpuPoi
     not Prometheus text.
     """
     builder = PointBuilder(default_host)
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            builder.add(sample.name, sample.labels, at, sample.value)
+    try:
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                builder.add(sample.name, sample.labels, at, sample.value)
+    except OverflowError:  # a 400-digit sample value: not a number a GPU reports
+        raise ValueError("a sample value is out of range") from None
     return builder.result()
 
 

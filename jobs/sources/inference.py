@@ -144,7 +144,8 @@ PROFILES: dict[str, MetricNames] = {
             "kv_cache": ("sglang:token_usage",),
         },
         # the scheduler's series carry tp_rank/pp_rank: every rank of one engine reports
-        # the same queue (python/sglang/srt/metrics/collector.py)
+        # the same queue (python/sglang/srt/managers/scheduler_metrics_mixin.py); dp_rank
+        # series are different engines and are summed
         rank_labels=("tp_rank", "pp_rank"),
     ),
 }
@@ -246,7 +247,7 @@ def parse_metrics(kind: str, text: str, *, restart_marker: float | None = None) 
                         _series_id(sample.name, labels),
                         sample.value,
                     )
-    except (ValueError, TypeError, IndexError) as exc:
+    except (ValueError, TypeError, IndexError, OverflowError) as exc:
         raise MetricsFormatError(f"not Prometheus text: {exc}") from None
     scrape = ServerScrape(models=sorted(models))
     for key, series in values.items():
@@ -258,8 +259,8 @@ def parse_metrics(kind: str, text: str, *, restart_marker: float | None = None) 
         # add up over engines, for the cache the fullest one matters
         for name in names.gauges[key]:
             if name in by_name:
-                series = by_name[name].values()
-                scrape.gauges[key] = max(series) if key == "kv_cache" else sum(series)
+                found = list(by_name[name].values())
+                scrape.gauges[key] = max(found) if key == "kv_cache" else sum(found)
                 break
     return scrape
 

@@ -87,7 +87,7 @@ def test_collection_sends_batched_bounded_queries(
         "DCGM_FI_DEV_GPU_TEMP": lambda t: "60",
     }
     fake.script("/api/v1/query_range", query_range_handler(values, gpus))
-    fake.script("/api/v1/query", matrix([]))  # no vLLM instance in this fleet
+    fake.script("/api/v1/query", matrix([]))  # vLLM counters' raw samples: none here
     settings = settings_for(
         tmp_path, f'[[prometheus]]\nname = "fleet"\nurl = "{fake.url}"\nstep_seconds = 15\n'
     )

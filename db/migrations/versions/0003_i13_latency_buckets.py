@@ -1,7 +1,7 @@
 """Inference servers' latency histogram buckets (TTFT, end to end, queue), hourly
 
 Revision ID: 0003_i13
-Revises: 0002_i11
+Revises: 0002_i16
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import golocal.db.types
 
 revision: str = "0003_i13"
-down_revision: str | None = "0002_i11"
+down_revision: str | None = "0002_i16"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
