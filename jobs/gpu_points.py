@@ -81,11 +81,11 @@ def store_gpu_points(
     """
     energy = dict(energy_state or {})
     ordered = sorted(points, key=lambda p: (_gpu_key(p), p.at))
-    last: dict[str, GpuPoint] = {}
+    latest: dict[str, GpuPoint] = {}
     first_live: dict[str, GpuPoint] = {}
     for point in ordered:
         key = _gpu_key(point)
-        last[key] = point  # ordered by time within a GPU: the last one stays
+        latest[key] = point  # ordered by time within a GPU: the last one stays
         if not point.lost:
             first_live.setdefault(key, point)
     # every GPU of the collection registered in one transaction (a fleet has thousands)
@@ -100,7 +100,7 @@ def store_gpu_points(
                 name=point.name,
                 memory_total_mib=_rounded(point.memory_total_mib),
                 power_limit_w=point.power_limit_w,
-                seen_at=datetime.fromtimestamp(last[key].at, UTC),
+                seen_at=datetime.fromtimestamp(latest[key].at, UTC),
                 parent_uuid=point.parent_uuid,
                 mig_profile=point.mig_profile,
             )
@@ -108,7 +108,7 @@ def store_gpu_points(
         ],
     )
     ids = {key: registered[(point.host, _uuid(point))] for key, point in first_live.items()}
-    for point in last.values():
+    for point in latest.values():
         if point.lost:  # the GPU's latest state in this collection
             mark_gpu_lost(
                 database,
