@@ -105,6 +105,38 @@ class Asked:
     text: str
     intent: str | None = None
     actor: Actor | None = None
+    #: the remembered question this one follows up ("and last month?" after a spend question)
+    follows: str | None = None
+
+
+def resolve_follow_up(
+    asked: Asked, services: Services, conversation: Conversations, key: Hashable
+) -> Asked:
+    """``asked`` as a whole question when it follows up the conversation's last subject.
+
+    A question with an intent keyword of its own starts a new subject ("and the latency?"),
+    unless it only repeats the subject's own intent after a cue ("and the spend by team?").
+    """
+    subject = conversation.last(key)
+    screened = screen(asked.text)
+    if subject is None or asked.intent is not None or screened.problem is not None:
+        return asked
+    text = normalise(screened.question)
+    own = keyword_intent(text)
+    if own is not None and not (has_cue(text) and own == subject.intent):
+        return asked
+    followed = rewrite(subject, screened.question, _known_names(services))
+    if followed is None:
+        return asked
+    return replace(asked, text=followed, intent=subject.intent, follows=subject.question)
+
+
+def remember(conversation: Conversations, key: Hashable, asked: Asked, reply: Reply) -> None:
+    """Keep a real answer's subject for the next follow-up (not help, errors or questions)."""
+    if reply.intent in META_INTENTS or reply.data.get("available") is False:
+        return
+    question = reply.data.get("recognised", {}).get("read") or asked.text
+    conversation.remember(key, Subject(reply.intent, str(question)))
 
 
 #: What each intent without a handler in this build would need, and what to ask meanwhile.
@@ -178,7 +210,9 @@ def _known_names(services: Services) -> Lexicon:
 
 def _recognised(recognition: Recognition, question: str, names: Lexicon) -> dict[str, object]:
     entities = find_entities(question, names)
-    data: dict[str, object] = {"how": recognition.how, "question": excerpt(question, 200)}
+    # "read": the question as answered (typos corrected, a follow-up made whole); it is
+    # what a follow-up builds on, so it is kept whole (screening bounds it to 500 chars)
+    data: dict[str, object] = {"how": recognition.how, "read": question}
     if recognition.corrections:
         data["corrections"] = [list(pair) for pair in recognition.corrections]
     if entities.as_json():
@@ -229,21 +263,16 @@ def answer(
     """
     if isinstance(asked, str):
         asked = Asked(asked)
+    if conversation is not None:
+        asked = resolve_follow_up(asked, services, conversation, key)
     if asked.actor is not None:
         services = replace(services, actor=asked.actor)
     intents = registered_intents() if intents is None else intents
-    screened = screen(asked.text)
-    if screened.problem is not None:
-        if screened.kind == "empty":
-            return help_reply(intents)
-        return Reply("bad_input", screened.problem, {"problem": screened.kind})
-    question = screened.question
-    names = _known_names(services)
-    if asked.intent is not None:
-        recognition = Recognition(asked.intent, question, "chosen")
-    else:
-        recognition = _recognise(question, names, intents, conversation, key)
-    recognised = _recognised(recognition, recognition.question, names)
+    understood = understand(asked, services, intents)
+    if isinstance(understood, Reply):
+        return help_reply(intents) if understood.data.get("problem") == "empty" else understood
+    recognition, recognised = understood
+    question = screen(asked.text).question
     if recognition.intent is None:
         if recognition.how == "ambiguous":
             reply = clarify_reply(recognition.question, recognition.candidates)
@@ -260,30 +289,38 @@ def answer(
             reply = handler.handler(recognition.question, services)
     reply = _honesty_notes(reply, recognised)
     reply = replace(reply, data={**reply.data, "recognised": recognised})
-    if conversation is not None and reply.intent not in META_INTENTS:
-        conversation.remember(key, Subject(reply.intent, recognition.question))
+    if conversation is not None:
+        remember(conversation, key, asked, reply)
     return reply
 
 
-def _recognise(
-    question: str,
-    names: Lexicon,
-    intents: Sequence[Intent],
-    conversation: Conversations | None,
-    key: Hashable,
-) -> Recognition:
-    """Keywords, a follow-up of the conversation's last subject, then the fuzzy fallbacks."""
-    text = normalise(question)
-    own = keyword_intent(text)
-    subject = conversation.last(key) if conversation is not None else None
-    if subject is not None and (own is None or (has_cue(text) and own == subject.intent)):
-        followed = rewrite(subject, question, names)
-        if followed is not None:
-            return Recognition(subject.intent, followed, "follow_up")
-    if own is not None:
-        return Recognition(own, question, "keyword")
-    # a handler registered for an intent the table does not list yet
-    for item in intents:
-        if item.name not in INTENTS_BY_ID and item.matches(text):
-            return Recognition(item.name, question, "keyword")
-    return recognise(question, names.words())
+def understand(
+    asked: Asked, services: Services, intents: Sequence[Intent]
+) -> Reply | tuple[Recognition, dict[str, object]]:
+    """What a question asks (its recognition and the names, split and corrections it carries),
+    or the reply refusing it as bad input. No handler runs here."""
+    screened = screen(asked.text)
+    if screened.problem is not None:
+        return Reply("bad_input", screened.problem, {"problem": screened.kind})
+    question = screened.question
+    names = _known_names(services)
+    if asked.intent is not None:
+        how = "follow_up" if asked.follows else "chosen"
+        recognition = Recognition(asked.intent, question, how)
+    else:
+        recognition = _recognise(question, names, intents)
+    recognised = _recognised(recognition, recognition.question, names)
+    if asked.follows:
+        recognised["follows"] = excerpt(asked.follows, 200)
+    return recognition, recognised
+
+
+def _recognise(question: str, names: Lexicon, intents: Sequence[Intent]) -> Recognition:
+    """The table (keywords, typos, near-misses), then an intent only a handler lists."""
+    recognition = recognise(question, names.words())
+    if recognition.intent is None and recognition.how == "unmatched":
+        text = normalise(question)
+        for item in intents:  # a handler registered for an intent the table does not list yet
+            if item.name not in INTENTS_BY_ID and item.matches(text):
+                return Recognition(item.name, question, "keyword")
+    return recognition

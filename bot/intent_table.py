@@ -69,7 +69,8 @@ INTENT_TABLE: tuple[IntentSpec, ...] = (
             r"^(?:please )?(?:set |change |update )?(?:the |our )?exit cost(?: to| is| =|:) ",
             r"^(?:please )?(?:set |change |update )?(?:the |our )?code location(?: to| is| =|:) ",
             r"^(?:nobody|no one|noone) (?:owns|runs) (?:the )?(?:ops|operations|local inference)",
-            r"^(?:the )?[\w\s-]{1,40} (?:team )?owns? (?:the )?(?:ops|operations)\b",
+            r"^(?!(?:who|what|which|does|do|is|are)\b)(?:the )?[\w\s-]{1,40} (?:team )?owns? "
+            r"(?:the )?(?:ops|operations)\b",
         ),
         ("ops owner is the platform team", "set model size to mixed"),
     ),

@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from golocal.bot.services import Services
 from golocal.bot.slack.answering import Answerer
 from golocal.bot.slack.checklist_modal import ONLY_ADMINS, is_admin, open_checklist_modal
-from golocal.bot.slack.conversation import question_text, respond_reply
+from golocal.bot.slack.conversation import answer_in_conversation, question_text, respond_reply
 
 COMMAND = "/golocal"
 _ANSWERS = re.compile(r"^(update|change|edit|set)?\s*(our\s+)?(checklist\s+)?answers$", re.I)
@@ -43,11 +43,21 @@ def register(app: App, services: Services, answerer: Answerer) -> None:
             client, services, command["trigger_id"], channel=command.get("channel_id"), user=user
         )
 
-    def answer_command(command: dict[str, Any], respond: Respond) -> None:
+    def answer_command(command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         question = question_text(command.get("text"))
         if _wants_answers_modal(question):
             return
-        reply = answerer.reply(question)
+        # a user's slash commands in one channel are one conversation
+        key = ("command", str(command.get("channel_id")), str(command.get("user_id")))
+        reply = answer_in_conversation(
+            answerer.reply,
+            services,
+            answerer.conversations,
+            key,
+            question,
+            user=str(command.get("user_id") or ""),
+            client=client,
+        )
         respond_reply(respond, reply, in_channel=reply.intent not in {"help", "error"})
 
     app.command(COMMAND)(ack=acknowledge, lazy=[answer_command])

@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 
 from golocal.bot.services import Services
 from golocal.bot.slack.answering import Answerer
-from golocal.bot.slack.conversation import post_reply, question_text
+from golocal.bot.slack.conversation import answer_in_conversation, post_reply, question_text
 from golocal.bot.slack.home import publish_home
 
 log = logging.getLogger(__name__)
@@ -29,17 +29,30 @@ def _ack(ack: Ack) -> None:
 def register(app: App, services: Services, answerer: Answerer) -> None:
     """Register the mention, DM and App Home listeners on ``app``."""
 
+    def converse(event: dict[str, Any], client: WebClient, key: tuple[str, ...]) -> Any:
+        return answer_in_conversation(
+            answerer.reply,
+            services,
+            answerer.conversations,
+            key,
+            question_text(event.get("text")),
+            user=str(event.get("user") or ""),
+            client=client,
+        )
+
     def answer_mention(event: dict[str, Any], client: WebClient) -> None:
-        reply = answerer.reply(question_text(event.get("text")))
         thread = event.get("thread_ts") or event.get("ts")
+        reply = converse(event, client, ("thread", event["channel"], str(thread)))
         post_reply(client, event["channel"], reply, thread_ts=thread)
 
     def answer_direct_message(event: dict[str, Any], client: WebClient) -> None:
         # Only people's own messages in the app's DM: no edits, joins or bot posts.
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
-        reply = answerer.reply(question_text(event.get("text")))
-        post_reply(client, event["channel"], reply, thread_ts=event.get("thread_ts"))
+        thread = event.get("thread_ts")
+        key = ("dm", event["channel"], str(thread or ""))  # a DM is one conversation
+        reply = converse(event, client, key)
+        post_reply(client, event["channel"], reply, thread_ts=thread)
 
     def show_home(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
