@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import uuid
+import traceback
 from pathlib import Path
 
 import click
@@ -32,8 +32,10 @@ from golocal.bot.commands import (
     report,
 )
 from golocal.bot.context import AppContext
+from golocal.bot.logsetup import configure_logging, log_unexpected
 from golocal.config.settings import ConfigError
 from golocal.errors import GolocalError
+from golocal.redaction import RedactingStream, register_environment
 
 log = logging.getLogger("golocal")
 
@@ -60,7 +62,7 @@ def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
     app = AppContext(config_path=config_path, debug=debug)
     ctx.obj = app
     ctx.call_on_close(app.close)
-    _configure_logging(debug)
+    configure_logging(debug)
 
 
 cli.add_command(chat.run)
@@ -78,42 +80,21 @@ cli.add_command(alerts.alerts)
 cli.add_command(agent.agent)
 
 
-def _configure_logging(debug: bool) -> None:
-    root = logging.getLogger()
-    if root.handlers:
-        return
-    level = logging.DEBUG if debug else logging.WARNING
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root.addHandler(handler)
-    root.setLevel(level)
-    # httpx logs request URLs at INFO; keep them out unless debugging
-    logging.getLogger("httpx").setLevel(logging.DEBUG if debug else logging.WARNING)
-
-
-def _log_unexpected(exc: BaseException) -> str:
-    incident = uuid.uuid4().hex[:8]
-    log_dir = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "golocal"
-    try:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.FileHandler(log_dir / "golocal.log")
-        file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-        logger = logging.getLogger("golocal.crash")
-        logger.propagate = False
-        logger.addHandler(file_handler)
-        logger.error("unexpected error [%s]", incident, exc_info=exc)
-        logger.removeHandler(file_handler)
-        file_handler.close()
-        where = f" in {log_dir / 'golocal.log'}"
-    except OSError:
-        where = ""
-    return f"something went wrong, logged as {incident}{where}; rerun with --debug for details"
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``golocal`` console script."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args or os.environ.get("GOLOCAL_DEBUG", "") not in {"", "0"}
+    register_environment()
+    # every printed line passes the redaction border, whichever code printed it
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)
+    try:
+        _main(args, debug)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _main(args: list[str], debug: bool) -> None:
     try:
         cli.main(args=args, prog_name="golocal", standalone_mode=False)
     except click.exceptions.Abort:
@@ -134,8 +115,9 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("interrupted", err=True)
         sys.exit(130)
     except Exception as exc:
-        if debug:
-            raise
-        click.echo(f"error: {_log_unexpected(exc)}", err=True)
+        if debug:  # the traceback too goes through the redacting stderr
+            traceback.print_exc()
+            sys.exit(1)
+        click.echo(f"error: {log_unexpected(exc)}", err=True)
         sys.exit(1)
     sys.exit(0)

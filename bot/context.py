@@ -11,9 +11,21 @@ from pathlib import Path
 
 import click
 
+from golocal.bot.logsetup import apply_log_level
 from golocal.bot.services import Services
-from golocal.config.settings import Settings, load_settings
+from golocal.config.settings import SECRET_ENV_VARS, Settings, load_settings
 from golocal.db.database import Database, open_database
+from golocal.redaction import database_password, register_secrets
+
+
+def register_settings_secrets(settings: Settings) -> None:
+    """Teach the redaction border the secrets these settings hold, the DB password included."""
+    values = [
+        secret.get_secret_value()
+        for name in SECRET_ENV_VARS
+        if (secret := getattr(settings, name)) is not None
+    ]
+    register_secrets([*values, database_password(settings.database_url)])
 
 
 @dataclass
@@ -29,6 +41,8 @@ class AppContext:
     def settings(self) -> Settings:
         if self._settings is None:
             self._settings = load_settings(self.config_path)
+            register_settings_secrets(self._settings)
+            apply_log_level(self._settings.log_level, self.debug)
         return self._settings
 
     def open_database(self, *, migrate_embedded: bool = True) -> Database:

@@ -25,12 +25,18 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 
+from golocal.bot.render.blocks import slack_text
+
 CONSOLE_CHANNEL = "console"
 
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """A message for a channel (a reply in a thread when ``thread_ts`` is set)."""
+    """A message for a channel (a reply in a thread when ``thread_ts`` is set).
+
+    ``text`` is raw: :class:`SlackPoster` escapes it and cuts it under Slack's 4,000
+    characters; ``blocks`` come from the block builders, which escape their text.
+    """
 
     channel: str
     text: str
@@ -148,7 +154,7 @@ class SlackPoster:
             message.channel,
             lambda: self.client.chat_postMessage(
                 channel=message.channel,
-                text=message.text,
+                text=slack_text(message.text),
                 blocks=message.blocks,
                 thread_ts=message.thread_ts,
                 unfurl_links=False,
@@ -161,7 +167,7 @@ class SlackPoster:
             "chat.update",
             message.channel,
             lambda: self.client.chat_update(
-                channel=message.channel, ts=ts, text=message.text, blocks=message.blocks
+                channel=message.channel, ts=ts, text=slack_text(message.text), blocks=message.blocks
             ),
         )
 

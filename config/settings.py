@@ -117,6 +117,8 @@ class Slack(Section):
     redelivery_window_s: int = Field(600, ge=10, le=86400)
     #: Worker processes that compute answers after the ack (0: threads of the bot's process).
     answer_workers: int = Field(2, ge=0, le=32)
+    #: Answer people of other organisations in Slack Connect channels (they see team spend).
+    allow_external: bool = False
 
     @field_validator("admins")
     @classmethod
@@ -197,6 +199,12 @@ class Collection(Section):
     backoff_initial_s: float = Field(1.0, ge=0)
     backoff_max_s: float = Field(30.0, ge=0)
     timeout_s: float = Field(30.0, gt=0)
+    #: pages followed in one window before a provider is taken to be paging for ever
+    max_pages: int = Field(1000, ge=1, le=1_000_000)
+    #: wall-clock seconds one source may take per run (requests and waits together)
+    source_budget_s: float = Field(1800.0, gt=0, le=86400)
+    #: the largest answer read from a provider or a local server, in MiB
+    max_response_mb: float = Field(128.0, gt=0, le=4096)
 
 
 class LiteLLM(Section):
@@ -462,12 +470,23 @@ def _check_toml(path: Path) -> None:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config error: {path}: not valid TOML ({exc})") from None
-    for field_name, env_name in SECRET_ENV_VARS.items():
-        if field_name in data or env_name in data:
+    _refuse_secrets(data, ())
+
+
+def _refuse_secrets(table: dict[str, Any], where: tuple[str, ...]) -> None:
+    """A secret's name as a key anywhere in the file, in any case, is refused."""
+    names = {name: env for field, env in SECRET_ENV_VARS.items() for name in (field, env.lower())}
+    for key, value in table.items():
+        env_name = names.get(key.lower().replace("-", "_"))
+        if env_name is not None:
+            shown = ".".join((*where, key))
             raise ConfigError(
-                f"config error: {field_name} must not be in the config file; "
+                f"config error: {shown} must not be in the config file; "
                 f"secrets are read only from the environment ({env_name})"
             )
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict):
+                _refuse_secrets(item, (*where, key))
 
 
 def _describe(exc: ValidationError) -> str:

@@ -28,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from golocal.db.database import Database
 from golocal.db.models import DigestPost
+from golocal.redaction import redact
 
 MAX_ERROR_LENGTH = 2000
 
@@ -135,7 +136,7 @@ def post_digest_once(
         try:
             message_ts = post()
         except Exception as exc:  # recorded and re-raised as DigestPostError below
-            failure = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
+            failure = redact(f"{type(exc).__name__}: {exc}")[:MAX_ERROR_LENGTH]
             connection.execute(
                 update(DigestPost)
                 .where(*where)

@@ -140,6 +140,10 @@ class Gpu(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     memory_total_mib: Mapped[int | None] = mapped_column(Integer)
     power_limit_w: Mapped[float | None] = mapped_column(Float)
+    #: a MIG instance: the physical GPU it is carved from (``None`` for a whole GPU)
+    parent_uuid: Mapped[str | None] = mapped_column(String(100))
+    #: a MIG instance's profile, e.g. ``3g.40gb``
+    mig_profile: Mapped[str | None] = mapped_column(String(50))
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
     lost: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
@@ -205,10 +209,15 @@ class ServerAggregates:
 
     Counter columns (requests, tokens, latency sums) hold increases over the bucket; a
     server that exposes no request counter leaves ``requests`` NULL, never 0.
+    ``aborted_requests`` (cancelled by the client: part of ``requests``) and
+    ``failed_requests`` (the server's errors: not part of ``requests``) are NULL where the
+    server does not tell them apart.
     """
 
     samples: Mapped[int] = mapped_column(Integer, default=0)
     requests: Mapped[int | None] = mapped_column(BigInteger)
+    aborted_requests: Mapped[int | None] = mapped_column(BigInteger)
+    failed_requests: Mapped[int | None] = mapped_column(BigInteger)
     prompt_tokens: Mapped[int | None] = mapped_column(BigInteger)
     generation_tokens: Mapped[int | None] = mapped_column(BigInteger)
     running_mean: Mapped[float | None] = mapped_column(Float)

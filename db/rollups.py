@@ -54,6 +54,8 @@ SERVER = AggregateSpec(
     rollup=ServerRollup,
     sums=(
         "requests",
+        "aborted_requests",
+        "failed_requests",
         "prompt_tokens",
         "generation_tokens",
         "latency_sum_s",
@@ -176,14 +178,15 @@ def _roll(
     end: datetime,
 ) -> int:
     """Recompute one hour (from minutes), day (from hours), week or month (from days)."""
+    # means are weighted by samples: a minute sampled twice weighs half of one sampled 4 times
     if resolution == "hour":
         source = spec.minute
-        time_column, weight = source.minute, literal(1)
+        time_column, weight = source.minute, source.samples
         where = and_(time_column >= start, time_column < end)
         minutes = func.count()
     else:
         source = spec.rollup
-        time_column, weight = source.bucket_start, source.minutes
+        time_column, weight = source.bucket_start, source.samples
         finer = "hour" if resolution == "day" else "day"  # weeks and months from days
         where = and_(source.resolution == finer, time_column >= start, time_column < end)
         minutes = func.sum(source.minutes)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from golocal.db.database import Database
 from golocal.db.models import SourceStatus
+from golocal.redaction import redact
 
 MAX_ERROR_LENGTH = 2000
 
@@ -90,7 +91,7 @@ def record_failure(
     with database.session() as session:
         row = _row(session, source, kind)
         row.last_attempt_at = at
-        row.last_error = reason[:MAX_ERROR_LENGTH]
+        row.last_error = redact(reason)[:MAX_ERROR_LENGTH]
         row.last_error_at = at
         row.consecutive_failures = (row.consecutive_failures or 0) + 1
 

@@ -109,6 +109,10 @@ class SourceDay:
     output_tokens: int | None
     cost_usd: Decimal | None
     cost_estimated: bool
+    #: the estimated request count, where the ledger already decided it (else estimated here)
+    requests_estimate: int | None = None
+    #: billed, allocated, estimated, reported, unpriced or none (see golocal.jobs.ledger)
+    cost_basis: str = ""
 
 
 def source_days(database: Database, since: date, until: date) -> list[SourceDay]:

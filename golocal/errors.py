@@ -7,6 +7,8 @@ went wrong, logged as <id>".
 
 from __future__ import annotations
 
+from golocal.redaction import redact
+
 
 class GolocalError(Exception):
     """A failure with a user-facing message and the CLI exit code it maps to."""
@@ -14,6 +16,8 @@ class GolocalError(Exception):
     exit_code: int = 1
 
     def __init__(self, message: str, *, exit_code: int | None = None) -> None:
+        # the redaction border: a message quoting a provider's answer cannot carry a secret
+        message = redact(message)
         super().__init__(message)
         self.message = message
         if exit_code is not None:

@@ -9,8 +9,10 @@ The rules every cloud source follows here:
 * no dates: from the source's cursor, re-collecting the last ``collection.recollect_days``
   days (providers settle late); the first run reaches back ``collection.initial_days``;
 * dates: a backfill of ``[since, until)``;
-* each page is stored as it arrives (natural-key upserts), so a page that fails later leaves
-  everything before it stored, and the cursor only advances when the whole run succeeded;
+* each window is stored once all its pages arrived (summed per natural key, then upserted),
+  so a page that fails or is rejected (:mod:`golocal.jobs.sources.bounds`) loses only its own
+  window: every earlier window stays stored, and the cursor only advances when the whole run
+  succeeded;
 * tokens without money are priced with ``genai-prices`` (flagged estimated); a model it
   cannot price stays ``None`` and is reported as unpriced.
 """
@@ -33,9 +35,10 @@ from golocal.db.costs import upsert_cost_lines
 from golocal.db.database import Database
 from golocal.db.sources import record_failure, record_success, source_state
 from golocal.db.usage import upsert_usage_buckets
-from golocal.jobs.http_client import ApiClient, RetryPolicy, SourceError
+from golocal.jobs.http_client import ApiClient, MalformedResponse, RetryPolicy, SourceError
 from golocal.jobs.pricing import TokenCounts, clear_price_cache, estimate_cost
 from golocal.jobs.sources import anthropic, claude_code, copilot, litellm, openai
+from golocal.jobs.sources.bounds import PageRejected, check_page, check_records
 from golocal.jobs.sources.records import CostRecord, Page, UsageRecord, day_start
 
 log = logging.getLogger(__name__)
@@ -149,6 +152,9 @@ def retry_policy(settings: Settings) -> RetryPolicy:
         backoff_max_s=c.backoff_max_s,
         retry_after_cap_s=c.retry_after_cap_s,
         timeout_s=c.timeout_s,
+        max_pages=c.max_pages,
+        budget_s=c.source_budget_s,
+        max_response_bytes=int(c.max_response_mb * 1024 * 1024),
     )
 
 
@@ -286,12 +292,67 @@ class _Progress:
     unpriced: set[str] = field(default_factory=set)
 
 
-def store_page(database: Database, source: str, page: Page, progress: _Progress) -> None:
-    """Store one page's records (each batch commits on its own) and count them."""
-    usage = [priced(record, progress.unpriced) for record in merge_usage(page.usage)]
-    progress.rows += upsert_usage_buckets(database, usage_rows(source, usage))
-    progress.rows += upsert_cost_lines(database, cost_rows(source, merge_costs(page.costs)))
-    progress.windows += int(page.window_done)
+def store_records(
+    database: Database,
+    source: str,
+    usage: Iterable[UsageRecord],
+    costs: Iterable[CostRecord],
+    progress: _Progress,
+) -> None:
+    """Store records (summed per natural key; each batch commits on its own) and count them."""
+    priced_usage = [priced(record, progress.unpriced) for record in merge_usage(usage)]
+    progress.rows += upsert_usage_buckets(database, usage_rows(source, priced_usage))
+    progress.rows += upsert_cost_lines(database, cost_rows(source, merge_costs(costs)))
+
+
+@dataclass
+class _WindowBuffer:
+    """The pages of the window being read: stored together once its last page arrived.
+
+    A window's pages may split one natural key (LiteLLM pages over raw spend rows, so one
+    day × model × key can sit on two pages): its records are summed over the whole window
+    before they are upserted, and a page that is rejected loses the window, not half of it.
+    """
+
+    pages: int = 0
+    usage: list[UsageRecord] = field(default_factory=list)
+    costs: list[CostRecord] = field(default_factory=list)
+
+    def add(self, page: Page) -> None:
+        self.pages += 1
+        self.usage.extend(page.usage)
+        self.costs.extend(page.costs)
+
+
+def _read_windows(
+    pages: Iterator[Page], name: str, now: datetime, database: Database, progress: _Progress
+) -> None:
+    """Validate every page, and store each window once all its pages are in."""
+    buffer = _WindowBuffer()
+    while True:
+        try:
+            page = next(pages)
+        except StopIteration:
+            break
+        except MalformedResponse as exc:
+            raise PageRejected(f"{name}: page {buffer.pages + 1} rejected: {exc.message}") from None
+        try:
+            check_page(page, now)
+        except ValueError as exc:
+            raise PageRejected(f"{name}: page {buffer.pages + 1} rejected: {exc}") from None
+        buffer.add(page)
+        if page.window_done:
+            merged = merge_usage(buffer.usage)
+            try:
+                check_records(merged, merge_costs(buffer.costs), None, now)
+            except ValueError as exc:
+                raise PageRejected(f"{name}: window rejected: {exc}") from None
+            store_records(database, name, merged, buffer.costs, progress)
+            progress.windows += 1
+            buffer = _WindowBuffer()
+    if buffer.pages:
+        # a reader that ended without closing its window: store what it said
+        store_records(database, name, buffer.usage, buffer.costs, progress)
 
 
 PageReader = Callable[[ApiClient, Settings, datetime, datetime], Iterator[Page]]
@@ -300,11 +361,17 @@ PageReader = Callable[[ApiClient, Settings, datetime, datetime], Iterator[Page]]
 def run_cloud_source(
     request: CollectRequest, name: str, module: ModuleType, read_pages: PageReader
 ) -> CollectResult:
-    """Collect one cloud source into the database and record its status."""
+    """Collect one cloud source into the database and record its status.
+
+    Each window is stored once all its pages arrived and passed :mod:`bounds
+    <golocal.jobs.sources.bounds>`; a rejected page fails the run with one line naming it,
+    keeps every earlier window and leaves the cursor where it was.
+    """
     database = request.database
     state = source_state(database, name)
     start, end = collection_range(request, state.cursor if state else None)
     progress = _Progress()
+    warnings: list[str] = []
     try:
         with module.open_client(
             request.settings,
@@ -312,8 +379,11 @@ def run_cloud_source(
             sleep=request.sleep,
             transport=request.transport,
         ) as client:
-            for page in read_pages(client, request.settings, start, end):
-                store_page(database, name, page, progress)
+            scope = getattr(module, "scope_warnings", None)
+            if scope is not None:
+                warnings = scope(client)
+            pages = read_pages(client, request.settings, start, end)
+            _read_windows(pages, name, request.now, database, progress)
     except SourceError as exc:
         return _failed(request, name, progress, exc.message)
     except Exception as exc:
@@ -321,18 +391,27 @@ def run_cloud_source(
         # only the exception type, which cannot carry a secret.
         log.exception("%s: unexpected error while collecting", name)
         return _failed(request, name, progress, f"unexpected error ({type(exc).__name__})")
+    for warning in warnings:
+        log.warning("%s: %s", name, warning)
     record_success(
         database,
         name,
         kind="cloud",
         at=request.now,
         cursor=min(end, request.now),
-        state={"windows": progress.windows, "rows": progress.rows, "since": start.isoformat()},
+        state={
+            "windows": progress.windows,
+            "rows": progress.rows,
+            "since": start.isoformat(),
+            "warnings": warnings,
+        },
     )
     unpriced = tuple(sorted(progress.unpriced))
     message = f"{start.date()} to {end.date()} (exclusive)"
     if unpriced:
         message += f"; unpriced: {', '.join(unpriced)}"
+    for warning in warnings:
+        message += f"; WARNING: {warning}"
     return CollectResult(
         source=name,
         ok=True,

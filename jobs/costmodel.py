@@ -107,6 +107,7 @@ def local_monthly_cost(
     measured_gpu_watts: float | None = None,
     measured_load: float | None = None,
     electricity_usd_per_kwh: Decimal | None = None,
+    owned: bool = False,
 ) -> LocalCost:
     """Monthly cost of ``profile``: amortised capex + energy + operator time + other fixed.
 
@@ -117,6 +118,7 @@ def local_monthly_cost(
         measured_gpu_watts: mean measured power per GPU, replacing watts × duty.
         measured_load: measured power / power limit, replacing duty (preferred).
         electricity_usd_per_kwh: overrides the configured price (what-if).
+        owned: hardware the team already has: its capex is sunk, not charged again.
     """
     price = (
         advisor.electricity_usd_per_kwh
@@ -131,7 +133,9 @@ def local_monthly_cost(
     )
     return LocalCost(
         profile=name,
-        capex_monthly=profile.capex_usd / advisor.amortisation_months,
+        capex_monthly=Decimal(0)
+        if owned
+        else (profile.capex_usd or Decimal(0)) / advisor.amortisation_months,
         energy_kwh=kwh,
         energy_usd=kwh * price * advisor.pue,
         operator_usd=hours * advisor.operator_usd_per_hour,
@@ -162,7 +166,7 @@ def capacity_requests_per_day(
     ``tokens/s × 86,400 × target utilisation / tokens per request``; ``None`` when no tokens
     per request were measured.
     """
-    if tokens_per_request is None or tokens_per_request <= 0:
+    if tokens_per_request is None or tokens_per_request <= 0 or profile.tokens_per_second is None:
         return None
     throughput = Decimal(str(profile.tokens_per_second))
     value = throughput * SECONDS_PER_DAY * target_utilisation / tokens_per_request

@@ -26,6 +26,7 @@ from golocal.db.evidence import (
     model_usage,
     server_latency,
 )
+from golocal.db.inventory import GpuGroup, gpu_inventory
 from golocal.db.usage import source_days
 from golocal.jobs.request_estimate import measured_tokens_per_request
 from golocal.jobs.volume import VolumeReport, build_volume_report
@@ -46,6 +47,8 @@ class Evidence:
     gpu_incidents: int = 0
     #: spend per provider from the providers' own cost reports, where collected
     billed: dict[str, Decimal] = field(default_factory=dict)
+    #: the GPUs telemetry saw in the window, by model
+    inventory: list[GpuGroup] = field(default_factory=list)
 
     @property
     def window_days(self) -> int:
@@ -109,4 +112,5 @@ def gather_evidence(database: Database, settings: Settings, today: date) -> Evid
         latency=server_latency(database, since, until),
         gpu_incidents=gpu_incident_count(database, since, until),
         billed=billed_cloud_spend(database, since, until),
+        inventory=gpu_inventory(database, since, until),
     )

@@ -38,6 +38,8 @@ class Facts:
     cloud_by_sensitivity: dict[str, int] = field(default_factory=dict)
     tokens_per_request: Decimal | None = None
     tokens_per_request_source: str = "default"
+    #: the output (generated) part of tokens_per_request, where measured
+    output_tokens_per_request: Decimal | None = None
 
     @property
     def frontier_share(self) -> float | None:
@@ -103,13 +105,16 @@ def derive_facts(evidence: Evidence, advisor: Advisor, tokens_per_request: int) 
     ft_models: set[str] = set()
     by_sensitivity: dict[str, int] = {}
     local_tokens = local_requests = cloud_tokens = cloud_counted = 0
+    local_output = cloud_output = 0
     for row in evidence.models:
         if row.requests and row.input_tokens is not None and row.output_tokens is not None:
             tokens = row.input_tokens + row.output_tokens
             if row.location == "local":
                 local_tokens, local_requests = local_tokens + tokens, local_requests + row.requests
+                local_output += row.output_tokens
             else:
                 cloud_tokens, cloud_counted = cloud_tokens + tokens, cloud_counted + row.requests
+                cloud_output += row.output_tokens
         if row.location != "cloud":
             continue
         count = counted_requests(row, tokens_per_request)
@@ -139,10 +144,13 @@ def derive_facts(evidence: Evidence, advisor: Advisor, tokens_per_request: int) 
     for provider, amount in evidence.billed.items():
         if any(r.location == "cloud" and r.provider == provider for r in evidence.models):
             spend = _plus(spend, amount)
+    output: Decimal | None = None
     if local_requests:
         tpr, tpr_source = Decimal(local_tokens) / local_requests, "measured"
+        output = Decimal(local_output) / local_requests
     elif cloud_counted:
         tpr, tpr_source = Decimal(cloud_tokens) / cloud_counted, "measured"
+        output = Decimal(cloud_output) / cloud_counted
     else:
         tpr, tpr_source = Decimal(tokens_per_request), "default"
     return Facts(
@@ -160,6 +168,7 @@ def derive_facts(evidence: Evidence, advisor: Advisor, tokens_per_request: int) 
         cloud_by_sensitivity=by_sensitivity,
         tokens_per_request=tpr,
         tokens_per_request_source=tpr_source,
+        output_tokens_per_request=output,
     )
 
 

@@ -29,12 +29,18 @@ from golocal.jobs.checkpoints import (
 from golocal.jobs.costmodel import (
     LocalCost,
     break_even_requests_per_day,
-    capacity_requests_per_day,
     cloud_cost_per_request,
     local_monthly_cost,
 )
 from golocal.jobs.evidence import Evidence
 from golocal.jobs.facts import Facts, derive_facts
+from golocal.jobs.hardware import (
+    Hardware,
+    Load,
+    catalogue_hardware,
+    fleet_hardware,
+    recommend,
+)
 from golocal.jobs.money import usd_string
 from golocal.jobs.volume import Zone, volume_zone
 
@@ -54,6 +60,8 @@ class Scenario:
 
     requests_per_day: float | None = None
     profile: str | None = None
+    #: "N × catalogue GPU" to price instead: (GPU catalogue key, count)
+    hardware: tuple[str, int] | None = None
     cloud_price_factor: Decimal = Decimal(1)
     electricity_usd_per_kwh: Decimal | None = None
 
@@ -86,6 +94,7 @@ class Assessment:
     reasons: list[str]
     missing: list[str]
     what_would_change: list[str]
+    hardware: Hardware | None = None
     scenario: Scenario = field(default_factory=Scenario)
 
     def point(self, point_id: str) -> Point:
@@ -137,6 +146,7 @@ class Assessment:
                 else round(float(self.facts.tokens_per_request), 1),
                 "tokens_per_request_source": self.facts.tokens_per_request_source,
             },
+            "hardware": None if self.hardware is None else self.hardware.as_json(),
             "reasons": self.reasons,
             "missing": self.missing,
             "what_would_change": self.what_would_change,
@@ -176,26 +186,25 @@ def assess(evidence: Evidence, settings: Settings, scenario: Scenario | None = N
     per_request = cloud_cost_per_request(facts.priced_spend, facts.priced_requests)
     if per_request is not None:
         per_request *= scenario.cloud_price_factor
-    profile_name = scenario.profile or advisor.profile
-    profile = advisor.profiles.get(profile_name)
-    if profile is None:
-        known = ", ".join(sorted(advisor.profiles))
-        raise UsageError(f"unknown hardware profile {profile_name!r} (known: {known})")
+    hardware = choose_hardware(evidence, settings, scenario, load_of(facts), peak)
+    profile_name = hardware.name
     # Measured power describes the team's own hardware under its own load: it prices the
-    # configured profile, not hardware a what-if would buy.
-    gpu = evidence.gpu if scenario.profile is None else None
+    # team's fleet (or the profile configured as its hardware), not hardware a what-if buys.
+    own = hardware.source == "measured" or (
+        scenario.profile is None and scenario.hardware is None and advisor.profile is not None
+    )
+    gpu = evidence.gpu if own else None
     local = local_monthly_cost(
         profile_name,
-        profile,
+        hardware.profile,
         advisor,
         measured_gpu_watts=gpu.mean_power_w if gpu else None,
         measured_load=gpu.load_share if gpu else None,
         electricity_usd_per_kwh=scenario.electricity_usd_per_kwh,
+        owned=hardware.owned,
     )
     break_even = break_even_requests_per_day(local.total, per_request)
-    capacity = capacity_requests_per_day(
-        profile, advisor.target_utilisation, facts.tokens_per_request
-    )
+    capacity = hardware.capacity
 
     checklist = [
         volume_point(zone, mean, break_even, settings),
@@ -244,8 +253,60 @@ def assess(evidence: Evidence, settings: Settings, scenario: Scenario | None = N
         reasons=reasons,
         missing=missing,
         what_would_change=changes,
+        hardware=hardware,
         scenario=scenario,
     )
+
+
+#: Output share of a request's tokens assumed when none was measured (coding assistants).
+DEFAULT_OUTPUT_SHARE = Decimal("0.15")
+
+
+def load_of(facts: Facts) -> Load | None:
+    """Tokens per request split into prompt and output, as the capacity physics needs."""
+    total = facts.tokens_per_request
+    if total is None or total <= 0:
+        return None
+    output = facts.output_tokens_per_request
+    if output is None:
+        output = total * DEFAULT_OUTPUT_SHARE
+    return Load(input_tokens=float(total - output), output_tokens=float(output))
+
+
+def choose_hardware(
+    evidence: Evidence, settings: Settings, scenario: Scenario, load: Load | None, peak: float
+) -> Hardware:
+    """The hardware to price: a what-if's, the configured profile, the fleet, or a purchase.
+
+    Raises:
+        UsageError: a profile or GPU the configuration does not know.
+    """
+    advisor = settings.advisor
+    if scenario.hardware is not None:
+        key, count = scenario.hardware
+        if key not in advisor.gpus:
+            raise UsageError(f"unknown GPU {key!r} (known: {', '.join(sorted(advisor.gpus))})")
+        profile = advisor.catalogue_profile(key, count)
+        return catalogue_hardware(advisor, profile.label, profile, load, "catalogue")
+    name = scenario.profile or advisor.profile
+    if name is not None:
+        profile = advisor.profiles.get(name)
+        if profile is None:
+            known = ", ".join(sorted(advisor.profiles))
+            raise UsageError(f"unknown hardware profile {name!r} (known: {known})")
+        return catalogue_hardware(advisor, name, profile, load, "catalogue")
+    fleet = fleet_hardware(advisor, evidence.inventory, load)
+    if fleet is not None:
+        return fleet
+    recommended = recommend(advisor, peak, load)
+    if recommended is not None:
+        return recommended
+    # Nothing in the catalogue carries the peak: price the largest shipped node, and say so.
+    node = catalogue_hardware(
+        advisor, "h100x8-node", advisor.profiles["h100x8-node"], load, "recommended"
+    )
+    note = "no catalogue configuration of up to 64 GPUs carries the peak day"
+    return Hardware(**{**node.__dict__, "notes": [*node.notes, note]})
 
 
 #: What would remove a point that keeps traffic in the cloud.

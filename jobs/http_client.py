@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -37,12 +36,11 @@ from tenacity import (
 )
 
 from golocal.errors import GolocalError
+from golocal.jobs.http_limits import DEFAULT_MAX_BYTES, ResponseTooLarge, get_bounded
+from golocal.redaction import redact, register_secrets
 
 log = logging.getLogger(__name__)
 
-_TOKEN_PATTERN = re.compile(
-    r"(sk-[A-Za-z0-9_\-*.]{4,}|gh[opsu]_[A-Za-z0-9*]{4,}|github_pat_[A-Za-z0-9_*]{4,})"
-)
 _RETRYABLE_STATUS = frozenset({500, 502, 503, 504, 529})
 
 
@@ -66,6 +64,10 @@ class MalformedResponse(SourceError):
     """The provider answered 200 with a body that is not what its documentation says."""
 
 
+class BudgetExceeded(SourceError):
+    """A source run used up its time budget or page limit; the window fails, rows stay."""
+
+
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
     """How hard to try before a source is marked failing."""
@@ -77,6 +79,12 @@ class RetryPolicy:
     #: the longest ``Retry-After`` honoured; longer requests are cut to this
     retry_after_cap_s: float = 120.0
     timeout_s: float = 30.0
+    #: the largest answer read (decoded bytes); a larger one fails the source
+    max_response_bytes: int = DEFAULT_MAX_BYTES
+    #: pages followed in one window before the provider is taken to be paging forever
+    max_pages: int = 1000
+    #: the wall-clock budget of one source run (every request and wait of one client)
+    budget_s: float = 1800.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,14 +106,6 @@ class _Retryable(Exception):
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
-
-
-def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """Remove secrets, and anything shaped like a provider key, from ``text``."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "[redacted]")
-    return _TOKEN_PATTERN.sub("[redacted]", text)
 
 
 def _retry_after_seconds(response: httpx.Response) -> float | None:
@@ -143,10 +143,15 @@ class ApiClient:
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.provider = provider
         self.policy = policy or RetryPolicy()
+        self._clock = clock
+        self._deadline = clock() + self.policy.budget_s
         self._credential = credential
+        # the value as configured and as sent ("Bearer <key>"): a provider may echo either
+        register_secrets([credential.value, credential.value.split(" ")[-1]])
         self._sleep = sleep
         # "full jitter": a random wait up to initial * 2**attempt, capped, so many clients
         # retrying at once do not hit the provider in lockstep
@@ -237,9 +242,27 @@ class ApiClient:
             return min(exc.retry_after, self.policy.retry_after_cap_s)
         return float(self._backoff(state))
 
+    def check_budget(self, where: str) -> None:
+        """Raise :class:`BudgetExceeded` once this run's time budget is spent."""
+        if self._clock() > self._deadline:
+            raise BudgetExceeded(
+                f"{self.provider} stopped at {where}: the time budget of "
+                f"{self.policy.budget_s:g} s for one run is spent (collection.source_budget_s); "
+                "this window failed, the pages before it stay stored"
+            )
+
     def _attempt(self, url: httpx.URL, params: Any, headers: dict[str, str]) -> httpx.Response:
+        self.check_budget(f"GET {url.path}")
         try:
-            response = self._http.get(url, params=params, headers=headers)
+            response = get_bounded(
+                self._http,
+                url,
+                max_bytes=self.policy.max_response_bytes,
+                params=params,
+                headers=headers,
+            )
+        except ResponseTooLarge as exc:
+            raise SourceError(f"{self.provider}: {exc.message}") from None
         except httpx.TimeoutException:
             log.info("%s: timeout on GET %s, retrying", self.provider, url.path)
             raise _Retryable("timed out") from None
@@ -279,11 +302,12 @@ class ApiClient:
 
     def _error_type_suffix(self, response: httpx.Response) -> str:
         # Only the error *type*: a rejected-key message may quote part of the key.
-        kind = self._error_body(response).get("type") or self._error_body(response).get("code")
+        body = self._error_body(response)
+        kind = body.get("type") or body.get("code")
         return f" [{redact(str(kind))[:60]}]" if kind else ""
 
     def _error_detail(self, response: httpx.Response) -> str:
         message = self._error_body(response).get("message")
         if not message:
             return ""
-        return ": " + redact(str(message), (self._credential.value,))[:300]
+        return ": " + redact(str(message))[:300]

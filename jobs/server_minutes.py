@@ -9,6 +9,7 @@ from the minute rows into a ``location = 'local'`` usage bucket named for the se
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,6 +24,8 @@ from golocal.db.usage import upsert_usage_buckets
 from golocal.jobs.counters import counter_increases
 from golocal.jobs.sources.fleet_servers import COUNTER_COLUMNS, WINDOW_SECONDS, FleetServerMinute
 from golocal.jobs.sources.inference import ServerScrape
+
+log = logging.getLogger(__name__)
 
 #: A server is saturated while requests wait and its KV cache is at least this full.
 KV_SATURATED = 0.9
@@ -71,7 +74,12 @@ def store_server_scrape(
         model=model,
         seen_at=now,
     )
-    increases, baseline = counter_increases(previous.get("counters"), scrape.counters)
+    last_at = previous.get("at")
+    elapsed = now.timestamp() - last_at if isinstance(last_at, int | float) else None
+    found = counter_increases(previous.get("counters"), scrape.counters, elapsed_s=elapsed)
+    increases, baseline = found.values, found.baseline
+    for reason in found.rejected:
+        log.warning("%s: counter not stored: %s", source.name, reason)
     row: dict[str, Any] = {"server_id": server_id, "minute": floor_minute(now), "samples": 1}
     if increases is not None:
         for name, value in increases.items():
@@ -91,7 +99,16 @@ def store_server_scrape(
     else:
         requests = increases.get("requests")
         message = "requests not reported" if requests is None else f"{round(requests)} requests"
-    return 1, message, {"counters": baseline}
+        outcomes = [
+            f"{round(increases[name])} {label}"
+            for name, label in (("aborted_requests", "aborted"), ("failed_requests", "failed"))
+            if name in increases
+        ]
+        if outcomes:
+            message += f" ({', '.join(outcomes)})"
+    if found.rejected:
+        message += "; not stored: " + "; ".join(found.rejected)
+    return 1, message, {"counters": baseline, "at": now.timestamp()}
 
 
 def store_fleet_servers(

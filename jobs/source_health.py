@@ -58,6 +58,9 @@ def source_rows(settings: Settings, database: Database, now: datetime) -> list[d
             "last_error": state.last_error if state else None,
             "last_error_at": _iso(state.last_error_at if state else None),
             "consecutive_failures": state.consecutive_failures if state else 0,
+            # what the last successful run could not see (a LiteLLM key that is not an
+            # admin's counts one user's traffic only)
+            "warnings": list((state.state or {}).get("warnings") or []) if state else [],
         }
         row["health"] = health(row, now, settings.alerts.stale_minutes)
         rows.append(row)

@@ -30,6 +30,7 @@ from golocal.db.rollups import RetentionPolicy, apply_retention
 from golocal.db.rollups import rollup_telemetry as rollup
 from golocal.db.sources import record_failure, record_success, source_state
 from golocal.jobs.gpu_points import store_gpu_points
+from golocal.jobs.http_limits import ResponseTooLarge, get_bounded
 from golocal.jobs.server_minutes import (
     floor_minute,
     shown_url,
@@ -91,10 +92,16 @@ def source_kind(source: LocalSource) -> str:
     return "prometheus" if isinstance(source, PrometheusSource) else "gpu_agent"
 
 
+#: the largest /metrics (or /api/ps) answer read; a real exporter's is well under 1 MiB
+SCRAPE_MAX_BYTES = 32 * 1024 * 1024
+
+
 def _get(client: httpx.Client, url: str) -> httpx.Response:
     shown = shown_url(url)
     try:
-        response = client.get(url)
+        response = get_bounded(client, url, max_bytes=SCRAPE_MAX_BYTES)
+    except ResponseTooLarge:
+        raise FetchError(f"{shown} answered more than {SCRAPE_MAX_BYTES >> 20} MiB") from None
     except httpx.TimeoutException:
         raise FetchError(f"{shown} did not answer in time") from None
     except httpx.HTTPError as exc:

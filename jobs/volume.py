@@ -52,6 +52,7 @@ class SourceTotals:
     output_tokens: int | None
     cost_usd: Decimal | None
     cost_estimated: bool
+    cost_basis: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -64,6 +65,8 @@ class SourceTotals:
         }
         if self.requests_estimate is not None:
             data["requests_estimate"] = self.requests_estimate
+        if self.cost_basis is not None:
+            data["cost_basis"] = self.cost_basis
         return data
 
 
@@ -190,9 +193,10 @@ def _build_day(day: date, rows: list[SourceDay], tokens_per_request: int) -> Vol
     totals = {"cloud": 0, "local": 0}
     estimated = False
     for row in rows:
-        estimate = None
-        if row.buckets_without_requests:
+        estimate = row.requests_estimate
+        if estimate is None and row.buckets_without_requests:
             estimate = estimate_requests(row.tokens_without_requests, tokens_per_request)
+        if estimate is not None:
             estimated = estimated or estimate > 0
         counted = (row.requests or 0) + (estimate or 0)
         totals[row.location] = totals.get(row.location, 0) + counted
@@ -204,6 +208,7 @@ def _build_day(day: date, rows: list[SourceDay], tokens_per_request: int) -> Vol
             output_tokens=row.output_tokens,
             cost_usd=row.cost_usd,
             cost_estimated=row.cost_estimated,
+            cost_basis=row.cost_basis or None,
         )
     costs = [row.cost_usd for row in rows if row.cost_usd is not None]
     return VolumeDay(

@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from golocal.db.database import Database, normalise_url, open_database
 from golocal.db.models import Base
+from golocal.redaction import forget_secrets
 
 #: Loopback fakes shared by every test package (fixtures such as ``fake_slack_web``).
 pytest_plugins = ["tests.fakes.slack_web"]
@@ -37,6 +38,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
             monkeypatch.delenv(name)
         if name.lower() in {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}:
             monkeypatch.delenv(name)
+    forget_secrets()  # what one test registered never redacts another's output
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     return tmp_path

@@ -108,6 +108,8 @@ def sources(app: AppContext, as_json: bool) -> None:
         if row["last_error"] and not row["consecutive_failures"]:
             # recovered since: the last error still says what went wrong, and when
             line += f"; last error {row['last_error_at'] or '—'}: {row['last_error']}"
+        for warning in row["warnings"]:
+            line += f"; WARNING: {warning}"
         click.echo(line)
 
 

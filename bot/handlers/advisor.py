@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from golocal.bot.chat import intent
+from golocal.bot.handlers.hardware_text import hardware_line
 from golocal.bot.handlers.wording import day_span
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
@@ -96,6 +97,8 @@ def verdict_text(result: Assessment) -> str:
             f"Volume: mean {result.mean_per_day:,.0f}/day, peak {result.peak_per_day:,}/day"
             f"{share} — zone {result.zone.value}."
         )
+    if line := hardware_line(result):
+        lines.append(line)
     lines.append(cost_line(result))
     lines.append(checklist_line(result))
     if result.what_would_change and result.verdict is not Verdict.INSUFFICIENT_DATA:

@@ -10,18 +10,14 @@ from golocal.bot.periods import period_in
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
 from golocal.db.models import DEMO_PREFIX
-from golocal.db.usage import source_days
-from golocal.jobs.request_estimate import measured_tokens_per_request
-from golocal.jobs.volume import VolumeReport, build_volume_report, volume_zone
+from golocal.jobs.ledger import ledger_volume_report, load_ledger
+from golocal.jobs.volume import VolumeReport, volume_zone
 
 
 def volume_report(services: Services, since: date, until: date) -> VolumeReport:
     """The volume report for a range of UTC days, from the database."""
-    rows = source_days(services.database, since, until)
-    tokens_per_request = measured_tokens_per_request(
-        rows, services.settings.volume.tokens_per_request
-    )
-    return build_volume_report(rows, since, until, tokens_per_request=tokens_per_request)
+    ledger = load_ledger(services.database, services.settings, since, until)
+    return ledger_volume_report(ledger, services.settings)
 
 
 @intent("volume")

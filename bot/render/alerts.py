@@ -5,11 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
-
+from golocal.bot.render.blocks import context, section
 from golocal.db.alerts import Incident
 
-MAX_SECTION_CHARS = 3000
 _ICON = {"critical": ":rotating_light:", "warning": ":warning:", "info": ":information_source:"}
 
 
@@ -45,8 +43,5 @@ def alert_status_blocks(incident: Incident, now: datetime) -> list[dict[str, Any
         icon = ":white_check_mark:"
         status = f"resolved after {_duration(incident.first_seen, incident.resolved_at or now)}"
     text = f"{icon} *{incident.rule}* — {incident.summary}"
-    blocks = [
-        SectionBlock(text=MarkdownTextObject(text=text[:MAX_SECTION_CHARS])),
-        ContextBlock(elements=[MarkdownTextObject(text=f"{status} · key `{incident.key}`")]),
-    ]
+    blocks = [section(text), context(f"{status} · key `{incident.key}`")]
     return [block.to_dict() for block in blocks]

@@ -7,6 +7,10 @@ with ``slack_sdk.models.blocks`` and cut to those limits: long lists end with "a
 long text ends with "…", and every message carries a fallback ``text`` for notifications and
 screen readers.
 
+These builders are the escaping border for Block Kit: they take raw text and escape every
+mrkdwn string with :func:`golocal.bot.render.mrkdwn.escape` (callers never escape
+themselves), so nothing from data or users becomes a live link or mention.
+
 Any reply renders generically (its text, split into sections); replies whose data the
 renderer knows (``volume``, the advisor's ``verdict``) get a richer layout.
 """
@@ -29,6 +33,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from golocal.bot.render.mrkdwn import clip_escaped, escape
 from golocal.bot.replies import Reply
 
 MAX_MESSAGE_BLOCKS = 50
@@ -38,7 +43,8 @@ MAX_HEADER_TEXT = 150
 MAX_FIELDS = 10
 MAX_FIELD_TEXT = 2000
 MAX_CONTEXT_ELEMENTS = 10
-#: Slack truncates a message's ``text`` beyond 40,000 characters; notifications need far less.
+#: Slack truncates a message's ``text`` beyond 40,000 characters and recommends under 4,000
+#: (https://api.slack.com/methods/chat.postMessage#truncating); notifications need far less.
 MAX_FALLBACK_TEXT = 3000
 #: The longest list rendered item by item before it is cut with "and N more".
 MAX_LIST_ITEMS = 15
@@ -69,33 +75,47 @@ def header(text: str) -> HeaderBlock:
     return HeaderBlock(text=PlainTextObject(text=clip(text, MAX_HEADER_TEXT), emoji=True))
 
 
+def mrkdwn(text: str, limit: int = MAX_SECTION_TEXT) -> MarkdownTextObject:
+    """A mrkdwn text object of raw ``text``: escaped, then cut to ``limit`` characters."""
+    return MarkdownTextObject(text=clip_escaped(escape(text), limit) or " ")
+
+
 def section(text: str, *, fields: Iterable[str] = (), block_id: str | None = None) -> SectionBlock:
-    """A mrkdwn section, its text and fields cut to Slack's limits."""
-    field_list = [MarkdownTextObject(text=clip(f, MAX_FIELD_TEXT)) for f in fields]
+    """A mrkdwn section of raw text, escaped, its text and fields cut to Slack's limits."""
+    field_list = [mrkdwn(f, MAX_FIELD_TEXT) for f in fields]
     return SectionBlock(
-        text=MarkdownTextObject(text=clip(text or " ", MAX_SECTION_TEXT)),
+        text=mrkdwn(text or " "),
         fields=field_list[:MAX_FIELDS] or None,
         block_id=block_id,
     )
 
 
 def context(*texts: str) -> ContextBlock:
-    """A context block (small grey text) of at most ten elements."""
-    elements = [MarkdownTextObject(text=clip(t, MAX_SECTION_TEXT)) for t in texts if t]
+    """A context block (small grey text) of at most ten elements, escaped."""
+    elements = [mrkdwn(t) for t in texts if t]
     return ContextBlock(elements=elements[:MAX_CONTEXT_ELEMENTS] or [PlainTextObject(text=" ")])
 
 
+def _hard_split(line: str) -> tuple[str, str]:
+    """An escaped line's first 3,000 characters, not splitting an entity, and the rest."""
+    head = line[:MAX_SECTION_TEXT]
+    amp = head.rfind("&", max(0, len(head) - 5))
+    if amp > 0 and ";" not in head[amp:]:
+        head = head[:amp]
+    return head, line[len(head) :]
+
+
 def text_sections(text: str) -> list[SectionBlock]:
-    """Text of any length as sections of at most 3,000 characters, split at line ends."""
+    """Raw text of any length as escaped sections of at most 3,000 characters."""
     chunks: list[str] = []
     current = ""
-    for line in text.splitlines() or [""]:
+    for line in escape(text).splitlines() or [""]:
         while len(line) > MAX_SECTION_TEXT:  # a single over-long line: hard split
             if current:
                 chunks.append(current)
                 current = ""
-            chunks.append(line[:MAX_SECTION_TEXT])
-            line = line[MAX_SECTION_TEXT:]
+            head, line = _hard_split(line)
+            chunks.append(head)
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > MAX_SECTION_TEXT:
             chunks.append(current)
@@ -104,7 +124,7 @@ def text_sections(text: str) -> list[SectionBlock]:
             current = candidate
     if current or not chunks:
         chunks.append(current)
-    return [section(chunk) for chunk in chunks]
+    return [SectionBlock(text=MarkdownTextObject(text=chunk or " ")) for chunk in chunks]
 
 
 def fit(blocks: Sequence[Block], max_blocks: int) -> list[Block]:
@@ -115,9 +135,14 @@ def fit(blocks: Sequence[Block], max_blocks: int) -> list[Block]:
     return [*kept, context(f"_and {len(blocks) - len(kept)} more blocks not shown_")]
 
 
+def slack_text(text: str) -> str:
+    """A message's top-level ``text`` (parsed as mrkdwn by Slack): escaped and cut."""
+    return clip_escaped(escape(text), MAX_FALLBACK_TEXT)
+
+
 def fallback_text(reply: Reply) -> str:
     """The message's ``text``: what notifications and screen readers show."""
-    return clip(reply.text or reply.intent, MAX_FALLBACK_TEXT)
+    return slack_text(reply.text or reply.intent)
 
 
 def reply_blocks(reply: Reply, *, max_blocks: int = MAX_MESSAGE_BLOCKS) -> list[Block]:

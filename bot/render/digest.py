@@ -2,6 +2,8 @@
 
 Both read only the digest's JSON (:attr:`golocal.jobs.digest.Digest.data`). Blocks stay
 inside Slack's limits: at most 50 blocks per message and 3,000 characters per section text.
+The text is raw (the console prints it as it is); the block builders and the Slack poster
+escape it (:mod:`golocal.bot.render.mrkdwn`).
 """
 
 from __future__ import annotations
@@ -9,20 +11,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from slack_sdk.models.blocks import (
-    Block,
-    ContextBlock,
-    DividerBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import Block, DividerBlock, SectionBlock
 
+from golocal.bot.render.blocks import context, header, section
 from golocal.jobs.money import usd_display
 
 MAX_BLOCKS = 50
-MAX_SECTION_CHARS = 3000
-MAX_HEADER_CHARS = 150
 TOP_LINES = 5
 
 
@@ -34,10 +28,6 @@ def _change(pct: float | None) -> str:
     if pct is None:
         return "no comparison"
     return f"{pct:+.0f}% w/w"
-
-
-def _fit(text: str, limit: int = MAX_SECTION_CHARS) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def title(data: dict[str, Any]) -> str:
@@ -161,21 +151,13 @@ def digest_text(data: dict[str, Any]) -> str:
 
 
 def _section(lines: list[str]) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=_fit("\n".join(lines))))
+    return section("\n".join(lines))
 
 
 def digest_blocks(data: dict[str, Any]) -> list[dict[str, Any]]:
     """The digest as Block Kit blocks (dicts), within Slack's limits."""
-    blocks: list[Block] = [
-        HeaderBlock(text=_fit(f"Weekly digest {data['week']}", MAX_HEADER_CHARS))
-    ]
-    blocks.append(
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(text=f"{data['since']} to {data['until']} (exclusive), UTC days")
-            ]
-        )
-    )
+    blocks: list[Block] = [header(f"Weekly digest {data['week']}")]
+    blocks.append(context(f"{data['since']} to {data['until']} (exclusive), UTC days"))
     for warning in data["warnings"]:
         blocks.append(_section([f":warning: *{warning['message']}*"]))
     blocks += [_section(volume_lines(data)), _section(day_lines(data)), DividerBlock()]
@@ -183,13 +165,5 @@ def digest_blocks(data: dict[str, Any]) -> list[dict[str, Any]]:
     blocks += [_section(["*Local GPUs*", *local_lines(data)])]
     blocks += [_section(["*Alerts and sources*", *health_lines(data)])]
     if data.get("demo_data"):
-        blocks.append(
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(
-                        text="Includes synthetic demo data (`golocal demo --clear` removes it)."
-                    )
-                ]
-            )
-        )
+        blocks.append(context("Includes synthetic demo data (`golocal demo --clear` removes it)."))
     return [block.to_dict() for block in blocks[:MAX_BLOCKS]]

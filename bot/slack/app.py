@@ -21,6 +21,8 @@ from golocal.bot.services import Services
 from golocal.bot.slack.answering import Answerer
 from golocal.bot.slack.dedup import RedeliveryFilter
 from golocal.bot.slack.listeners import register_all
+from golocal.bot.slack.payloads import refuse_garbled
+from golocal.bot.slack.trust import TrustFilter
 from golocal.config.settings import Settings
 from golocal.errors import GolocalError
 
@@ -104,6 +106,8 @@ def create_app(
     except Exception as exc:  # Bolt calls auth.test here; report why, never the token
         raise GolocalError(f"cannot start the Slack app: {slack_failure(exc)}") from None
     redelivery = RedeliveryFilter(settings.slack.redelivery_window_s)
+    app.use(refuse_garbled)
+    app.use(TrustFilter(allow_external=settings.slack.allow_external).middleware)
     app.use(redelivery.middleware)
     register_all(app, services, answerer)
     return app

@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from golocal.bot.render.blocks import MAX_VIEW_BLOCKS, context, cut_list, fit, section
+from golocal.bot.render.blocks import MAX_VIEW_BLOCKS, context, cut_list, fit, section, slack_text
 from golocal.bot.replies import reply_for_error
 from golocal.bot.services import Services
 from golocal.config.settings import Settings
@@ -210,7 +210,7 @@ def handle_submission(
     ack: Any, services: Services, client: WebClient, *, user: str, view: dict[str, Any]
 ) -> None:
     """Validate and store a submission; ``ack`` carries field errors or closes the modal."""
-    channel = (json.loads(view.get("private_metadata") or "{}") or {}).get("channel")
+    channel = _origin_channel(view)
     if not is_admin(services.settings, user, client):
         log.warning("checklist answers from %s refused: not in [slack] admins", user)
         ack(response_action="errors", errors={"code_location": ONLY_ADMINS[:150]})
@@ -236,11 +236,21 @@ def handle_submission(
     _tell(client, channel, user, f"Saved {len(changed)} changed answer(s) to the checklist.")
 
 
+def _origin_channel(view: dict[str, Any]) -> str | None:
+    """The channel the modal was opened from, from the view's ``private_metadata``."""
+    try:
+        metadata = json.loads(view.get("private_metadata") or "{}")
+    except (ValueError, RecursionError):
+        return None
+    channel = metadata.get("channel") if isinstance(metadata, dict) else None
+    return channel if isinstance(channel, str) else None
+
+
 def _tell(client: WebClient, channel: str | None, user: str, text: str) -> None:
     """An ephemeral note in the channel the modal came from (none when opened from Home)."""
     if not channel:
         return
     try:
-        client.chat_postEphemeral(channel=channel, user=user, text=text)
+        client.chat_postEphemeral(channel=channel, user=user, text=slack_text(text))
     except (SlackClientError, OSError) as exc:
         log.error("could not tell %s in %s: %s", user, channel, exc)

@@ -1,10 +1,14 @@
-"""Answer a re-delivered event once, not twice.
+"""Answer a re-delivered event, command or interaction once, not twice.
 
 Slack re-sends an Events API payload it did not see acknowledged in time, with the same
 ``event_id`` (HTTP: an ``X-Slack-Retry-Num`` header; Socket Mode: ``retry_attempt`` in the
-envelope) — https://api.slack.com/apis/events-api#retries. This global middleware remembers
-the ``event_id`` of every event it let through for a window and acknowledges a repeat
-without running any listener.
+envelope) — https://api.slack.com/apis/events-api#retries. Socket Mode re-delivers slash
+commands and interactions the same way (https://api.slack.com/apis/socket-mode#acknowledge);
+those carry no event id, but each invocation has its own ``trigger_id``
+(https://api.slack.com/interactivity/handling#modal_responses). This global middleware
+remembers the key of every delivery it let through for a window (``event_id``, or the
+``trigger_id`` of a command or interaction) and acknowledges a repeat without running any
+listener.
 
 The memory is per process: replicas behind a load balancer each dedupe their own deliveries,
 which is what Slack's retries need (a retry goes to whichever replica answers).
@@ -55,14 +59,29 @@ class RedeliveryFilter:
             return True
 
     def middleware(self, body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
-        """Bolt global middleware: acknowledge a repeated ``event_id`` and stop there."""
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if isinstance(event_id, str) and not self.first_delivery(event_id):
+        """Bolt global middleware: acknowledge a repeated delivery and stop there."""
+        key = delivery_key(body)
+        if key is not None and not self.first_delivery(key):
             log.info(
-                "event %s re-delivered (retry %s): already answered",
-                event_id,
+                "%s re-delivered (retry %s): already answered",
+                key,
                 body.get("retry_attempt", "?"),
             )
             return BoltResponse(status=200, body="")
         next()
         return None
+
+
+def delivery_key(body: dict[str, Any]) -> str | None:
+    """What identifies one delivery: the event id, or a command's/interaction's trigger id."""
+    if body.get("type") == "event_callback":
+        event_id = body.get("event_id")
+        return f"event {event_id}" if isinstance(event_id, str) else None
+    trigger = body.get("trigger_id")
+    if not isinstance(trigger, str) or not trigger:
+        return None
+    if "command" in body:
+        return f"command {trigger} {body.get('user_id')}"
+    user = body.get("user")
+    user_id = user.get("id") if isinstance(user, dict) else None
+    return f"{body.get('type', 'interaction')} {trigger} {user_id}"

@@ -3,10 +3,15 @@
 Bolt's ASGI adapter (``slack_bolt.adapter.asgi``) turns requests into Bolt requests; this
 subclass adds what production needs around it:
 
+* a body over 1 MiB is refused with 413 before it is read (by ``Content-Length``) or as
+  soon as it grows past the limit (chunked): an unsigned sender cannot make the server
+  hold a large body in memory. Slack's own payloads are a few kilobytes;
 * the signature is checked before anything else (https://api.slack.com/authentication/verifying-requests-from-slack):
   a missing, stale (> 5 minutes) or wrong ``X-Slack-Signature`` is answered 401 and nothing
   runs;
-* a body that cannot be parsed as a Slack payload is answered 400 and logged;
+* a signed body that is not a payload golocal can handle (:mod:`golocal.bot.slack.payloads`:
+  not a JSON object, nested too deeply, fields missing or of the wrong type) is answered
+  400 and logged — never a 500;
 * the Bolt dispatch (which only acks; the answer runs in lazy listeners) runs in a worker
   thread, so one request never blocks the event loop;
 * ``GET /healthz`` answers ``{"ok": true}`` for load balancers and probes.
@@ -30,12 +35,27 @@ from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
+from golocal.bot.slack.payloads import Garbled, parse_payload
 from golocal.errors import UsageError
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+#: The largest request body read (bytes); Slack's payloads are far smaller.
+MAX_BODY_BYTES = 1024 * 1024
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _json_response(status: int, error: str) -> BoltResponse:
+    return BoltResponse(
+        status=status,
+        body=json.dumps({"error": error}),
+        headers={"content-type": "application/json"},
+    )
 
 
 class GolocalRequestHandler(SlackRequestHandler):
@@ -57,8 +77,17 @@ class GolocalRequestHandler(SlackRequestHandler):
         return await super()._get_http_response(method, path, request)
 
     async def dispatch(self, request: AsgiHttpRequest) -> BoltResponse:
-        body = await _raw_body(request.receive)
         headers = request.get_headers()
+        declared = _header(headers, "content-length")
+        try:
+            if declared is not None and int(declared) > MAX_BODY_BYTES:
+                raise _TooLarge
+            body = await _raw_body(request.receive, MAX_BODY_BYTES)
+        except _TooLarge:
+            log.warning("refused a request on %s: body over %d bytes", self.path, MAX_BODY_BYTES)
+            return _json_response(413, "request body too large")
+        except ValueError:  # a Content-Length that is not a number
+            return _json_response(400, "bad content-length")
         timestamp = _header(headers, "x-slack-request-timestamp")
         signature = _header(headers, "x-slack-signature")
         try:
@@ -71,17 +100,15 @@ class GolocalRequestHandler(SlackRequestHandler):
                 self.path,
                 "missing" if not (timestamp and signature) else "stale or wrong",
             )
-            return BoltResponse(status=401, body='{"error": "invalid request"}')
+            return _json_response(401, "invalid request")
+        content_type = (_header(headers, "content-type") or "").split(";")[0].strip() or None
         try:
-            bolt_request = BoltRequest(
-                body=body.decode("utf-8"), query=request.query_string, headers=headers
-            )
-        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            text = body.decode("utf-8")
+            parse_payload(text, content_type)
+            bolt_request = BoltRequest(body=text, query=request.query_string, headers=headers)
+        except (Garbled, ValueError) as exc:  # UnicodeDecodeError is a ValueError
             log.warning("refused a garbled payload on %s: %s", self.path, exc)
-            return BoltResponse(status=400, body='{"error": "garbled payload"}')
-        if not _looks_like_slack(bolt_request.body):
-            log.warning("refused a garbled payload on %s: no type or command", self.path)
-            return BoltResponse(status=400, body='{"error": "garbled payload"}')
+            return _json_response(400, "garbled payload")
         return await asyncio.to_thread(self.app.dispatch, bolt_request)
 
 
@@ -92,17 +119,15 @@ def _header(headers: dict[str, Any], name: str) -> str | None:
     return value
 
 
-def _looks_like_slack(payload: dict[str, Any]) -> bool:
-    return any(key in payload for key in ("type", "command", "ssl_check"))
-
-
-async def _raw_body(receive: Callable[[], Any]) -> bytes:
+async def _raw_body(receive: Callable[[], Any], limit: int) -> bytes:
     chunks = bytearray()
     while True:
         message = await receive()
         if message["type"] != "http.request":
             break
         chunks.extend(message.get("body", b""))
+        if len(chunks) > limit:
+            raise _TooLarge
         if not message.get("more_body", False):
             break
     return bytes(chunks)

@@ -72,17 +72,18 @@ def paginate(
     path: str,
     params: list[tuple[str, str | int]],
     parse: Callable[[dict[str, Any]], Page],
+    window: Window,
 ) -> Iterator[Page]:
     """Follow an Admin API report's pages to the end; the last is marked ``window_done``."""
-    return cursor_pages(client, CLIENT.provider, path, params, parse)
+    return cursor_pages(client, CLIENT.provider, path, params, parse, window)
 
 
 def iter_pages(client: ApiClient, start: datetime, end: datetime) -> Iterator[Page]:
     """Every usage page, then every cost page, of ``[start, end)``, oldest first."""
     for window in split_windows(start, end, MAX_DAYS):
-        yield from paginate(client, USAGE_PATH, _params(window, USAGE_GROUP_BY), _usage)
+        yield from paginate(client, USAGE_PATH, _params(window, USAGE_GROUP_BY), _usage, window)
     for window in split_windows(start, end, MAX_DAYS):
-        yield from paginate(client, COSTS_PATH, _params(window, COSTS_GROUP_BY), _costs)
+        yield from paginate(client, COSTS_PATH, _params(window, COSTS_GROUP_BY), _costs, window)
 
 
 def _params(window: Window, group_by: tuple[str, ...]) -> list[tuple[str, str | int]]:
@@ -123,9 +124,9 @@ def _usage(body: dict[str, Any]) -> Page:
                     bucket_start=start,
                     bucket_seconds=seconds,
                     provider=PROVIDER,
-                    model=text_or_empty(result.get("model")),
-                    project=text_or_empty(result.get("workspace_id")),
-                    api_key=text_or_empty(result.get("api_key_id")),
+                    model=text_or_empty(result.get("model"), "model"),
+                    project=text_or_empty(result.get("workspace_id"), "workspace_id"),
+                    api_key=text_or_empty(result.get("api_key_id"), "api_key_id"),
                     variant=variant_of([("tier", result.get("service_tier"))]),
                     requests=None,  # the report has no request count: unknown, never 0
                     input_tokens=uncached + cache_read + cache_write,
@@ -141,8 +142,10 @@ def _costs(body: dict[str, Any]) -> Page:
     records = []
     for start, seconds, results in _buckets(body):
         for result in results:
-            currency = str(result.get("currency") or "USD").upper()
-            line_item = result.get("description") or result.get("cost_type") or ""
+            currency = (text_or_empty(result.get("currency"), "currency", 10) or "USD").upper()
+            line_item = text_or_empty(
+                result.get("description") or result.get("cost_type"), "description", 300
+            )
             records.append(
                 CostRecord(
                     bucket_start=start,
@@ -151,9 +154,9 @@ def _costs(body: dict[str, Any]) -> Page:
                     # amount is in the lowest currency unit (cents), as a decimal string
                     amount=decimal_of(result["amount"], "amount") / _CENTS,
                     currency=currency,
-                    project=text_or_empty(result.get("workspace_id")),
-                    line_item=str(line_item),
-                    model=result.get("model"),
+                    project=text_or_empty(result.get("workspace_id"), "workspace_id"),
+                    line_item=line_item,
+                    model=text_or_empty(result.get("model"), "model") or None,
                 )
             )
     return Page(costs=records)

@@ -30,9 +30,11 @@ from golocal.jobs.sources.records import (
     DAY_SECONDS,
     Page,
     UsageRecord,
+    Window,
     decimal_of,
     optional_int,
     parse_rfc3339,
+    text_or_empty,
     variant_of,
 )
 
@@ -60,8 +62,9 @@ def iter_pages(client: ApiClient, start: datetime, end: datetime) -> Iterator[Pa
             ("starting_at", day.strftime("%Y-%m-%d")),
             ("limit", PAGE_LIMIT),
         ]
-        yield from anthropic.paginate(client, PATH, params, _records)
-        day += timedelta(days=1)
+        window = Window(day, day + timedelta(days=1))
+        yield from anthropic.paginate(client, PATH, params, _records, window)
+        day = window.end
 
 
 def _records(body: dict[str, Any]) -> Page:
@@ -93,8 +96,8 @@ def _records(body: dict[str, Any]) -> Page:
                     bucket_start=day,
                     bucket_seconds=DAY_SECONDS,
                     provider=PROVIDER,
-                    model=str(item.get("model") or ""),
-                    api_key=str(key_name or ""),
+                    model=text_or_empty(item.get("model"), "model"),
+                    api_key=text_or_empty(key_name, "api_key"),
                     variant=variant,
                     requests=None,  # sessions, not requests
                     input_tokens=uncached + cache_read + cache_write,

@@ -28,7 +28,14 @@ from typing import Any
 from golocal.config.settings import Settings
 from golocal.jobs.http_client import ApiClient, MalformedResponse, NotFound
 from golocal.jobs.sources.paging import ClientSpec
-from golocal.jobs.sources.records import DAY_SECONDS, Page, UsageRecord, day_start, optional_int
+from golocal.jobs.sources.records import (
+    DAY_SECONDS,
+    Page,
+    UsageRecord,
+    Window,
+    day_start,
+    optional_int,
+)
 
 NAME = "copilot"
 PROVIDER = "github-copilot"
@@ -61,10 +68,12 @@ def iter_pages(client: ApiClient, org: str, start: datetime, end: datetime) -> I
     # For a single day the 28-day report saves nothing (one request and its files either way).
     latest = _latest_28_day(client, org, days[0], days[-1]) if len(days) > 1 else None
     for day in days:
+        window = Window(day_start(day), day_start(day + timedelta(days=1)))
         if latest is not None and latest.first <= day <= latest.last:
-            yield Page(usage=latest.by_day.get(day, []), window_done=True)
+            records = latest.by_day.get(day, [])
         else:
-            yield Page(usage=_one_day(client, org, day), window_done=True)
+            records = _one_day(client, org, day)
+        yield Page(usage=records, window_done=True, window=window)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,14 +5,18 @@ cumulative counter series and current gauges, read with prometheus-client's pars
 names, per project and the version read:
 
 * vLLM 0.33.0 (``vllm/v1/metrics/loggers.py``): requests = ``vllm:request_success_total``
-  over every ``finished_reason`` (``http_requests_total`` counts HTTP calls, not requests);
+  over ``finished_reason`` stop, length, repetition and abort (aborted ones also counted
+  apart); ``error`` is a failure, counted apart and not as a request
+  (``http_requests_total`` counts HTTP calls, not requests);
   ``vllm:prompt_tokens_total``, ``vllm:generation_tokens_total``; latency from
   ``vllm:e2e_request_latency_seconds``; gauges ``vllm:num_requests_running``/``_waiting`` and
   ``vllm:kv_cache_usage_perc`` (``vllm:gpu_cache_usage_perc`` before 0.9). Series differ by
   ``engine`` (data-parallel rank) and are summed.
-* llama.cpp server (``tools/server/README.md``, ``--metrics``): ``llamacpp:prompt_tokens_total``,
-  ``llamacpp:tokens_predicted_total``, gauges ``llamacpp:requests_processing``/``_deferred``,
-  ``llamacpp:kv_cache_usage_ratio`` where still emitted. **No request counter.**
+* llama.cpp server (``tools/server/README.md``, ``--metrics``): ``llamacpp:prompt_tokens_total``
+  (plus ``llamacpp:prompt_tokens_cached_total`` where exported: the former excludes cached
+  prompt tokens), ``llamacpp:tokens_predicted_total``, gauges
+  ``llamacpp:requests_processing``/``_deferred``, ``llamacpp:kv_cache_usage_ratio`` where
+  still emitted. **No request counter.**
 * TGI (https://huggingface.co/docs/text-generation-inference/reference/metrics):
   ``tgi_request_success``, ``tgi_request_input_length``/``tgi_request_generated_tokens``
   histograms (their ``_sum`` are token totals), ``tgi_request_duration``, ``tgi_queue_size``,
@@ -20,7 +24,8 @@ names, per project and the version read:
 * SGLang (https://docs.sglang.io/references/production_metrics.html, ``--enable-metrics``):
   ``sglang:num_requests_total``, ``sglang:prompt_tokens_total``,
   ``sglang:generation_tokens_total``, ``sglang:e2e_request_latency_seconds``,
-  ``sglang:num_running_reqs``, ``sglang:num_queue_reqs``, ``sglang:token_usage``.
+  ``sglang:num_running_reqs``, ``sglang:num_queue_reqs``, ``sglang:token_usage``; with tensor
+  parallelism the scheduler's series repeat per ``tp_rank``: one value, not a sum.
 * Ollama ``GET /api/ps`` (ollama/ollama ``docs/api.md`` "List Running Models"): loaded
   models with ``size`` and ``size_vram``; no request or token counters at all.
 """
@@ -35,17 +40,46 @@ from typing import Any
 from prometheus_client.parser import text_string_to_metric_families
 
 #: Counters golocal keeps, by what they mean.
-COUNTERS = ("requests", "prompt_tokens", "generation_tokens", "latency_sum_s", "latency_count")
+COUNTERS = (
+    "requests",
+    "aborted_requests",
+    "failed_requests",
+    "prompt_tokens",
+    "generation_tokens",
+    "latency_sum_s",
+    "latency_count",
+)
 GAUGES = ("running", "waiting", "kv_cache")
 
 
 @dataclass(frozen=True)
+class Outcomes:
+    """How a request counter's label tells finished, aborted and failed requests apart.
+
+    A request is every finished request a client sent, aborted ones included (the GPU worked
+    for it, as a cancelled cloud request is billed); a failed one (the server's error) is
+    counted apart, never as a request.
+    """
+
+    label: str
+    aborted: frozenset[str]
+    failed: frozenset[str]
+
+
+@dataclass(frozen=True)
 class MetricNames:
-    """Which sample names mean what for one kind of server (first name found wins)."""
+    """Which sample names mean what for one kind of server (first gauge name found wins).
+
+    Counter names listed together for one meaning are added (llama.cpp's cached prompt
+    tokens beside its uncached ones). ``rank_labels`` name labels whose series repeat one
+    value per parallel rank (SGLang's ``tp_rank``): those series are one value, not a sum.
+    """
 
     counters: Mapping[str, tuple[str, ...]]
     gauges: Mapping[str, tuple[str, ...]]
     model_label: str | None = "model_name"
+    outcomes: Outcomes | None = None
+    rank_labels: tuple[str, ...] = ()
 
 
 PROFILES: dict[str, MetricNames] = {
@@ -62,10 +96,18 @@ PROFILES: dict[str, MetricNames] = {
             "waiting": ("vllm:num_requests_waiting",),
             "kv_cache": ("vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc"),
         },
+        # vllm/v1/engine/__init__.py FINISH_REASON_STRINGS: stop, length, abort, error,
+        # repetition ("error" is a request-level internal error, answered 500)
+        outcomes=Outcomes("finished_reason", frozenset({"abort"}), frozenset({"error"})),
     ),
     "llamacpp": MetricNames(
         counters={
-            "prompt_tokens": ("llamacpp:prompt_tokens_total",),
+            # prompt_tokens_total counts the tokens it evaluated; prompt tokens it reused
+            # from its cache are counted apart where the server exports them
+            "prompt_tokens": (
+                "llamacpp:prompt_tokens_total",
+                "llamacpp:prompt_tokens_cached_total",
+            ),
             "generation_tokens": ("llamacpp:tokens_predicted_total",),
         },
         gauges={
@@ -78,6 +120,8 @@ PROFILES: dict[str, MetricNames] = {
     "tgi": MetricNames(
         counters={
             "requests": ("tgi_request_success", "tgi_request_success_total"),
+            # router/src/infer: a failed request is tgi_request_failure{err}, never a success
+            "failed_requests": ("tgi_request_failure", "tgi_request_failure_total"),
             "prompt_tokens": ("tgi_request_input_length_sum",),
             "generation_tokens": ("tgi_request_generated_tokens_sum",),
             "latency_sum_s": ("tgi_request_duration_sum",),
@@ -99,6 +143,9 @@ PROFILES: dict[str, MetricNames] = {
             "waiting": ("sglang:num_queue_reqs",),
             "kv_cache": ("sglang:token_usage",),
         },
+        # the scheduler's series carry tp_rank/pp_rank: every rank of one engine reports
+        # the same queue (python/sglang/srt/metrics/collector.py)
+        rank_labels=("tp_rank", "pp_rank"),
     ),
 }
 
@@ -142,12 +189,13 @@ def parse_metrics(kind: str, text: str, *, restart_marker: float | None = None) 
     wanted_gauges = {n: key for key, ns in names.gauges.items() for n in ns}
     created: dict[str, float] = {}
     values: dict[str, dict[str, float]] = {}
-    gauges: dict[str, dict[str, float]] = {}
+    #: gauge → sample name → series (rank labels dropped) → value
+    gauges: dict[str, dict[str, dict[str, float]]] = {}
     models: set[str] = set()
     try:
         for family in text_string_to_metric_families(text):
             for sample in family.samples:
-                labels = dict(sample.labels)
+                labels = {k: v for k, v in sample.labels.items() if k not in names.rank_labels}
                 if names.model_label and labels.get(names.model_label):
                     models.add(labels[names.model_label])
                 if sample.name.endswith("_created"):
@@ -155,16 +203,19 @@ def parse_metrics(kind: str, text: str, *, restart_marker: float | None = None) 
                     for suffix in ("_total", "_sum", "_count", ""):
                         created[_series_id(base + suffix, labels)] = sample.value
                 elif sample.name in wanted_counters and not math.isnan(sample.value):
-                    key = wanted_counters[sample.name]
-                    values.setdefault(key, {})[_series_id(sample.name, labels)] = sample.value
+                    for key in _counter_keys(names, wanted_counters[sample.name], labels):
+                        _keep_max(
+                            values.setdefault(key, {}),
+                            _series_id(sample.name, labels),
+                            sample.value,
+                        )
                 elif sample.name in wanted_gauges and not math.isnan(sample.value):
-                    key = wanted_gauges[sample.name]
-                    seen = gauges.setdefault(key, {})
-                    # queue depths add up over engines; for the cache the fullest one matters
-                    if key == "kv_cache":
-                        seen[sample.name] = max(seen.get(sample.name, 0.0), sample.value)
-                    else:
-                        seen[sample.name] = seen.get(sample.name, 0.0) + sample.value
+                    by_name = gauges.setdefault(wanted_gauges[sample.name], {})
+                    _keep_max(
+                        by_name.setdefault(sample.name, {}),
+                        _series_id(sample.name, labels),
+                        sample.value,
+                    )
     except (ValueError, TypeError, IndexError) as exc:
         raise MetricsFormatError(f"not Prometheus text: {exc}") from None
     scrape = ServerScrape(models=sorted(models))
@@ -173,12 +224,32 @@ def parse_metrics(kind: str, text: str, *, restart_marker: float | None = None) 
             sid: (value, created.get(sid, restart_marker)) for sid, value in series.items()
         }
     for key, by_name in gauges.items():
-        # the first listed name wins (the current one over a deprecated alias)
+        # the first listed name wins (the current one over a deprecated alias); queue depths
+        # add up over engines, for the cache the fullest one matters
         for name in names.gauges[key]:
             if name in by_name:
-                scrape.gauges[key] = by_name[name]
+                series = by_name[name].values()
+                scrape.gauges[key] = max(series) if key == "kv_cache" else sum(series)
                 break
     return scrape
+
+
+def _keep_max(seen: dict[str, float], series: str, value: float) -> None:
+    """One value per series; ranks that repeat a series keep its largest value."""
+    seen[series] = max(seen.get(series, value), value)
+
+
+def _counter_keys(names: MetricNames, key: str, labels: Mapping[str, str]) -> tuple[str, ...]:
+    """The counters one request-counter sample adds to, by its outcome label."""
+    outcomes = names.outcomes
+    if key != "requests" or outcomes is None:
+        return (key,)
+    outcome = labels.get(outcomes.label, "")
+    if outcome in outcomes.failed:
+        return ("failed_requests",)
+    if outcome in outcomes.aborted:
+        return ("requests", "aborted_requests")
+    return ("requests",)
 
 
 def parse_ollama_ps(payload: Any) -> ServerScrape:

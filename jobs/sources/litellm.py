@@ -9,7 +9,11 @@ https://docs.litellm.ai/docs/proxy/metrics) and the response models in BerriAI/l
 ``GET {url}/user/daily/activity?start_date=&end_date=`` (both days inclusive, ``page``,
 ``page_size`` up to 1000) gives per-day spend, tokens and ``api_requests``, broken down by
 model and, inside each model, by API key (hashed by the proxy). One row per day × model ×
-key. A gateway fronts several providers, so this counts traffic golocal has no admin key
+key. The proxy pages over its raw daily-spend rows (user × day × key × model × provider) and
+aggregates each page on its own, so one day × model × key can be split over two pages: the
+collector sums a window's pages per natural key before storing them. A key that is not an
+admin's silently sees only its own user's rows: :func:`scope_warnings` says so. A gateway
+fronts several providers, so this counts traffic golocal has no admin key
 for. Spend is the proxy's own calculation; a spend of exactly 0 with tokens is LiteLLM's
 "could not price it" (not a free model), so it is stored as unknown and priced by golocal.
 """
@@ -21,8 +25,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from golocal.config.settings import Settings
-from golocal.jobs.http_client import ApiClient, MalformedResponse
-from golocal.jobs.sources.paging import PARSE_ERRORS, ClientSpec
+from golocal.jobs.http_client import ApiClient, CredentialsRejected, MalformedResponse, SourceError
+from golocal.jobs.sources.paging import PARSE_ERRORS, ClientSpec, PageGuard
 from golocal.jobs.sources.records import (
     DAY_SECONDS,
     Page,
@@ -38,6 +42,9 @@ NAME = "litellm"
 PROVIDER = "litellm"
 KEY_ENV = "LITELLM_API_KEY"
 PATH = "user/daily/activity"
+USER_INFO_PATH = "user/info"
+#: the roles whose keys see every user's traffic (``_user_has_admin_view`` upstream)
+ADMIN_ROLES = frozenset({"proxy_admin", "proxy_admin_viewer"})
 MAX_DAYS = 31
 PAGE_SIZE = 1000
 
@@ -60,6 +67,38 @@ def missing_credential(settings: Settings) -> str | None:
     return CLIENT.missing(settings)
 
 
+def scope_warnings(client: ApiClient) -> list[str]:
+    """What the key cannot see: a key that is not an admin's only sees its own user's traffic.
+
+    ``GET /user/info`` without ``user_id`` answers ``user_id: null`` for a proxy admin, and
+    the caller's own user and its ``user_role`` for anyone else (BerriAI/litellm
+    ``internal_user_endpoints.py``, ``user_info``).
+    """
+    try:
+        body = client.get_json(USER_INFO_PATH)
+    except CredentialsRejected:
+        raise
+    except SourceError as exc:
+        return [
+            f"could not tell whether the LiteLLM key is an admin key ({exc.message}): "
+            "if it is not, only its own user's traffic is counted"
+        ]
+    if not isinstance(body, dict):
+        return ["could not tell whether the LiteLLM key is an admin key (/user/info is malformed)"]
+    user_id = body.get("user_id")
+    info = body.get("user_info")
+    if user_id is None and info is None:
+        return []  # the proxy admin's answer
+    role = info.get("user_role") if isinstance(info, dict) else None
+    if role in ADMIN_ROLES:
+        return []
+    who = user_id if isinstance(user_id, str) else "(unknown)"
+    return [
+        f"LiteLLM key is not an admin key (role {role or 'unknown'}): only user {who}'s "
+        "traffic is counted; use the proxy's master key or a proxy_admin_viewer key"
+    ]
+
+
 def iter_pages(client: ApiClient, start: datetime, end: datetime) -> Iterator[Page]:
     """Every page of ``[start, end)`` in windows of at most 31 days."""
     for window in split_windows(start, end, MAX_DAYS):
@@ -69,7 +108,9 @@ def iter_pages(client: ApiClient, start: datetime, end: datetime) -> Iterator[Pa
 def _window_pages(client: ApiClient, window: Window) -> Iterator[Page]:
     last_day = (window.end - timedelta(days=1)).date()
     page_number = 1
+    guard = PageGuard(client, "LiteLLM", PATH)
     while True:
+        guard.next(page_number)
         params: list[tuple[str, str | int]] = [
             ("start_date", window.start.date().isoformat()),
             ("end_date", last_day.isoformat()),  # inclusive
@@ -83,10 +124,9 @@ def _window_pages(client: ApiClient, window: Window) -> Iterator[Page]:
             has_more = bool(metadata.get("has_more", False))
         except PARSE_ERRORS as exc:
             raise MalformedResponse(f"LiteLLM {PATH} page is malformed: {exc}") from None
+        yield Page(usage=records, window_done=not has_more, window=window)
         if not has_more:
-            yield Page(usage=records, window_done=True)
             return
-        yield Page(usage=records)
         page_number += 1
 
 

@@ -63,10 +63,10 @@ def iter_pages(client: ApiClient, start: datetime, end: datetime) -> Iterator[Pa
     """Every usage page, then every cost page, of ``[start, end)``, oldest first."""
     for window in split_windows(start, end, USAGE_MAX_DAYS):
         params = _params(window, USAGE_MAX_DAYS, USAGE_GROUP_BY)
-        yield from cursor_pages(client, CLIENT.provider, USAGE_PATH, params, _usage)
+        yield from cursor_pages(client, CLIENT.provider, USAGE_PATH, params, _usage, window)
     for window in split_windows(start, end, COSTS_MAX_DAYS):
         params = _params(window, COSTS_MAX_DAYS, COSTS_GROUP_BY)
-        yield from cursor_pages(client, CLIENT.provider, COSTS_PATH, params, _costs)
+        yield from cursor_pages(client, CLIENT.provider, COSTS_PATH, params, _costs, window)
 
 
 def _params(window: Window, limit: int, group_by: tuple[str, ...]) -> list[tuple[str, str | int]]:
@@ -99,9 +99,9 @@ def _usage(body: dict[str, Any]) -> Page:
                     bucket_start=start,
                     bucket_seconds=seconds,
                     provider=PROVIDER,
-                    model=text_or_empty(result.get("model")),
-                    project=text_or_empty(result.get("project_id")),
-                    api_key=text_or_empty(result.get("api_key_id")),
+                    model=text_or_empty(result.get("model"), "model"),
+                    project=text_or_empty(result.get("project_id"), "project_id"),
+                    api_key=text_or_empty(result.get("api_key_id"), "api_key_id"),
                     variant=variant_of(
                         [
                             ("batch", True if result.get("batch") else None),
@@ -126,16 +126,17 @@ def _costs(body: dict[str, Any]) -> Page:
             value = amount.get("value")
             if value is None:
                 continue  # a result without money carries nothing to store
-            line_item = text_or_empty(result.get("line_item"))
+            line_item = text_or_empty(result.get("line_item"), "line_item", 300)
+            currency = text_or_empty(amount.get("currency"), "currency", 10) or "usd"
             records.append(
                 CostRecord(
                     bucket_start=start,
                     bucket_seconds=seconds,
                     provider=PROVIDER,
                     amount=decimal_of(value, "amount.value"),
-                    currency=str(amount.get("currency") or "usd").upper(),
-                    project=text_or_empty(result.get("project_id")),
-                    api_key=text_or_empty(result.get("api_key_id")),
+                    currency=currency.upper(),
+                    project=text_or_empty(result.get("project_id"), "project_id"),
+                    api_key=text_or_empty(result.get("api_key_id"), "api_key_id"),
                     line_item=line_item,
                     # line items read "<model>, input" / "<model>, output"
                     model=line_item.split(",", 1)[0].strip() if "," in line_item else None,

@@ -17,11 +17,17 @@ import httpx
 from pydantic import SecretStr
 
 from golocal.config.settings import Settings
-from golocal.jobs.http_client import ApiClient, Credential, MalformedResponse, RetryPolicy
-from golocal.jobs.sources.records import Page
+from golocal.jobs.http_client import (
+    ApiClient,
+    BudgetExceeded,
+    Credential,
+    MalformedResponse,
+    RetryPolicy,
+)
+from golocal.jobs.sources.records import Page, Window
 
 #: what a malformed page can raise while it is parsed
-PARSE_ERRORS = (KeyError, TypeError, ValueError, AttributeError)
+PARSE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, ArithmeticError)
 
 
 @dataclass(frozen=True)
@@ -73,21 +79,56 @@ class ClientSpec:
         )
 
 
+class PageGuard:
+    """Stops a pagination loop that would never end: a repeated cursor, or too many pages.
+
+    A provider whose ``next_page`` comes back unchanged, or whose ``has_more`` stays true
+    for ever, would otherwise be paged until the process is killed. Each call of
+    :meth:`next` names the page about to be fetched; the window fails with one clear line
+    (the pages before it stay stored) when the page was seen before or the limit is reached.
+    """
+
+    def __init__(self, client: ApiClient, provider: str, path: str) -> None:
+        self._client = client
+        self._where = f"{provider} {path}"
+        self._seen: set[str] = set()
+        self._limit = client.policy.max_pages
+
+    def next(self, page: str | int) -> None:
+        """Record that ``page`` (a cursor or a page number) is the next one to fetch."""
+        key = str(page)
+        if key in self._seen:
+            raise MalformedResponse(
+                f"{self._where} sent the page cursor {key[:40]!r} again: stopped paging "
+                "(the provider is repeating itself); this window failed"
+            )
+        self._seen.add(key)
+        if len(self._seen) > self._limit:
+            raise BudgetExceeded(
+                f"{self._where} still had more after {self._limit} pages "
+                "(collection.max_pages): stopped paging; this window failed"
+            )
+        self._client.check_budget(self._where)
+
+
 def cursor_pages(
     client: ApiClient,
     provider: str,
     path: str,
     params: list[tuple[str, str | int]],
     parse: Callable[[dict[str, Any]], Page],
+    window: Window,
 ) -> Iterator[Page]:
     """Follow ``has_more``/``next_page`` (sent back as ``page``) to the end of one window.
 
-    The last page is marked ``window_done``. A page that does not parse, or whose
-    pagination fields are not what the contract says, raises :class:`MalformedResponse`
-    naming ``provider`` and ``path``.
+    Every page carries ``window``; the last is marked ``window_done``. A page that does not
+    parse, or whose pagination fields are not what the contract says, raises
+    :class:`MalformedResponse` naming ``provider`` and ``path``.
     """
     page_token: str | None = None
+    guard = PageGuard(client, provider, path)
     while True:
+        guard.next(page_token or "")
         query = [*params, ("page", page_token)] if page_token else list(params)
         body = client.get_json(path, query)
         try:
@@ -100,10 +141,9 @@ def cursor_pages(
                 raise ValueError("has_more is true but next_page is not a string")
         except PARSE_ERRORS as exc:
             raise MalformedResponse(f"{provider} {path} page is malformed: {exc}") from None
+        yield Page(usage=page.usage, costs=page.costs, window_done=not has_more, window=window)
         if not has_more:
-            yield Page(usage=page.usage, costs=page.costs, window_done=True)
             return
-        yield page
 
 
 def bucket_seconds(start: datetime, end: datetime) -> int:

@@ -59,6 +59,8 @@ class Page:
     usage: list[UsageRecord] = field(default_factory=list)
     costs: list[CostRecord] = field(default_factory=list)
     window_done: bool = False
+    #: the window that was asked for (buckets outside it are nonsense); ``None``: not known
+    window: Window | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +101,10 @@ def from_unix(seconds: Any) -> datetime:
     """A Unix timestamp from a provider page as an aware UTC datetime."""
     if isinstance(seconds, bool) or not isinstance(seconds, int | float | Decimal):
         raise ValueError(f"expected a Unix timestamp, got {seconds!r}")
-    return datetime.fromtimestamp(float(seconds), tz=UTC)
+    try:
+        return datetime.fromtimestamp(float(seconds), tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise ValueError(f"timestamp out of range: {seconds!r}") from None
 
 
 def parse_rfc3339(text: Any) -> datetime:
@@ -143,9 +148,28 @@ def decimal_of(value: Any, what: str) -> Decimal:
     return result
 
 
-def text_or_empty(value: Any) -> str:
-    """A nullable dimension as golocal stores it: ``''`` for null."""
-    return "" if value is None else str(value)
+#: the longest dimension value golocal stores (the database columns' width)
+MAX_TEXT = 200
+
+
+def text_or_empty(value: Any, what: str = "dimension", max_len: int = MAX_TEXT) -> str:
+    """A nullable string dimension as golocal stores it: ``''`` for null.
+
+    Anything but a string (``"model": []``) or a string longer than ``max_len`` is
+    malformed: it is refused, not stored as its ``repr``.
+    """
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"{what} is not a string: {_repr(value)}")
+    if len(value) > max_len:
+        raise ValueError(f"{what} is longer than {max_len} characters")
+    return value
+
+
+def _repr(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:40] + "…"
 
 
 def zero_usage(

@@ -55,8 +55,14 @@ def test_go_local_reply_keeps_the_json_contract(services):
         "energy_source",
     }
     assert Decimal(cost["cloud_cost_per_request_usd"]) > 0
-    assert cost["profile"] == "l40s-server"
+    # the team demo's own 4× L40S, from telemetry, priced at their measured load
+    assert cost["profile"] == "your GPUs"
     assert cost["energy_source"] == "measured"
+    hardware = data["hardware"]
+    assert hardware["source"] == "measured" and hardware["hosts"] == 1
+    assert [(g["model"], g["count"], g["memory_gib"]) for g in hardware["gpus"]] == [
+        ("NVIDIA L40S", 4, 45)
+    ]
     assert isinstance(data["capacity"]["requests_per_day"], int)
     assert isinstance(data["what_would_change"], list)
     assert data["sources"] == ["demo:anthropic", "demo:coder", "demo:openai"]

@@ -70,7 +70,7 @@ def test_handler_errors_become_replies_not_crashes(database, monkeypatch):
     def broken(*_args, **_kwargs):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(volume, "source_days", broken)
+    monkeypatch.setattr(volume, "load_ledger", broken)
     output = console(database, "volume\nhelp\n")
     assert "Something went wrong, logged as" in output
     assert "database on fire" not in output

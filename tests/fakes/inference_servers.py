@@ -9,6 +9,21 @@
 * llama.cpp server (ggml-org/llama.cpp ``tools/server/README.md``, handler in
   ``tools/server/server-context.cpp``): ``llamacpp:*`` without labels, 6 significant digits,
   header ``Process-Start-Time-Unix``.
+* TGI (huggingface/text-generation-inference ``router/src/server.rs``,
+  ``router/src/infer/mod.rs`` and https://huggingface.co/docs/text-generation-inference/reference/metrics):
+  rendered by the Rust ``metrics-exporter-prometheus`` crate, so counters have no ``_total``
+  suffix and no ``_created``: ``tgi_request_count``, ``tgi_request_success``,
+  ``tgi_request_failure{err=...}``, histograms ``tgi_request_input_length``,
+  ``tgi_request_generated_tokens``, ``tgi_request_duration`` (summaries of quantiles with
+  ``_sum``/``_count``), gauges ``tgi_queue_size`` and ``tgi_batch_current_size``.
+* SGLang (sgl-project/sglang ``python/sglang/srt/metrics/collector.py``, docs
+  https://docs.sglang.io/references/production_metrics.html): the tokenizer's counters
+  ``sglang:num_requests_total``, ``sglang:prompt_tokens_total``,
+  ``sglang:generation_tokens_total`` and histogram ``sglang:e2e_request_latency_seconds``
+  carry ``model_name``; the scheduler's gauges ``sglang:num_running_reqs``,
+  ``sglang:num_queue_reqs``, ``sglang:token_usage`` carry the scheduler's labels
+  (``model_name``, ``engine_type``, ``tp_rank``, ``pp_rank``): with tensor parallelism every
+  rank repeats the same queue.
 * Ollama ``GET /api/ps`` (ollama/ollama ``docs/api.md`` "List Running Models", fb30760).
 """
 
@@ -96,10 +111,30 @@ def vllm_metrics(engines: list[VllmEngine], *, http_requests: float = 0.0) -> st
     return generate_latest(registry).decode()
 
 
-def llamacpp_metrics(prompt_tokens: float, predicted: float, processing: int, deferred: int) -> str:
-    """A llama.cpp ``--metrics`` body (6 significant digits, like its C++ stream)."""
+def llamacpp_metrics(
+    prompt_tokens: float,
+    predicted: float,
+    processing: int,
+    deferred: int,
+    *,
+    cached: float | None = None,
+) -> str:
+    """A llama.cpp ``--metrics`` body (6 significant digits, like its C++ stream).
+
+    ``cached``: the prompt tokens it reused from its cache, on servers that export them.
+    """
+    extra = (
+        []
+        if cached is None
+        else [
+            "# HELP llamacpp:prompt_tokens_cached_total Number of prompt tokens reused from cache.",
+            "# TYPE llamacpp:prompt_tokens_cached_total counter",
+            f"llamacpp:prompt_tokens_cached_total {cached:.6g}",
+        ]
+    )
     return "\n".join(
         [
+            *extra,
             "# HELP llamacpp:prompt_tokens_total Number of prompt tokens processed.",
             "# TYPE llamacpp:prompt_tokens_total counter",
             f"llamacpp:prompt_tokens_total {prompt_tokens:.6g}",
@@ -153,3 +188,61 @@ def ollama_ps(*models: tuple[str, int, int]) -> dict[str, object]:
             for name, size, vram in models
         ]
     }
+
+
+def tgi_metrics(
+    success: int, failures: dict[str, int], input_tokens: int, generated: int, queue: int
+) -> str:
+    """A TGI router's ``/metrics`` body, as ``metrics-exporter-prometheus`` renders it."""
+    count = success + sum(failures.values())
+    lines = [
+        "# TYPE tgi_request_count counter",
+        f"tgi_request_count {count}",
+        "# TYPE tgi_request_success counter",
+        f"tgi_request_success {success}",
+        "# TYPE tgi_request_failure counter",
+        *(f'tgi_request_failure{{err="{err}"}} {n}' for err, n in failures.items()),
+        "# TYPE tgi_queue_size gauge",
+        f"tgi_queue_size {queue}",
+        "# TYPE tgi_batch_current_size gauge",
+        "tgi_batch_current_size 4",
+    ]
+    for name, total in (
+        ("tgi_request_input_length", input_tokens),
+        ("tgi_request_generated_tokens", generated),
+        ("tgi_request_duration", success * 1.5),
+    ):
+        lines += [
+            f"# TYPE {name} summary",
+            f'{name}{{quantile="0.5"}} 1',
+            f'{name}{{quantile="0.99"}} 2',
+            f"{name}_sum {total}",
+            f"{name}_count {success}",
+        ]
+    return "\n".join([*lines, ""])
+
+
+def sglang_metrics(
+    requests: int, prompt: int, generation: int, running: int, queued: int, *, tp: int = 1
+) -> str:
+    """An SGLang ``--enable-metrics`` body with ``tp`` tensor-parallel ranks."""
+    model = f'model_name="{MODEL}"'
+    lines = [
+        "# TYPE sglang:num_requests_total counter",
+        f"sglang:num_requests_total{{{model}}} {requests:.1f}",
+        "# TYPE sglang:prompt_tokens_total counter",
+        f"sglang:prompt_tokens_total{{{model}}} {prompt:.1f}",
+        "# TYPE sglang:generation_tokens_total counter",
+        f"sglang:generation_tokens_total{{{model}}} {generation:.1f}",
+    ]
+    for name, value in (
+        ("sglang:num_running_reqs", running),
+        ("sglang:num_queue_reqs", queued),
+        ("sglang:token_usage", 0.42),
+    ):
+        lines.append(f"# TYPE {name} gauge")
+        lines += [
+            f'{name}{{engine_type="unified",{model},pp_rank="0",tp_rank="{rank}"}} {value}'
+            for rank in range(tp)
+        ]
+    return "\n".join([*lines, ""])

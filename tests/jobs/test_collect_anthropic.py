@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -26,6 +26,8 @@ from tests.fakes.anthropic import (
 
 KEY = "sk-ant-admin01-test-SECRETSECRET"
 START = date(2026, 2, 1)
+#: a "now" after every day these tests fill (buckets after "now" are refused)
+LATER = datetime(2026, 4, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -41,7 +43,7 @@ def settings(make_settings, fake):
 
 
 def run(make_request, settings, source, since, until):
-    (result,) = collect_sources([source], make_request(settings, since, until))
+    (result,) = collect_sources([source], make_request(settings, since, until, now=LATER))
     return result
 
 

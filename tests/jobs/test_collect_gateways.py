@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -18,6 +18,8 @@ from tests.fakes.server import Reply
 START = date(2026, 2, 1)
 LITELLM_KEY = "sk-litellm-master-SECRETKEY"
 GITHUB_TOKEN = "ghp_testtokenSECRET0123456789"
+#: a "now" after every day the gateway tests fill
+LATER = datetime(2026, 4, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -34,8 +36,8 @@ def github():
     server.stop()
 
 
-def run(make_request, settings, source, since, until):
-    (result,) = collect_sources([source], make_request(settings, since, until))
+def run(make_request, settings, source, since, until, **kw):
+    (result,) = collect_sources([source], make_request(settings, since, until, **kw))
     return result
 
 
@@ -47,7 +49,7 @@ def test_litellm_daily_activity_per_model_and_key(gateway, make_settings, make_r
             GatewayRow(day, "anthropic/claude-sonnet-4-20250514", "hash_b", 10, 10_000, 1_000, 0.0),
             GatewayRow(day, "my-private-model", "hash_b", 5, 500, 50, 0.0),
         ]
-    result = run(make_request, settings, "litellm", START, START + timedelta(days=40))
+    result = run(make_request, settings, "litellm", START, START + timedelta(days=40), now=LATER)
     assert result.ok, result.message
     assert result.windows == 2
     assert [(s.first("start_date"), s.first("end_date")) for s in gateway.requests_to(PATH)] == [

@@ -6,7 +6,6 @@ import math
 
 import pytest
 
-from golocal.jobs.counters import counter_increases
 from golocal.jobs.sources.inference import MetricsFormatError, parse_metrics, parse_ollama_ps
 from golocal.jobs.sources.prometheus_api import PrometheusError, parse_envelope
 
@@ -83,12 +82,3 @@ def test_garbage_is_not_prometheus_text() -> None:
 def test_ollama_shape_is_checked() -> None:
     with pytest.raises(MetricsFormatError):
         parse_ollama_ps({"error": "unauthorized"})
-
-
-def test_counter_increases() -> None:
-    first, baseline = counter_increases(None, {"requests": {"a": (10.0, 1.0)}})
-    assert first is None
-    grew, baseline = counter_increases(baseline, {"requests": {"a": (15.0, 1.0), "b": (2.0, 1.0)}})
-    assert grew == {"requests": 7.0}  # a new series started from zero
-    reset, _ = counter_increases(baseline, {"requests": {"a": (20.0, 9.0), "b": (3.0, 1.0)}})
-    assert reset == {"requests": 21.0}  # a's _created changed: its whole value counts
