@@ -20,6 +20,8 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 
 from golocal.bot.entities import Lexicon, breakdown_in, find_entities
+from golocal.jobs.period_range import PeriodError
+from golocal.jobs.periods import find_period
 
 #: Words that open a follow-up.
 _CUE = re.compile(
@@ -32,6 +34,8 @@ _PERIOD_WORDS = re.compile(
     r"\b(?:(?:in|for|during|over|from|since)\s+)?(?:the\s+)?(?:"
     r"(?:last|past|previous|this|next|current)\s+(?:\d+\s+)?(?:days?|weeks?|months?|quarters?|"
     r"years?)|yesterday|today|ytd|year to date|month to date|mtd|"
+    r"(?:since|between|from)\s+\S+(?:\s+\d{1,2})?(?:\s+(?:and|to)\s+\S+(?:\s+\d{1,2})?)?|"
+    r"(?:week\s+\d{1,2})|\d{4}|"
     r"q[1-4](?:\s+\d{4})?|\d{4}-\d{2}(?:-\d{2})?(?:\s+to\s+\d{4}-\d{2}(?:-\d{2})?)?|"
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*(?:\s+\d{4})?)\b",
     re.IGNORECASE,
@@ -61,7 +65,12 @@ def has_cue(question: str) -> bool:
 
 
 def names_a_period(question: str) -> bool:
-    return bool(_PERIOD_WORDS.search(question))
+    """Whether ``question`` names a period, by the one period parser (an unreadable period
+    phrase counts: the handler will say why it can't read it)."""
+    try:
+        return find_period(question) is not None
+    except PeriodError:
+        return True
 
 
 def rewrite(subject: Subject, question: str, names: Lexicon) -> str | None:

@@ -1,51 +1,32 @@
-"""Time periods named in a question ("this week", "last 30 days", "yesterday"), in UTC days."""
+"""The period a chat question names, read by the one period parser (:mod:`golocal.jobs.periods`).
+
+A question that names no period gets the default window (the last ``default_days`` complete
+UTC days), said in the answer; a phrase that is clearly a period but cannot be read ("next
+week", "between March 3 and February 30") is refused with the parser's reason — never
+answered for another period silently.
+"""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from datetime import date, timedelta
 
+from golocal.errors import UsageError
+from golocal.jobs.period_range import Period, PeriodError
+from golocal.jobs.periods import find_period
 
-@dataclass(frozen=True, slots=True)
-class Period:
-    """A half-open range of UTC days, ``since <= day < until``, with its name."""
-
-    since: date
-    until: date
-    label: str
-
-    @property
-    def days(self) -> int:
-        return (self.until - self.since).days
-
-
-_LAST_N = re.compile(r"\b(?:last|past|previous)\s+(\d{1,3})\s+days?\b")
+__all__ = ["Period", "period_in"]
 
 
 def period_in(text: str, today: date, default_days: int) -> Period:
-    """The period a question names, else the last ``default_days`` complete days.
+    """The period ``text`` names, else the last ``default_days`` complete days.
 
-    "This week" and "this month" run up to and including today (a partial day);
-    "last week" is the previous ISO week, Monday to Sunday.
+    Raises:
+        UsageError: a period phrase the parser cannot read (its message says why).
     """
-    lowered = text.lower()
-    if match := _LAST_N.search(lowered):
-        days = max(1, min(int(match.group(1)), 366))
-        return Period(today - timedelta(days=days), today, f"the last {days} days")
-    monday = today - timedelta(days=today.weekday())
-    if "last week" in lowered or "previous week" in lowered:
-        return Period(monday - timedelta(days=7), monday, "last week")
-    if "this week" in lowered:
-        return Period(monday, today + timedelta(days=1), "this week")
-    if "this month" in lowered:
-        return Period(today.replace(day=1), today + timedelta(days=1), "this month")
-    if "last month" in lowered:
-        first = today.replace(day=1)
-        previous = (first - timedelta(days=1)).replace(day=1)
-        return Period(previous, first, "last month")
-    if "yesterday" in lowered:
-        return Period(today - timedelta(days=1), today, "yesterday")
-    if "today" in lowered:
-        return Period(today, today + timedelta(days=1), "today")
+    try:
+        found = find_period(text, today=today)
+    except PeriodError as exc:
+        raise UsageError(str(exc)) from None
+    if found is not None:
+        return found
     return Period(today - timedelta(days=default_days), today, f"the last {default_days} days")

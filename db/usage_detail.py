@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, literal, or_, select
 
+from golocal.db.attribution import list_attributions
 from golocal.db.database import Database
 from golocal.db.models import UsageBucket
 from golocal.db.sqlfuncs import utc_day
@@ -36,14 +37,31 @@ class TokenDay:
     buckets: int
 
 
-def _where(since: date, until: date, filters: dict[str, str]) -> list[Any]:
+def _team_clause(team: str, database: Database) -> Any:
+    """Buckets of ``team``: the source's own team, or a project/key mapped to it."""
+    options = [UsageBucket.team == team]
+    for entry in list_attributions(database):
+        if entry.team != team:
+            continue
+        column = UsageBucket.api_key if entry.kind == "api_key" else UsageBucket.project
+        match = column == entry.external_id
+        if entry.provider:
+            match = and_(match, UsageBucket.provider == entry.provider)
+        options.append(match)
+    return or_(*options)
+
+
+def _where(database: Database, since: date, until: date, filters: dict[str, str]) -> list[Any]:
     start = datetime(since.year, since.month, since.day, tzinfo=UTC)
     end = datetime(until.year, until.month, until.day, tzinfo=UTC)
     clauses = [UsageBucket.bucket_start >= start, UsageBucket.bucket_start < end]
     for name, value in filters.items():
         if name not in FILTER_COLUMNS:
             raise ValueError(f"unknown usage filter {name!r}")
-        clauses.append(getattr(UsageBucket, name) == value)
+        if name == "team":
+            clauses.append(_team_clause(value, database))
+        else:
+            clauses.append(getattr(UsageBucket, name) == value)
     return clauses
 
 
@@ -65,7 +83,7 @@ def token_days(
             ),
             func.count(),
         )
-        .where(and_(*_where(since, until, filters or {})))
+        .where(and_(*_where(database, since, until, filters or {})))
         .group_by(day)
         .order_by(day)
     )
@@ -94,6 +112,8 @@ def days_with_usage(
 ) -> int:
     """How many UTC days in ``since <= day < until`` have any (filtered) usage bucket."""
     day = utc_day(UsageBucket.bucket_start)
-    query = select(func.count(func.distinct(day))).where(and_(*_where(since, until, filters or {})))
+    query = select(func.count(func.distinct(day))).where(
+        and_(*_where(database, since, until, filters or {}))
+    )
     with database.engine.connect() as connection:
         return int(connection.execute(query).scalar_one())

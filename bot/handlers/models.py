@@ -76,7 +76,9 @@ def answer_models(question: str, services: Services) -> Reply:
     """Models in use over the period: class, share of requests and of spend."""
     scope = scope_of(question, services)
     rows = narrowed(
-        model_usage(services.database, scope.period.since, scope.period.until), scope.filters
+        model_usage(services.database, scope.period.since, scope.period.until),
+        scope,
+        services,
     )
     days, covered = coverage(services, scope)
     table = model_table(rows, services)

@@ -14,6 +14,7 @@ from golocal.bot.entities import Entities, breakdown_in, find_entities, lexicon
 from golocal.bot.handlers.wording import day_span
 from golocal.bot.periods import Period, period_in
 from golocal.bot.services import Services
+from golocal.db.attribution import AttributionEntry, list_attributions
 from golocal.db.evidence import ModelUsage
 from golocal.db.usage_detail import days_with_usage
 
@@ -47,9 +48,43 @@ def scope_of(question: str, services: Services) -> Scope:
     return Scope(period, entities, breakdown_in(question), entities.as_json())
 
 
-def narrowed(rows: list[ModelUsage], filters: dict[str, str]) -> list[ModelUsage]:
-    """The usage rows matching every filter (provider, model, team, project, api_key)."""
-    return [row for row in rows if all(getattr(row, k) == v for k, v in filters.items())]
+def narrowed(rows: list[ModelUsage], scope: Scope, services: Services) -> list[ModelUsage]:
+    """The usage rows matching every filter of ``scope`` (provider, model, team, project, key).
+
+    A team matches by the source's own team or by ``golocal attribute`` mappings.
+    """
+    filters = dict(scope.filters)
+    team = filters.pop("team", None)
+    kept = [row for row in rows if all(getattr(row, k) == v for k, v in filters.items())]
+    if team is None:
+        return kept
+    attributions = list_attributions(services.database)
+    return [row for row in kept if team_of(row, attributions) == team]
+
+
+#: What usage rows a split names when the sources do not identify them.
+NOT_IDENTIFIED = "(not identified)"
+
+
+def team_of(row: ModelUsage, attributions: list[AttributionEntry]) -> str | None:
+    """A usage row's team: the source's own, else its API key's, project's or workspace's."""
+    if row.team:
+        return row.team
+    for kind in ("api_key", "project", "workspace"):
+        for entry in attributions:
+            if (
+                entry.kind == kind
+                and entry.team
+                and entry.matches(row.provider, row.project, row.api_key)
+            ):
+                return entry.team
+    return None
+
+
+def group_name(row: ModelUsage, dimension: str, attributions: list[AttributionEntry]) -> str:
+    """The name a row is grouped under when splitting by ``dimension``."""
+    value = team_of(row, attributions) if dimension == "team" else getattr(row, dimension)
+    return value or NOT_IDENTIFIED
 
 
 def coverage(services: Services, scope: Scope) -> tuple[int, str]:

@@ -5,22 +5,43 @@ from __future__ import annotations
 from decimal import Decimal
 
 from golocal.bot.chat import intent
-from golocal.bot.handlers.wording import day_span
-from golocal.bot.periods import period_in
+from golocal.bot.handlers.scope import group_name, narrowed, scope_of
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
-from golocal.db.evidence import model_usage
+from golocal.db.attribution import list_attributions
+from golocal.db.evidence import ModelUsage, model_usage
 from golocal.db.models import DEMO_PREFIX
 from golocal.jobs.facts import counted_requests
 from golocal.jobs.money import usd_display, usd_string
+
+SPLIT_SHOWN = 8
+
+
+def split_spend(
+    cloud: list[ModelUsage], breakdown: str | None, services: Services
+) -> dict[str, Decimal] | None:
+    """Priced cloud spend per team, project, key, model or provider, biggest first."""
+    if breakdown not in {"team", "project", "api_key", "model", "provider"}:
+        return None
+    attributions = list_attributions(services.database) if breakdown == "team" else []
+    totals: dict[str, Decimal] = {}
+    for row in cloud:
+        if row.cost_usd is not None:
+            name = group_name(row, breakdown, attributions)
+            totals[name] = totals.get(name, Decimal(0)) + row.cost_usd
+    return dict(sorted(totals.items(), key=lambda item: -item[1]))
 
 
 @intent("cost")
 def answer_cost(question: str, services: Services) -> Reply:
     """Cloud spend over the period the question names (default: the volume window)."""
-    today = services.now().date()
-    period = period_in(question, today, services.settings.volume.window_days)
-    rows = model_usage(services.database, period.since, period.until)
+    scope = scope_of(question, services)
+    period = scope.period
+    rows = narrowed(
+        model_usage(services.database, period.since, period.until),
+        scope,
+        services,
+    )
     cloud = [r for r in rows if r.location == "cloud"]
     tpr = services.settings.volume.tokens_per_request
     by_provider: dict[str, Decimal] = {}
@@ -46,8 +67,12 @@ def answer_cost(question: str, services: Services) -> Reply:
         "by_provider": {k: usd_string(v) for k, v in sorted(by_provider.items())},
         "by_model": {k: usd_string(v) for k, v in sorted(by_model.items())},
         "sources": sorted({r.source for r in rows}),
+        "filters": scope.as_json(),
     }
-    span = f"{period.label}, {day_span(period.since, period.until)}"
+    split = split_spend(cloud, scope.breakdown, services)
+    if split is not None:
+        data["by_" + str(scope.breakdown)] = {k: usd_string(v) for k, v in split.items()}
+    span = scope.describe()
     if not cloud:
         return Reply("cost", f"No cloud usage recorded for {span}.", data)
     if total is None:
@@ -62,6 +87,10 @@ def answer_cost(question: str, services: Services) -> Reply:
         f"Cloud spend for {span}: {usd_display(total)} over {requests:,} requests ({providers}).",
         "Top models: " + ", ".join(f"{m} {usd_display(v)}" for m, v in top) + ".",
     ]
+    if split is not None:
+        shown = ", ".join(f"{k} {usd_display(v)}" for k, v in list(split.items())[:SPLIT_SHOWN])
+        more = f" and {len(split) - SPLIT_SHOWN} more" if len(split) > SPLIT_SHOWN else ""
+        lines.append(f"By {str(scope.breakdown).replace('_', ' ')}: {shown}{more}.")
     notes = []
     if estimated:
         notes.append("part of it is estimated from a price table")

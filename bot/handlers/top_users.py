@@ -11,7 +11,14 @@ from decimal import Decimal
 from typing import Any
 
 from golocal.bot.chat import intent
-from golocal.bot.handlers.scope import coverage, narrowed, scope_of
+from golocal.bot.handlers.scope import (
+    NOT_IDENTIFIED,
+    coverage,
+    group_name,
+    narrowed,
+    scope_of,
+    team_of,
+)
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
 from golocal.db.attribution import list_attributions
@@ -19,25 +26,10 @@ from golocal.db.evidence import ModelUsage, model_usage
 from golocal.jobs.facts import counted_requests
 from golocal.jobs.money import usd_display, usd_string
 
-UNKNOWN = "(not identified)"
 SHOWN = 5
 #: What "by …" or the question's words may split by, in the order tried when none is named.
 DIMENSIONS = ("team", "project", "api_key")
 _NAMES = {"team": "team", "project": "project/workspace", "api_key": "API key"}
-
-
-def _team(row: ModelUsage, attributions: list[Any]) -> str | None:
-    if row.team:
-        return row.team
-    for kind in ("api_key", "project", "workspace"):
-        for entry in attributions:
-            if (
-                entry.kind == kind
-                and entry.team
-                and entry.matches(row.provider, row.project, row.api_key)
-            ):
-                return str(entry.team)
-    return None
 
 
 def _dimension(question: str, breakdown: str | None, rows: list[ModelUsage], teams: dict) -> str:
@@ -57,18 +49,18 @@ def answer_top_users(question: str, services: Services) -> Reply:
     """The biggest users by requests (and spend) over the period."""
     scope = scope_of(question, services)
     rows = narrowed(
-        model_usage(services.database, scope.period.since, scope.period.until), scope.filters
+        model_usage(services.database, scope.period.since, scope.period.until),
+        scope,
+        services,
     )
     attributions = list_attributions(services.database)
-    teams = {id(row): _team(row, attributions) for row in rows}
+    teams = {id(row): team_of(row, attributions) for row in rows}
     dimension = _dimension(question, scope.breakdown, rows, teams)
     tpr = services.settings.volume.tokens_per_request
     groups: dict[str, dict[str, Any]] = {}
     for row in rows:
-        name = teams[id(row)] if dimension == "team" else getattr(row, dimension)
-        entry = groups.setdefault(
-            name or UNKNOWN, {"requests": 0, "cost": None, "estimated": False}
-        )
+        name = group_name(row, dimension, attributions)
+        entry = groups.setdefault(name, {"requests": 0, "cost": None, "estimated": False})
         entry["requests"] += counted_requests(row, tpr)
         entry["estimated"] |= row.tokens_without_requests > 0
         if row.cost_usd is not None:
@@ -104,7 +96,7 @@ def answer_top_users(question: str, services: Services) -> Reply:
             f"{place}. {entry['name']} — {entry['requests']:,}{mark} requests "
             f"({entry['share']:.0%}){spend}"
         )
-    unknown = next((e for e in ranking if e["name"] == UNKNOWN), None)
+    unknown = next((e for e in ranking if e["name"] == NOT_IDENTIFIED), None)
     if unknown is not None:
         lines.append(
             f"{unknown['share']:.0%} of requests are not identified by {_NAMES[dimension]}: the "

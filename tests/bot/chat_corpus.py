@@ -56,6 +56,9 @@ CORPUS: list[Row] = [
     ("spnd last month", "cost", {"how": "typo", **LAST_MONTH}),
     ("how expensive is claude", "cost", {"provider": "anthropic"}),
     ("costs for team payments", "cost", {"team": "payments"}),
+    ("what did we spend this year?", "cost", {"since": "2026-01-01", "until": "2026-03-12"}),
+    ("spend in February", "cost", {"since": "2026-02-01", "until": "2026-03-01"}),
+    ("spend since monday", "cost", {"since": "2026-03-09", "until": "2026-03-12"}),
     # models
     ("which models do we use", "models", W7),
     ("what models are we using last month?", "models", LAST_MONTH),
@@ -214,6 +217,11 @@ CORPUS: list[Row] = [
     ),
     ("and the last 30 days?", "models", {"after": "which models do we use", **LAST_30}),
     ("how about last week", "gpus", {"after": "are we saturated?", **LAST_WEEK}),
+    (
+        "and this year?",
+        "cost",
+        {"after": "spend in February", "since": "2026-01-01", "until": "2026-03-12"},
+    ),
     ("and for openai?", "models", {"after": "models from anthropic", "provider": "openai"}),
     ("and the latency?", "latency", {"after": "what did we spend last week?"}),
     ("what about hybrid?", "should_we_go_local", {"after": "what did we spend last week?"}),
