@@ -282,3 +282,19 @@ def test_a_split_an_answer_cannot_make_is_said(services):
     reply = answer("latency by team", services)
     assert reply.intent == "latency"
     assert "Note: this answer is not split by team" in reply.text
+
+
+def test_console_session_follows_up(services):
+    import io
+
+    adapter = ConsoleAdapter(
+        services,
+        io.StringIO("what did we spend last week?\nby project\nand last month?\n"),
+        out := io.StringIO(),
+        interactive=False,
+    )
+    adapter.loop()
+    lines = out.getvalue()
+    assert "Cloud spend for last week" in lines
+    assert "By project: " in lines  # the second line split the first question's spend
+    assert "last month, 2026-02-01 to 2026-02-28" in lines
