@@ -20,27 +20,84 @@ from pathlib import Path
 import click
 
 from golocal import __version__
-from golocal.bot.commands import (
-    advisor,
-    agent,
-    alerts,
-    chat,
-    collect,
-    database,
-    demo,
-    digest,
-    report,
-)
 from golocal.bot.context import AppContext
+from golocal.bot.lazy_group import LazyCommand, LazyGroup
 from golocal.bot.logsetup import configure_logging, log_unexpected
-from golocal.config.settings import ConfigError
-from golocal.errors import GolocalError
+from golocal.errors import ConfigError, GolocalError
 from golocal.redaction import RedactingStream, register_environment
 
 log = logging.getLogger("golocal")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+# Each command's module is imported only when that command runs (see lazy_group): a command
+# added here costs nothing to the others' start-up. The summary is what `golocal --help`
+# lists; tests/bot/test_cold_start.py keeps it equal to the command's own docstring.
+COMMANDS = {
+    "run": LazyCommand(
+        "golocal.bot.commands.chat",
+        "run",
+        "Run the bot: chat (console or Slack) and its scheduled work.",
+    ),
+    "ask": LazyCommand(
+        "golocal.bot.commands.chat",
+        "ask",
+        'Ask one question, e.g. golocal ask "how many requests per day?".',
+    ),
+    "demo": LazyCommand(
+        "golocal.bot.commands.demo",
+        "demo",
+        "Load synthetic data (sources named demo:…), replacing earlier demo data.",
+    ),
+    "report": LazyCommand(
+        "golocal.bot.commands.report",
+        "report",
+        "Reports over the stored usage and telemetry.",
+    ),
+    "db": LazyCommand("golocal.bot.commands.database", "db", "Manage golocal's database schema."),
+    "checklist": LazyCommand(
+        "golocal.bot.commands.advisor",
+        "checklist",
+        "The declared checklist answers: code location, ops owner, model size, exit cost.",
+    ),
+    "attribute": LazyCommand(
+        "golocal.bot.commands.advisor",
+        "attribute",
+        "Map cloud projects, workspaces and API key ids to a team and a sensitivity tag.",
+    ),
+    "collect": LazyCommand(
+        "golocal.bot.commands.collect",
+        "collect",
+        "Run the collectors once: every configured source, or the named ones.",
+    ),
+    "sources": LazyCommand(
+        "golocal.bot.commands.collect",
+        "sources",
+        "Every source: configured?, last success, last error, cursor.",
+    ),
+    "reprice": LazyCommand(
+        "golocal.bot.commands.collect",
+        "reprice",
+        "Recompute estimated cloud costs since DATE from the current price table.",
+    ),
+    "digest": LazyCommand(
+        "golocal.bot.commands.digest",
+        "digest",
+        "The weekly digest: volume vs the thresholds, spend, local GPUs, alerts.",
+    ),
+    "alerts": LazyCommand("golocal.bot.commands.alerts", "alerts", "Alert rules and incidents."),
+    "agent": LazyCommand(
+        "golocal.bot.commands.agent",
+        "agent",
+        "Sample this node's NVIDIA GPUs through NVML and serve them for golocal to scrape.",
+    ),
+}
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.option(
     "--config",
     "config_path",
@@ -63,21 +120,6 @@ def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
     ctx.obj = app
     ctx.call_on_close(app.close)
     configure_logging(debug)
-
-
-cli.add_command(chat.run)
-cli.add_command(chat.ask)
-cli.add_command(demo.demo)
-cli.add_command(report.report)
-cli.add_command(database.db)
-cli.add_command(advisor.checklist)
-cli.add_command(advisor.attribute)
-cli.add_command(collect.collect)
-cli.add_command(collect.sources)
-cli.add_command(collect.reprice)
-cli.add_command(digest.digest)
-cli.add_command(alerts.alerts)
-cli.add_command(agent.agent)
 
 
 def main(argv: list[str] | None = None) -> None:

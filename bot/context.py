@@ -8,18 +8,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from golocal.bot.logsetup import apply_log_level
-from golocal.bot.services import Services
-from golocal.config.settings import SECRET_ENV_VARS, Settings, load_settings
-from golocal.db.database import Database, open_database
 from golocal.redaction import database_password, register_secrets
+
+if TYPE_CHECKING:  # imported on first use: `golocal --help` needs neither pydantic nor SQLAlchemy
+    from golocal.bot.services import Services
+    from golocal.config.settings import Settings
+    from golocal.db.database import Database
 
 
 def register_settings_secrets(settings: Settings) -> None:
     """Teach the redaction border the secrets these settings hold, the DB password included."""
+    from golocal.config.settings import SECRET_ENV_VARS
+
     values = [
         secret.get_secret_value()
         for name in SECRET_ENV_VARS
@@ -40,6 +45,8 @@ class AppContext:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from golocal.config.settings import load_settings
+
             self._settings = load_settings(self.config_path)
             register_settings_secrets(self._settings)
             apply_log_level(self._settings.log_level, self.debug)
@@ -47,6 +54,8 @@ class AppContext:
 
     def open_database(self, *, migrate_embedded: bool = True) -> Database:
         if self._database is None:
+            from golocal.db.database import open_database
+
             self._database = open_database(
                 self.settings.effective_database_url, migrate_embedded=migrate_embedded
             )
@@ -58,6 +67,8 @@ class AppContext:
 
     @property
     def services(self) -> Services:
+        from golocal.bot.services import Services
+
         return Services(settings=self.settings, database=self.database)
 
     def close(self) -> None:

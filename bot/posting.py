@@ -16,16 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
-from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
-
-from golocal.bot.render.blocks import slack_text
+# slack_sdk is imported where a Slack call is made: printing a digest or an alert on the
+# console, and every command that never posts, start without it.
+from golocal.bot.render.mrkdwn import slack_text
+from golocal.jobs import selfmetrics
 
 CONSOLE_CHANNEL = "console"
 
@@ -42,6 +36,8 @@ class Message:
     text: str
     blocks: list[dict[str, Any]] | None = None
     thread_ts: str | None = None
+    #: what it is, for golocal's own metrics: ``digest``, ``alert``, ``answer`` or ``message``
+    kind: str = "message"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +73,8 @@ def slack_failure(exc: Exception) -> str:
 
     Only the status, the error code or the exception's own text: never the token.
     """
+    from slack_sdk.errors import SlackApiError
+
     if isinstance(exc, SlackApiError) and exc.response is not None:
         code = exc.response.get("error")
         return f"HTTP {exc.response.status_code}, {code or 'no error code'}"
@@ -85,6 +83,8 @@ def slack_failure(exc: Exception) -> str:
 
 def _slack_call(method: str, call: Callable[[], Any]) -> Any:
     """Run a Web API call, turning Slack's errors into a short :class:`PostError`."""
+    from slack_sdk.errors import SlackClientError
+
     try:
         return call()
     except (SlackClientError, OSError) as exc:
@@ -131,6 +131,16 @@ class SlackPoster:
         pacer: ChannelPacer | None = None,
         timeout: int = 30,
     ) -> None:
+        from slack_sdk import WebClient
+        from slack_sdk.http_retry.builtin_handlers import (
+            ConnectionErrorRetryHandler,
+            RateLimitErrorRetryHandler,
+            ServerErrorRetryHandler,
+        )
+        from slack_sdk.http_retry.builtin_interval_calculators import (
+            BackoffRetryIntervalCalculator,
+        )
+
         interval = BackoffRetryIntervalCalculator(backoff_factor=backoff_factor)
         self.client = WebClient(
             token=token,
@@ -144,9 +154,15 @@ class SlackPoster:
         )
         self.pacer = pacer or ChannelPacer(messages_per_second)
 
-    def _call(self, method: str, channel: str, call: Callable[[], Any]) -> Any:
+    def _call(self, method: str, channel: str, call: Callable[[], Any], kind: str) -> Any:
         self.pacer.wait(channel)
-        return _slack_call(method, call)
+        try:
+            result = _slack_call(method, call)
+        except PostError:
+            selfmetrics.observe_slack_post(kind, ok=False)
+            raise
+        selfmetrics.observe_slack_post(kind, ok=True)
+        return result
 
     def post(self, message: Message) -> str | None:
         response = self._call(
@@ -159,6 +175,7 @@ class SlackPoster:
                 thread_ts=message.thread_ts,
                 unfurl_links=False,
             ),
+            message.kind,
         )
         return response.get("ts")
 
@@ -169,6 +186,7 @@ class SlackPoster:
             lambda: self.client.chat_update(
                 channel=message.channel, ts=ts, text=slack_text(message.text), blocks=message.blocks
             ),
+            "update",
         )
 
     def upload(self, attachment: Attachment) -> None:
@@ -182,6 +200,7 @@ class SlackPoster:
                 title=attachment.title,
                 thread_ts=attachment.thread_ts,
             ),
+            "upload",
         )
 
 

@@ -11,7 +11,7 @@ import logging
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -32,12 +32,28 @@ from golocal.config.settings import Settings
 from golocal.db import alerts as incidents_db
 from golocal.db.digests import PostOutcome, digest_post_state, post_digest_once
 from golocal.errors import GolocalError
+from golocal.jobs import selfmetrics
+from golocal.jobs.alertmanager import (
+    ALERT_RULES,
+    RESOLVED_RESEND,
+    AlertmanagerError,
+    postable_alerts,
+    send_alerts,
+)
 from golocal.jobs.alerts import AlertCheck, check_alerts, due_notifications
 from golocal.jobs.collect import CollectRequest, CollectResult, collect_sources
-from golocal.jobs.digest import BreakEven, Digest, build_digest
+from golocal.jobs.digest import BreakEven, Digest, build_digest, last_complete_week
 from golocal.jobs.evidence import gather_evidence
 from golocal.jobs.framework import assess
-from golocal.jobs.schedule import ALERTS, COLLECT, DIGEST, ROLLUPS, TELEMETRY, digest_week_due
+from golocal.jobs.schedule import (
+    ALERTS,
+    COLLECT,
+    DIGEST,
+    ROLLUPS,
+    TELEMETRY,
+    digest_week_due,
+    latest_digest_due,
+)
 from golocal.jobs.telemetry import (
     SourceResult,
     collect_telemetry,
@@ -87,7 +103,7 @@ def publish_digest(
     image = chart if chart is not None else render_digest_chart(digest.data)
 
     def send() -> str | None:
-        ts = poster.post(Message(channel, text, blocks=blocks))
+        ts = poster.post(Message(channel, text, blocks=blocks, kind="digest"))
         try:
             poster.upload(
                 Attachment(
@@ -124,6 +140,18 @@ def run_due_digest(
     return publish_digest(services, poster, digest, channel)
 
 
+def observe_digest_state(services: Services, poster: Poster) -> None:
+    """Export when the latest digest was due and whether it is out (any replica's post)."""
+    channel = digest_channel(services.settings, poster)
+    if channel is None:
+        return
+    due = latest_digest_due(services.now(), services.settings)
+    state = digest_post_state(
+        services.database, last_complete_week(due, services.settings.tz), channel
+    )
+    selfmetrics.observe_digest(due, posted=state is not None and state.state == "posted")
+
+
 @dataclass(frozen=True)
 class SentNotification:
     """A notification that went out."""
@@ -152,7 +180,8 @@ def notify_alerts(services: Services, poster: Poster) -> list[SentNotification]:
         text = alert_text(due.kind, incident, now)
         try:
             if due.kind == "open":
-                ts = poster.post(Message(channel, text, blocks=alert_status_blocks(incident, now)))
+                blocks = alert_status_blocks(incident, now)
+                ts = poster.post(Message(channel, text, blocks=blocks, kind="alert"))
                 incidents_db.record_notification(
                     database,
                     incident.id,
@@ -161,7 +190,7 @@ def notify_alerts(services: Services, poster: Poster) -> list[SentNotification]:
                     signature=incident.details.get("signature", incident.summary),
                 )
             else:
-                poster.post(Message(channel, text, thread_ts=thread_ts))
+                poster.post(Message(channel, text, thread_ts=thread_ts, kind="alert"))
                 if thread_ts and due.kind in {"update", "resolve"}:
                     status = Message(channel, text, blocks=alert_status_blocks(incident, now))
                     poster.update(thread_ts, status)
@@ -181,7 +210,51 @@ def notify_alerts(services: Services, poster: Poster) -> list[SentNotification]:
 def run_alerts(services: Services, poster: Poster) -> tuple[AlertCheck, list[SentNotification]]:
     """The alert job: evaluate the rules once, then send what is due."""
     check = check_alerts(services.database, services.settings, services.now())
+    forward_incidents(services, check)
+    export_volume(services)
     return check, notify_alerts(services, poster)
+
+
+def export_volume(services: Services) -> None:
+    """The volume the chat answers (same window, same function) as a metric."""
+    from golocal.bot.handlers.volume import volume_report
+    from golocal.bot.periods import period_in
+
+    settings = services.settings
+    period = period_in("", services.now().date(), settings.volume.window_days)
+    report = volume_report(services, period.since, period.until)
+    days = len(report.days)
+    known = bool(report.days_with_data) and days > 0
+    thresholds = settings.thresholds
+    selfmetrics.set_volume(
+        sum(day.cloud_requests for day in report.days) / days if known else None,
+        sum(day.local_requests for day in report.days) / days if known else None,
+        cloud_ok_below=thresholds.cloud_ok_below,
+        run_cost_model_above=thresholds.run_cost_model_above,
+    )
+
+
+def forward_incidents(services: Services, check: AlertCheck) -> bool | None:
+    """After an evaluation: the firing gauge, and the incidents to ``[alerts] alertmanager_url``.
+
+    Returns whether Alertmanager took them (``None`` when none is configured). A failure is
+    logged and counted, never raised: Slack still gets its notifications.
+    """
+    selfmetrics.set_alerts_firing(ALERT_RULES, [incident.rule for incident in check.firing])
+    url = services.settings.alerts.alertmanager_url
+    if url is None:
+        return None
+    now = services.now()
+    incidents = incidents_db.recent_incidents(services.database, since=now - RESOLVED_RESEND)
+    interval = timedelta(seconds=services.settings.schedule.alerts_seconds)
+    try:
+        send_alerts(url, postable_alerts(incidents, now=now, interval=interval))
+    except AlertmanagerError as exc:
+        log.warning("%s", exc)
+        selfmetrics.ALERTMANAGER_SENDS.labels(selfmetrics.FAILED).inc()
+        return False
+    selfmetrics.ALERTMANAGER_SENDS.labels(selfmetrics.OK).inc()
+    return True
 
 
 def advisor_break_even(services: Services) -> BreakEven | None:
@@ -260,9 +333,16 @@ def scheduled_runners(
         extra: the collection, telemetry and rollup runners (``COLLECT``, ``TELEMETRY``,
             ``ROLLUPS``) where this build has them.
     """
+
+    def digest_job() -> PostOutcome | None:
+        try:
+            return run_due_digest(services, poster, break_even=break_even)
+        finally:
+            observe_digest_state(services, poster)
+
     runners: dict[str, Callable[[], Any]] = {
         ALERTS: lambda: run_alerts(services, poster),
-        DIGEST: lambda: run_due_digest(services, poster, break_even=break_even),
+        DIGEST: digest_job,
     }
     runners.update(extra or {})
     return runners

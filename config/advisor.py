@@ -5,7 +5,8 @@ a user's ``[advisor]`` table overrides any scalar, adds or replaces profiles by 
 its own model-class rules before the shipped ones. Money is ``Decimal``; a negative price,
 a PUE below 1 or a utilisation above 1 is a configuration error naming the key.
 
-This module imports nothing of golocal's outside ``golocal.config`` (DESIGN.md section 6).
+This module imports nothing of golocal's outside ``golocal.config`` (docs/ARCHITECTURE.md,
+"Folders").
 """
 
 from __future__ import annotations

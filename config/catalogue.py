@@ -6,7 +6,7 @@ Each entry carries the source of its figures. A user's ``[advisor.gpus.<key>]`` 
 ("NVIDIA H100 80GB HBM3"), catalogue keys ("h100-sxm") and the words people use ("H100",
 "4090"); an unknown name gets the nearest catalogue names for a "did you mean …?" reply.
 
-This module imports nothing else of golocal's (DESIGN.md section 6).
+This module imports nothing else of golocal's (docs/ARCHITECTURE.md, "Folders").
 """
 
 from __future__ import annotations

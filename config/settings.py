@@ -6,7 +6,7 @@ or ``GOLOCAL_CONFIG``, then the shipped defaults below. Secrets (Slack tokens, a
 are ``SecretStr`` and are only ever read from the environment: a secret found in the TOML
 file is a configuration error, so a key never ends up in a file that gets committed.
 
-This module imports nothing else of golocal's (DESIGN.md section 6).
+This module imports nothing else of golocal's (docs/ARCHITECTURE.md, "Folders").
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from pydantic_settings import (
 )
 
 from golocal.config.advisor import Advisor
+from golocal.errors import ConfigError
 
 CONFIG_ENV = "GOLOCAL_CONFIG"
 
@@ -50,14 +51,6 @@ SECRET_ENV_VARS: dict[str, str] = {
     "litellm_api_key": "LITELLM_API_KEY",
     "github_token": "GITHUB_TOKEN",
 }
-
-
-class ConfigError(Exception):
-    """A configuration value is wrong; the message names the key and what is wrong."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class Section(BaseModel):
@@ -234,6 +227,9 @@ class Schedule(Section):
     misfire_grace_seconds: int = Field(300, ge=1)
     #: A digest missed while the bot was down is posted on start if it is at most this late.
     digest_catch_up_hours: int = Field(24, ge=0, le=24 * 7)
+    #: How often a replica tries to become the scheduler leader, and the leader checks it
+    #: still is (PostgreSQL); a dead leader is replaced within this plus about a minute.
+    leader_retry_seconds: float = Field(15, ge=0.5, le=60)
 
     @field_validator("digest_day_of_week")
     @classmethod
@@ -277,6 +273,32 @@ class Alerts(Section):
     #: Thread updates of a firing incident at most this often.
     update_minutes: int = Field(15, ge=1)
     messages_per_second: float = Field(1.0, gt=0, le=10)
+    #: An Alertmanager that also receives every incident (``POST /api/v2/alerts``).
+    alertmanager_url: str | None = None
+
+    @field_validator("alertmanager_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must be an http:// or https:// URL, e.g. http://alertmanager:9093")
+        return value.rstrip("/") if value else value
+
+
+class Metrics(Section):
+    """golocal's own ``/metrics``, ``/healthz`` and ``/readyz`` (``[metrics]``)."""
+
+    #: ``HOST:PORT`` for ``golocal run`` to serve them on; unset: not served.
+    listen: str | None = None
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        _host, sep, port = value.rpartition(":")
+        if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ValueError(f"{value!r} is not HOST:PORT (e.g. 127.0.0.1:9836)")
+        return value
 
 
 class Budget(Section):
@@ -329,6 +351,7 @@ class Settings(BaseSettings):
     digest: Digest = Digest()
     alerts: Alerts = Alerts()
     budget: Budget = Budget()
+    metrics: Metrics = Metrics()
 
     openai_base_url: str = "https://api.openai.com/v1"
     anthropic_base_url: str = "https://api.anthropic.com"

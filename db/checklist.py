@@ -1,4 +1,4 @@
-"""Declared checklist answers (DESIGN.md section 1, points 2–5): who said what, when.
+"""Declared checklist answers (docs/ARCHITECTURE.md section 1, points 2–5): who said what, when.
 
 Answers are append-only :class:`~golocal.db.models.ChecklistAnswer` rows: setting an answer
 adds a row, the newest row per (key, scope) is the current answer, and the older rows are its

@@ -21,7 +21,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
-from golocal.db import migrate
+from golocal.db import schema_version
 from golocal.errors import DatabaseError
 
 
@@ -102,8 +102,10 @@ def open_database(
     engine = create_database_engine(raw_url)
     _check_reachable(engine)
     database = Database(engine)
-    if not check_schema:
+    if not check_schema or schema_version.is_current(engine):
         return database
+    from golocal.db import migrate  # Alembic only when the schema may need work
+
     current = migrate.current_revision(engine)
     head = migrate.head_revision()
     if current != head:

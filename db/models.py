@@ -1,4 +1,4 @@
-"""The storage schema (DESIGN.md section 3) as typed SQLAlchemy 2 models.
+"""The storage schema (docs/ARCHITECTURE.md, "Storage") as typed SQLAlchemy 2 models.
 
 Counts, tokens and money only: no prompt or completion content has a column here.
 

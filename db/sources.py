@@ -1,4 +1,4 @@
-"""Per-source collection state: cursor, last success, last error (DESIGN.md section 3).
+"""Per-source collection state: cursor, last success, last error (docs/ARCHITECTURE.md, "Storage").
 
 Every collector (cloud or local) records each attempt here, so ``golocal sources``, the chat
 and the stale-source alert all read one truth. Error text stored here must already be free

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from itertools import islice
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, func
@@ -73,20 +72,18 @@ def upsert_rows(
     refuses to update one row twice in a statement).
     """
     now = datetime.now(UTC)
+    fill = {**table.defaults, "collected_at": now}
     sent = 0
     for batch in batches(rows, batch_size):
-        prepared = [{**table.defaults, "collected_at": now, **row} for row in batch]
         with database.engine.begin() as connection:
             statement = _upsert_statement(connection, table)
-            if (
+            if not (
                 table.sqlite_converters
                 and connection.dialect.name == "sqlite"
-                and _uniform_keys(prepared)
+                and _execute_sqlite(connection, statement, batch, fill, table.sqlite_converters)
             ):
-                _execute_sqlite(connection, statement, prepared, table.sqlite_converters)
-            else:
-                connection.execute(statement, prepared)
-        sent += len(prepared)
+                connection.execute(statement, [{**fill, **row} for row in batch])
+        sent += len(batch)
     return sent
 
 
@@ -99,11 +96,6 @@ def _upsert_statement(connection: Connection, table: UpsertTable) -> Any:
     return stmt.on_conflict_do_update(index_elements=list(table.natural_key), set_=updates)
 
 
-def _uniform_keys(rows: list[dict[str, Any]]) -> bool:
-    keys = rows[0].keys()
-    return all(row.keys() == keys for row in rows)
-
-
 def sqlite_timestamp(value: datetime) -> str:
     """Exactly the text SQLAlchemy's SQLite DATETIME stores for a naive-UTC value."""
     if value.tzinfo is not None:
@@ -113,6 +105,8 @@ def sqlite_timestamp(value: datetime) -> str:
 
 def sqlite_money(value: Any) -> int:
     """A ``Money`` value as the integer nano-dollars the column stores."""
+    if type(value) is Decimal:  # the common case, without to_nanos's call overhead
+        return int(value.scaleb(9).to_integral_value())
     if isinstance(value, float):
         raise TypeError("money must be a Decimal, not a float")
     return to_nanos(value if isinstance(value, Decimal) else Decimal(value))
@@ -121,33 +115,37 @@ def sqlite_money(value: Any) -> int:
 def _execute_sqlite(
     connection: Connection,
     statement: Any,
-    rows: list[dict[str, Any]],
+    rows: list[Mapping[str, Any]],
+    fill: Mapping[str, Any],
     converters: Mapping[str, Callable[[Any], Any]],
-) -> None:
-    """Send a batch straight to the sqlite3 driver's ``executemany``.
+) -> bool:
+    """Send a batch straight to the sqlite3 driver's ``executemany``; False if it cannot.
 
     SQLAlchemy's per-row parameter processing costs more than SQLite's own insert; the
     statement is still compiled by SQLAlchemy (the same SQL as on the generic path) and the
-    converted columns get exactly the values their SQLAlchemy types would bind.
+    converted columns get exactly the values their SQLAlchemy types would bind. A batch in
+    which a row lacks a column without a default goes the generic way, which reports it.
     """
-    compiled = statement.compile(dialect=connection.dialect, column_keys=list(rows[0]))
-    names = list(compiled.positiontup or [])
-    getter = itemgetter(*names)
-    conversions = [
-        (position, converters[name], {})
-        for position, name in enumerate(names)
-        if name in converters
-    ]
-    params = []
-    for row in rows:
-        values = list(getter(row))
-        for position, convert, memo in conversions:
-            value = values[position]
-            if value is not None:
-                # buckets share timestamps and prices: convert each distinct value once
-                try:
-                    values[position] = memo[value]
-                except KeyError:
-                    values[position] = memo[value] = convert(value)
-        params.append(tuple(values))
-    connection.exec_driver_sql(str(compiled), params)
+    keys = [*fill, *(set().union(*rows) - fill.keys())]
+    compiled = statement.compile(dialect=connection.dialect, column_keys=keys)
+    columns = []
+    # column by column, so the loops stay inside the interpreter's builtins
+    for name in compiled.positiontup or []:
+        try:
+            column = [row[name] for row in rows]
+        except KeyError:
+            if name not in fill:
+                return False
+            default = fill[name]
+            column = [row.get(name, default) for row in rows]
+        convert = converters.get(name)
+        if convert is not None:
+            if len(set(column[:100])) > 50:  # mostly distinct (money): convert each
+                column = [None if value is None else convert(value) for value in column]
+            else:  # shared (timestamps, flags): convert each distinct value once
+                converted = {value: convert(value) for value in set(column) if value is not None}
+                converted[None] = None
+                column = [converted[value] for value in column]
+        columns.append(column)
+    connection.exec_driver_sql(str(compiled), list(zip(*columns, strict=True)))
+    return True

@@ -32,3 +32,15 @@ class UsageError(GolocalError):
 
 class DatabaseError(GolocalError):
     """The database cannot be opened, reached or used as it is."""
+
+
+class ConfigError(Exception):
+    """A configuration value is wrong; the message names the key and what is wrong.
+
+    Printed as it is (it starts with ``config error:``) with exit code 2. It lives here, not
+    with the settings model, so the CLI can catch it without importing pydantic.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

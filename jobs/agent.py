@@ -14,12 +14,13 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from golocal.jobs.http_serving import make_route_server
 from golocal.jobs.sources import nvml
 from golocal.jobs.sources.gpu_metrics import AGENT_ENERGY, AGENT_GAUGES
 
@@ -150,38 +151,10 @@ class GpuAgent:
         return json.dumps(sample_json(self.latest, self.host)).encode()
 
 
-def parse_listen(text: str) -> tuple[str, int]:
-    """``HOST:PORT`` (``[::1]:9835`` for IPv6) → (host, port); raises ``ValueError``."""
-    host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise ValueError(f"{text!r} is not HOST:PORT")
-    return host.strip("[]") or "127.0.0.1", int(port)
-
-
 def make_server(agent: GpuAgent, host: str, port: int) -> ThreadingHTTPServer:
     """An HTTP server answering ``/metrics`` and ``/v1/sample`` from the agent's sample."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            log.debug("agent: " + format, *args)
-
-        def do_GET(self) -> None:
-            path = self.path.split("?", 1)[0]
-            if path == "/metrics":
-                body, content_type = agent.metrics_text(), CONTENT_TYPE_LATEST
-            elif path == "/v1/sample":
-                body, content_type = agent.sample_body(), "application/json"
-            else:
-                self.send_error(404, "try /metrics or /v1/sample")
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    server_class = type(
-        "AgentServer", (ThreadingHTTPServer,), {"address_family": family, "daemon_threads": True}
-    )
-    return server_class((host, port), Handler)
+    routes = {
+        "/metrics": lambda: (200, agent.metrics_text(), CONTENT_TYPE_LATEST),
+        "/v1/sample": lambda: (200, agent.sample_body(), "application/json"),
+    }
+    return make_route_server(routes, host, port, name="agent")

@@ -1,4 +1,4 @@
-"""The five checklist points (DESIGN.md section 1), each judged from evidence.
+"""The five checklist points (docs/ARCHITECTURE.md section 1), each judged from evidence.
 
 Each function returns a :class:`Point`: which way it leans (``cloud``, ``local``,
 ``neutral`` or ``unknown``), the evidence in a sentence, and whether that evidence was

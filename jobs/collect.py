@@ -35,6 +35,7 @@ from golocal.db.costs import upsert_cost_lines
 from golocal.db.database import Database
 from golocal.db.sources import record_failure, record_success, source_state
 from golocal.db.usage import upsert_usage_buckets
+from golocal.jobs import selfmetrics
 from golocal.jobs.http_client import ApiClient, MalformedResponse, RetryPolicy, SourceError
 from golocal.jobs.pricing import TokenCounts, clear_price_cache, estimate_cost
 from golocal.jobs.sources import anthropic, claude_code, copilot, litellm, openai
@@ -139,7 +140,12 @@ def collect_sources(names: Iterable[str] | None, request: CollectRequest) -> lis
                 CollectResult(source=entry.name, ok=True, configured=False, message=reason)
             )
             continue
-        results.append(entry.collect(request))
+        started = time.monotonic()
+        result = entry.collect(request)
+        selfmetrics.observe_source(
+            entry.name, ok=result.ok, seconds=time.monotonic() - started, rows=result.rows
+        )
+        results.append(result)
     return results
 
 

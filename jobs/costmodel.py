@@ -1,4 +1,4 @@
-"""The local cost model behind "run the numbers" (DESIGN.md section 1), as pure functions.
+"""The local cost model behind "run the numbers" (docs/ARCHITECTURE.md section 1): pure functions.
 
 * cloud cost per request = priced cloud spend / the requests that spend paid for;
 * local monthly cost = capex / amortisation months + energy (kWh) × price × PUE

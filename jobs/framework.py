@@ -1,4 +1,4 @@
-"""The decision framework (DESIGN.md section 1): five points, the cost model, a verdict.
+"""The decision framework (docs/ARCHITECTURE.md section 1): five points, the cost model, a verdict.
 
 :func:`assess` is pure: evidence and settings in, an :class:`Assessment` out — every point
 with its evidence, which way it leans and whether it was measured, declared or a default; the

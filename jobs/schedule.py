@@ -20,20 +20,25 @@ to retry a failed post, and still posts each week once.
 from __future__ import annotations
 
 import logging
+import time as time_module
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Column, Float, MetaData, String, Table, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from golocal.config.settings import Schedule, Settings
 from golocal.db.database import Database
+from golocal.jobs import selfmetrics
 from golocal.jobs.digest import last_complete_week
 
 log = logging.getLogger(__name__)
@@ -59,12 +64,17 @@ def run_scheduled(job_id: str) -> None:
     runner = _RUNNERS.get(job_id)
     if runner is None:
         log.warning("scheduled job %s has no runner in this process; skipped", job_id)
+        selfmetrics.observe_job(job_id, selfmetrics.SKIPPED, 0.0)
         return
+    started = time_module.monotonic()
     try:
         runner()
     except Exception:
         # one failing run must not stop the schedule; the next run tries again
         log.exception("scheduled job %s failed", job_id)
+        selfmetrics.observe_job(job_id, selfmetrics.FAILED, time_module.monotonic() - started)
+        return
+    selfmetrics.observe_job(job_id, selfmetrics.OK, time_module.monotonic() - started)
 
 
 @dataclass(frozen=True)
@@ -152,11 +162,20 @@ def build_scheduler(
         installed.setdefault(DIGEST_RETRY, installed[DIGEST])
     _RUNNERS.clear()
     _RUNNERS.update(installed)
+    scheduler.add_listener(_count_misfire, EVENT_JOB_MISSED)
     now = datetime.now(settings.tz)
+    stored = stored_next_runs(database)
     for spec in job_specs(settings):
         if spec.id not in installed:
             continue
-        extra: dict[str, Any] = {"next_run_time": now} if spec.run_at_start else {}
+        extra: dict[str, Any] = {}
+        previous = stored.get(spec.id)
+        if spec.run_at_start or (previous is not None and previous <= now):
+            # a run that fell due while no process was scheduling (a restart, a leader
+            # that died) runs once now; coalescing folds any further missed runs into it
+            extra["next_run_time"] = now
+        elif previous is not None:
+            extra["next_run_time"] = previous.astimezone(settings.tz)
         scheduler.add_job(
             run_scheduled,
             trigger=spec.trigger,
@@ -180,3 +199,24 @@ def start_scheduler(scheduler: BackgroundScheduler, *, paused: bool = False) -> 
     for job in scheduler.get_jobs():
         if job.id not in wanted:
             scheduler.remove_job(job.id)
+
+
+def stored_next_runs(database: Database) -> dict[str, datetime]:
+    """Each stored job's next run time, as the last scheduling process left it."""
+    table = Table(
+        JOBSTORE_TABLE,
+        MetaData(),
+        Column("id", String(191)),
+        Column("next_run_time", Float),
+    )
+    try:
+        with database.engine.connect() as connection:
+            rows = connection.execute(select(table.c.id, table.c.next_run_time)).all()
+    except (OperationalError, ProgrammingError):
+        return {}  # no job store yet: the first start of a scheduler on this database
+    return {job_id: datetime.fromtimestamp(when, UTC) for job_id, when in rows if when is not None}
+
+
+def _count_misfire(event: JobExecutionEvent) -> None:
+    log.warning("scheduled job %s missed its run at %s", event.job_id, event.scheduled_run_time)
+    selfmetrics.observe_misfire(event.job_id)

@@ -11,6 +11,7 @@ baselines kept in its ``state``. :func:`maintain_telemetry` is the rollup/retent
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from golocal.db.database import Database
 from golocal.db.rollups import RetentionPolicy, apply_retention
 from golocal.db.rollups import rollup_telemetry as rollup
 from golocal.db.sources import record_failure, record_success, source_state
+from golocal.jobs import selfmetrics
 from golocal.jobs.gpu_points import store_gpu_points
 from golocal.jobs.http_limits import ResponseTooLarge, get_bounded
 from golocal.jobs.server_minutes import (
@@ -236,26 +238,37 @@ def collect_telemetry(
     try:
         workers = min(settings.telemetry.concurrency, len(sources))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="telemetry") as pool:
-            futures = [pool.submit(_fetch, http, source, database, now) for source in sources]
+            futures = [pool.submit(_timed_fetch, http, source, database, now) for source in sources]
             fetched = [_outcome(future) for future in futures]
     finally:
         if own_client:
             http.close()
     results = []
-    for source, (answer, error) in zip(sources, fetched, strict=True):
+    for source, (timed, error) in zip(sources, fetched, strict=True):
         kind = source_kind(source)
+        started = time.monotonic()
+        fetch_seconds = timed[1] if timed is not None else 0.0
         if error is not None:
             record_failure(database, source.name, error, kind=kind, at=now)
             results.append(SourceResult(source.name, kind, False, 0, error))
-            continue
-        try:
-            results.append(_store(database, settings, source, answer, now))
-        except Exception:
-            log.exception("storing telemetry of %s failed", source.name)
-            reason = "storing its telemetry failed (see the log)"
-            record_failure(database, source.name, reason, kind=kind, at=now)
-            results.append(SourceResult(source.name, kind, False, 0, reason))
+        else:
+            try:
+                results.append(_store(database, settings, source, timed[0], now))
+            except Exception:
+                log.exception("storing telemetry of %s failed", source.name)
+                reason = "storing its telemetry failed (see the log)"
+                record_failure(database, source.name, reason, kind=kind, at=now)
+                results.append(SourceResult(source.name, kind, False, 0, reason))
+        result = results[-1]
+        seconds = fetch_seconds + time.monotonic() - started
+        selfmetrics.observe_source(result.source, ok=result.ok, seconds=seconds, rows=result.rows)
     return results
+
+
+def _timed_fetch(*args: Any) -> tuple[Any, float]:
+    """A fetch and its wall time (the source's share of the collection duration)."""
+    started = time.monotonic()
+    return _fetch(*args), time.monotonic() - started
 
 
 def _outcome(future: Any) -> tuple[Any, str | None]:

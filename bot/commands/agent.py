@@ -9,7 +9,8 @@ import click
 
 from golocal.bot.context import AppContext, pass_app
 from golocal.errors import GolocalError, UsageError
-from golocal.jobs.agent import GpuAgent, make_server, parse_listen, sample_json
+from golocal.jobs.agent import GpuAgent, make_server, sample_json
+from golocal.jobs.http_serving import parse_listen
 from golocal.jobs.sources.nvml import GpuReading
 
 

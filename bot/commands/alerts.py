@@ -7,7 +7,6 @@ import json
 import click
 
 from golocal.bot.context import AppContext, pass_app
-from golocal.bot.publish import make_poster, notify_alerts
 from golocal.jobs.alerts import check_alerts
 
 
@@ -21,13 +20,18 @@ def alerts() -> None:
 @pass_app
 def check(app: AppContext, as_json: bool) -> None:
     """Evaluate every rule once; post due notifications when Slack is configured."""
+    from golocal.bot.publish import forward_incidents
+
     settings = app.settings
     services = app.services
     result = check_alerts(services.database, settings, services.now())
+    forward_incidents(services, result)
     sent = []
     # without Slack the running bot (console mode) announces incidents; printing them here
     # must not mark them as announced
     if settings.slack_bot_token is not None and settings.alerts.channel:
+        from golocal.bot.publish import make_poster, notify_alerts  # Slack only when posting
+
         sent = notify_alerts(services, make_poster(settings, console=False))
     if as_json:
         data = result.as_json()

@@ -49,6 +49,7 @@ def run(app: AppContext, mode: str | None, http_address: str | None) -> None:
     if mode is None and http_address is None:
         has_tokens = settings.slack_bot_token is not None and settings.slack_app_token is not None
         mode = "socket" if has_tokens else "console"
+    _serve_health(app)
     if http_address is not None or mode == "socket":
         scheduler = _start_schedule(app, console=False)
         try:
@@ -58,7 +59,7 @@ def run(app: AppContext, mode: str | None, http_address: str | None) -> None:
                 _run_socket(app)
         finally:
             if scheduler is not None:
-                scheduler.shutdown(wait=False)
+                scheduler.shutdown()
         return
     services = app.services
     adapter = ConsoleAdapter(
@@ -74,16 +75,46 @@ def run(app: AppContext, mode: str | None, http_address: str | None) -> None:
         adapter.loop()
     finally:
         if scheduler is not None:
-            scheduler.shutdown(wait=False)
+            scheduler.shutdown()
+
+
+def _serve_health(app: AppContext) -> None:
+    """``/metrics``, ``/healthz`` and ``/readyz`` when ``[metrics] listen`` is set."""
+    listen = app.settings.metrics.listen
+    if listen is None:
+        return
+    from golocal.jobs.health_server import start_health_server
+
+    try:
+        start_health_server(app.database, app.settings, listen)
+    except OSError as exc:
+        raise GolocalError(f"metrics.listen: cannot listen on {listen} ({exc.strerror})") from None
+    click.echo(f"golocal: serving /metrics, /healthz and /readyz on http://{listen}", err=True)
 
 
 def _start_schedule(app: AppContext, *, console: bool = True) -> Any:
-    """The scheduled work (digest, alerts; collection where plugged in).
+    """The scheduled work (digest, alerts, collection), run while this process leads.
 
-    Posts go to the terminal in console mode, to Slack when the bot runs there.
+    Posts go to the terminal in console mode, to Slack when the bot runs there. On
+    PostgreSQL the replicas elect one leader that runs the jobs; on SQLite a second
+    ``golocal run`` on the same file is refused.
     """
     if not app.settings.schedule.enabled:
         return None
+    from golocal.db.leader import leader_lock
+    from golocal.jobs.leadership import Leadership
+
+    lock = leader_lock(app.database)
+    leadership = Leadership(
+        lock,
+        lambda: _build_schedule(app, console=console),
+        retry_seconds=app.settings.schedule.leader_retry_seconds,
+    )
+    leadership.start()
+    return leadership
+
+
+def _build_schedule(app: AppContext, *, console: bool) -> Any:
     from golocal.bot.publish import (
         advisor_break_even,
         collection_runners,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from golocal.bot.render.blocks import context, section
 from golocal.db.alerts import Incident
 
 _ICON = {"critical": ":rotating_light:", "warning": ":warning:", "info": ":information_source:"}
@@ -36,6 +35,9 @@ def alert_text(kind: str, incident: Incident, now: datetime) -> str:
 
 def alert_status_blocks(incident: Incident, now: datetime) -> list[dict[str, Any]]:
     """Blocks of the incident's first message, re-rendered on update and resolution."""
+    # slack_sdk only when blocks are built: printing alerts on the console starts without it
+    from golocal.bot.render.blocks import context, section
+
     if incident.firing:
         icon = _ICON.get(incident.severity, ":warning:")
         status = f"firing since {incident.first_seen:%Y-%m-%d %H:%M} UTC"

@@ -33,7 +33,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from golocal.bot.render.mrkdwn import clip_escaped, escape
+from golocal.bot.render.mrkdwn import clip_escaped, escape, slack_text
 from golocal.bot.replies import Reply
 
 MAX_MESSAGE_BLOCKS = 50
@@ -43,9 +43,6 @@ MAX_HEADER_TEXT = 150
 MAX_FIELDS = 10
 MAX_FIELD_TEXT = 2000
 MAX_CONTEXT_ELEMENTS = 10
-#: Slack truncates a message's ``text`` beyond 40,000 characters and recommends under 4,000
-#: (https://api.slack.com/methods/chat.postMessage#truncating); notifications need far less.
-MAX_FALLBACK_TEXT = 3000
 #: The longest list rendered item by item before it is cut with "and N more".
 MAX_LIST_ITEMS = 15
 
@@ -133,11 +130,6 @@ def fit(blocks: Sequence[Block], max_blocks: int) -> list[Block]:
         return list(blocks)
     kept = list(blocks[: max_blocks - 1])
     return [*kept, context(f"_and {len(blocks) - len(kept)} more blocks not shown_")]
-
-
-def slack_text(text: str) -> str:
-    """A message's top-level ``text`` (parsed as mrkdwn by Slack): escaped and cut."""
-    return clip_escaped(escape(text), MAX_FALLBACK_TEXT)
 
 
 def fallback_text(reply: Reply) -> str:

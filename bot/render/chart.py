@@ -9,12 +9,6 @@ from __future__ import annotations
 import io
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib.figure import Figure
-
 CLOUD_COLOUR = "#4C78A8"
 LOCAL_COLOUR = "#F58518"
 
@@ -31,6 +25,12 @@ def render_digest_chart(data: dict[str, Any], *, dpi: int = 110) -> bytes:
     local = [day["local_requests"] for day in days]
     thresholds = data["thresholds"]
     break_even = data.get("break_even_requests_per_day")
+
+    # Imported here, when a chart is drawn: matplotlib costs a command tenths of a second.
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
 
     # Figure() rather than pyplot: no global figure registry, nothing leaks between calls.
     figure = Figure(figsize=(8, 4.2), dpi=dpi)

@@ -9,12 +9,12 @@ escape it (:mod:`golocal.bot.render.mrkdwn`).
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from slack_sdk.models.blocks import Block, DividerBlock, SectionBlock
-
-from golocal.bot.render.blocks import context, header, section
 from golocal.jobs.money import usd_display
+
+if TYPE_CHECKING:  # slack_sdk is imported when blocks are built, not for the text digest
+    from slack_sdk.models.blocks import Block, SectionBlock
 
 MAX_BLOCKS = 50
 TOP_LINES = 5
@@ -151,11 +151,17 @@ def digest_text(data: dict[str, Any]) -> str:
 
 
 def _section(lines: list[str]) -> SectionBlock:
+    from golocal.bot.render.blocks import section
+
     return section("\n".join(lines))
 
 
 def digest_blocks(data: dict[str, Any]) -> list[dict[str, Any]]:
     """The digest as Block Kit blocks (dicts), within Slack's limits."""
+    from slack_sdk.models.blocks import DividerBlock
+
+    from golocal.bot.render.blocks import context, header
+
     blocks: list[Block] = [header(f"Weekly digest {data['week']}")]
     blocks.append(context(f"{data['since']} to {data['until']} (exclusive), UTC days"))
     for warning in data["warnings"]:

@@ -40,3 +40,13 @@ def clip_escaped(text: str, limit: int) -> str:
     if amp != -1 and ";" not in cut[amp:]:
         cut = cut[:amp]
     return cut + "…"
+
+
+#: Slack truncates a message's ``text`` beyond 40,000 characters and recommends under 4,000
+#: (https://api.slack.com/methods/chat.postMessage#truncating); notifications need far less.
+MAX_FALLBACK_TEXT = 3000
+
+
+def slack_text(text: str) -> str:
+    """A message's top-level ``text`` (parsed as mrkdwn by Slack): escaped and cut."""
+    return clip_escaped(escape(text), MAX_FALLBACK_TEXT)

@@ -27,6 +27,7 @@ from golocal.bot.followups import Conversations
 from golocal.bot.replies import Reply, reply_for_error
 from golocal.bot.services import Services
 from golocal.bot.slack.conversation import reply_to
+from golocal.jobs import selfmetrics
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,22 @@ class Answerer:
     #: the last subject of each thread, DM and user's slash commands, kept in this (the
     #: listening) process: follow-ups are resolved before the question goes to a worker
     conversations: Conversations = field(default_factory=Conversations)
+
+
+def counted(answerer: Answerer) -> Answerer:
+    """``answerer``, with every answer that failed unexpectedly counted in golocal's metrics.
+
+    Counted here, in the bot's process, because the worker processes' counters are not the
+    ones ``/metrics`` serves.
+    """
+
+    def reply(question: str) -> Reply:
+        result = answerer.reply(question)
+        if result.intent == "error" and "incident" in result.data:
+            selfmetrics.observe_answer_failed()
+        return result
+
+    return Answerer(reply=reply, home_view=answerer.home_view)
 
 
 def in_process(services: Services) -> Answerer:

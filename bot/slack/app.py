@@ -8,6 +8,8 @@ errors — https://api.slack.com/apis/rate-limits), and ``settings.slack_api_url
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -25,6 +27,7 @@ from golocal.bot.slack.payloads import refuse_garbled
 from golocal.bot.slack.trust import TrustFilter
 from golocal.config.settings import Settings
 from golocal.errors import GolocalError
+from golocal.jobs import selfmetrics
 
 log = logging.getLogger(__name__)
 #: Bolt's own log records go here (under golocal's logging configuration).
@@ -56,6 +59,18 @@ def web_client(settings: Settings, token: str | None = None) -> WebClient:
             ConnectionErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+def _time_ack(next: Callable[[], None]) -> None:
+    """Bolt global middleware: how long the request took to be acknowledged.
+
+    The ack listeners run inside ``next()``; the answers run after it, in lazy listeners.
+    """
+    started = time.monotonic()
+    try:
+        next()
+    finally:
+        selfmetrics.observe_ack(time.monotonic() - started)
 
 
 def create_app(
@@ -105,6 +120,7 @@ def create_app(
         )
     except Exception as exc:  # Bolt calls auth.test here; report why, never the token
         raise GolocalError(f"cannot start the Slack app: {slack_failure(exc)}") from None
+    app.use(_time_ack)
     redelivery = RedeliveryFilter(settings.slack.redelivery_window_s)
     app.use(refuse_garbled)
     app.use(TrustFilter(allow_external=settings.slack.allow_external).middleware)

@@ -24,6 +24,7 @@ from golocal.bot.render.blocks import message_payload
 from golocal.bot.replies import Reply, reply_for_error
 from golocal.bot.services import Actor, Services
 from golocal.bot.slack.checklist_modal import is_admin
+from golocal.jobs import selfmetrics
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,9 @@ def post_reply(
         log.error(
             "could not post the %s answer to %s: %s", reply.intent, channel, slack_failure(exc)
         )
+        selfmetrics.observe_slack_post("answer", ok=False)
         return None
+    selfmetrics.observe_slack_post("answer", ok=True)
     return dict(response.data) if isinstance(response.data, dict) else None
 
 
@@ -99,8 +102,10 @@ def respond_reply(respond: Any, reply: Reply, *, in_channel: bool) -> None:
         result = respond(response_type="in_channel" if in_channel else "ephemeral", **payload)
     except (SlackClientError, OSError) as exc:
         log.error("could not answer through response_url (%s): %s", reply.intent, exc)
+        selfmetrics.observe_slack_post("answer", ok=False)
         return
     status = getattr(result, "status_code", 200)
+    selfmetrics.observe_slack_post("answer", ok=status < 400)
     if status >= 400:
         log.error(
             "could not answer through response_url (%s): HTTP %s %s",

@@ -1,8 +1,7 @@
 """Anthropic Admin API: messages usage report and cost report → plain records.
 
 Contract: the Claude API reference pages ``admin/usage_report/retrieve_messages`` and
-``admin/cost_report`` (https://platform.claude.com/docs/en/api/admin/...), summarised in
-API-CONTRACTS.md section 3.
+``admin/cost_report`` (https://platform.claude.com/docs/en/api/admin/...).
 
 * Usage: 1-day buckets grouped by model, workspace, API key and service tier; every
   interval comes back, empty ones as ``results: []``. The report has **no request count**:

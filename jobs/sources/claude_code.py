@@ -2,8 +2,7 @@
 
 Contract: the Claude API reference page ``admin/usage_report/retrieve_claude_code`` and the
 Claude Code Analytics API guide
-(https://platform.claude.com/docs/en/build-with-claude/claude-code-analytics-api),
-summarised in API-CONTRACTS.md section 3.
+(https://platform.claude.com/docs/en/build-with-claude/claude-code-analytics-api).
 
 Each record is one actor's day (local and remote use are separate records) with a per-model
 breakdown of tokens and an ``estimated_cost`` in **cents**. The report counts sessions, not

@@ -2,7 +2,7 @@
 
 Contract: github/docs ``src/rest/data/fpt-2022-11-28/copilot.json`` (subcategory
 ``copilot-usage-metrics``) and ``content/copilot/reference/copilot-usage-metrics/``
-(field reference and example schema); summarised in API-CONTRACTS.md section 4.
+(field reference and example schema).
 
 ``GET /orgs/{org}/copilot/metrics/reports/organization-28-day/latest`` answers 200
 ``{download_links: [...], report_start_day, report_end_day}``: the last 28 days in one go.

@@ -1,8 +1,7 @@
 """OpenAI organisation Usage API (completions) and Costs API → plain records.
 
 Contract: openai/openai-openapi ``openapi.yaml`` (``usage-completions`` operation,
-``UsageResponse``, ``UsageCompletionsResult``, ``CostsResult``); summarised in
-API-CONTRACTS.md sections 1 and 2.
+``UsageResponse``, ``UsageCompletionsResult``, ``CostsResult``).
 
 * Usage: 1-day buckets grouped by model, project, API key, batch and service tier, at most
   31 buckets per page; ``input_tokens`` includes cached (and, in the 2026 shape,

@@ -1,7 +1,7 @@
 """Plain records the cloud sources produce: what a provider reported, in golocal's units.
 
-No database code here (DESIGN.md section 6): :mod:`golocal.jobs.collect` turns these into
-rows. Absent dimensions are ``''`` and absent counts ``None`` ("not reported", never 0).
+No database code here (docs/ARCHITECTURE.md, "Folders"): :mod:`golocal.jobs.collect` turns
+these into rows. Absent dimensions are ``''`` and absent counts ``None`` ("not reported", never 0).
 """
 
 from __future__ import annotations

@@ -16,7 +16,9 @@ from tests.cli_runner import run_golocal
 
 def all_command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     paths = [prefix]
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):  # loads lazily registered commands too
+        command = group.get_command(ctx, name)
         if isinstance(command, click.Group):
             paths += all_command_paths(command, (*prefix, name))
         else:

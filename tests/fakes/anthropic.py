@@ -1,6 +1,6 @@
 """A loopback fake of Anthropic's Admin API usage, cost and Claude Code reports.
 
-Answers as the Claude API reference documents them (API-CONTRACTS.md section 3):
+Answers as the Claude API reference documents them:
 https://platform.claude.com/docs/en/api/admin/usage_report/retrieve_messages,
 https://platform.claude.com/docs/en/api/admin/usage_report/retrieve_claude_code,
 https://platform.claude.com/docs/en/api/admin/cost_report, errors per

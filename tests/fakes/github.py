@@ -2,8 +2,8 @@
 
 Answers as github/docs ``src/rest/data/fpt-2022-11-28/copilot.json`` (subcategory
 ``copilot-usage-metrics``) documents it, with file fields from
-``content/copilot/reference/copilot-usage-metrics/copilot-usage-metrics.md`` (API-CONTRACTS.md
-section 4): ``GET /orgs/{org}/copilot/metrics/reports/organization-1-day?day=YYYY-MM-DD`` →
+``content/copilot/reference/copilot-usage-metrics/copilot-usage-metrics.md``:
+``GET /orgs/{org}/copilot/metrics/reports/organization-1-day?day=YYYY-MM-DD`` →
 200 ``{download_links: [uri], report_day}`` or 204 when there is no report;
 ``GET /orgs/{org}/copilot/metrics/reports/organization-28-day/latest`` → 200
 ``{download_links: [uri], report_start_day, report_end_day}`` once a test publishes one

@@ -1,7 +1,7 @@
 """A loopback fake of OpenAI's organisation Usage (completions) and Costs APIs.
 
-Answers as openai/openai-openapi ``openapi.yaml`` (f85dbe2) documents them (API-CONTRACTS.md
-sections 1-2): ``GET /v1/organization/usage/completions`` and ``GET /v1/organization/costs``
+Answers as openai/openai-openapi ``openapi.yaml`` (f85dbe2) documents them:
+``GET /v1/organization/usage/completions`` and ``GET /v1/organization/costs``
 with ``AdminApiKeyAuth`` (Bearer), ``start_time`` required, exclusive ``end_time``,
 ``bucket_width=1d``, ``limit`` = buckets per page (usage: default 7, max 31; costs: default
 7, max 180), exploded ``group_by`` arrays, ``page`` = the previous ``next_page``. Pages are

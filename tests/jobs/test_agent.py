@@ -19,7 +19,8 @@ from golocal.config.settings import load_settings
 from golocal.db.database import Database
 from golocal.db.models import Gpu, GpuMinute
 from golocal.errors import UsageError
-from golocal.jobs.agent import GpuAgent, make_server, parse_listen
+from golocal.jobs.agent import GpuAgent, make_server
+from golocal.jobs.http_serving import parse_listen
 from golocal.jobs.sources import nvml
 from golocal.jobs.sources.gpu_metrics import parse_gpu_metrics
 from golocal.jobs.telemetry import collect_telemetry
