@@ -23,6 +23,8 @@ from golocal.bot.services import Actor, Services
 
 Handler = Callable[[str, Services], Reply]
 
+#: Intents whose answers are slices of usage: they say when they were not narrowed or split.
+USAGE_INTENTS = frozenset({"volume", "cost", "models", "top_users", "tokens", "latency", "gpus"})
 #: Reply intents that are about the conversation itself, not a subject to follow up on.
 META_INTENTS = frozenset({"help", "clarify", "bad_input", "error"})
 
@@ -202,10 +204,17 @@ def unmatched_reply(question: str, closest: Sequence[str], intents: Sequence[Int
 
 
 def _known_names(services: Services) -> Lexicon:
+    """The data's names, plus the model catalogue's ("qwen2.5 coder 32b" for a fit question)."""
     try:
-        return lexicon(services.database)
+        names = lexicon(services.database)
     except Exception:  # the names help matching; an answer must not fail for want of them
-        return static_lexicon()
+        names = static_lexicon()
+    catalogue = {
+        name.lower(): key
+        for key, spec in services.settings.advisor.models.items()
+        for name in (key, *spec.names)
+    }
+    return replace(names, models={**catalogue, **names.models})
 
 
 def _recognised(recognition: Recognition, question: str, names: Lexicon) -> dict[str, object]:
@@ -228,13 +237,14 @@ def _honesty_notes(reply: Reply, recognised: dict[str, object]) -> Reply:
     applied = reply.data.get("filters")
     applied = applied if isinstance(applied, dict) else {}
     entities = recognised.get("entities")
-    if isinstance(entities, dict):
+    usage = reply.intent in USAGE_INTENTS
+    if isinstance(entities, dict) and usage:
         ignored = {k: v for k, v in entities.items() if k not in applied}
-        if ignored and reply.intent not in META_INTENTS and "filters" not in reply.data:
+        if ignored:
             named = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in ignored.items())
             notes.append(f"this answer covers all data; it is not narrowed to {named}")
     breakdown = recognised.get("breakdown")
-    if breakdown and reply.intent not in META_INTENTS and applied.get("breakdown") != breakdown:
+    if breakdown and usage and applied.get("breakdown") != breakdown:
         notes.append(f"this answer is not split by {str(breakdown).replace('_', ' ')}")
     corrections = recognised.get("corrections")
     if isinstance(corrections, list) and corrections:

@@ -45,8 +45,6 @@ BREAKDOWN_WORDS: dict[str, str] = {
     "provider": "provider",
     "providers": "provider",
     "vendor": "provider",
-    "day": "day",
-    "days": "day",
 }
 _BREAKDOWN = re.compile(
     r"\b(?:by|per|for each|split by|broken down by|grouped by|each)\s+("

@@ -119,11 +119,23 @@ def normalise(question: str) -> str:
     return " ".join(question.lower().split()).rstrip(" ?!.").replace("’", "'")
 
 
+#: "by model", "per team": how to split an answer, not what it is about.
+_SPLIT = re.compile(
+    r"\b(?:by|per|for each|split by|broken down by|grouped by)\s+(?:api\s+)?"
+    r"(?:teams?|projects?|workspaces?|keys?|models?|providers?|vendors?)\b"
+)
+
+
 def keyword_intent(text: str, table: tuple[IntentSpec, ...] = INTENT_TABLE) -> str | None:
-    """The first intent in ``table`` with a pattern matching ``text`` (normalised)."""
-    for spec in table:
-        if any(pattern.search(text) for pattern in spec.patterns):
-            return spec.id
+    """The first intent in ``table`` with a pattern matching ``text`` (normalised).
+
+    A split ("gpu utilisation by model") does not choose the intent; it does when it is all
+    there is ("by model").
+    """
+    for candidate in dict.fromkeys((_SPLIT.sub(" ", text), text)):
+        for spec in table:
+            if any(pattern.search(candidate) for pattern in spec.patterns):
+                return spec.id
     return None
 
 

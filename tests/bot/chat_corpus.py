@@ -44,6 +44,7 @@ CORPUS: list[Row] = [
     ("traffic in the past 14 days", "volume", LAST_14),
     ("requets per day", "volume", {"how": "typo"}),
     ("how many openai requests", "volume", {"provider": "openai"}),
+    ("requests per day by provider", "volume", {"breakdown": "provider", **W7}),
     # cost
     ("what did we spend last week?", "cost", LAST_WEEK),
     ("how much did we spend last month", "cost", LAST_MONTH),
@@ -105,6 +106,7 @@ CORPUS: list[Row] = [
     ("are we at capacity", "gpus", {}),
     ("how hot are the graphics cards", "gpus", {}),
     ("are we satruated", "gpus", {"how": "typo"}),
+    ("gpu utilisation by model", "gpus", {"breakdown": "model"}),
     # checklist
     ("show the checklist", "checklist", {}),
     ("is our code regulated?", "checklist", {}),
@@ -162,6 +164,7 @@ CORPUS: list[Row] = [
     ("enough vram for a 70b model", "fit", {}),
     ("would deepseek fit in memory", "fit", {}),
     ("can we serve qwen2.5-coder locally", "fit", {}),
+    ("can we run qwen2.5 coder 32b on our gpus?", "fit", {"model": "qwen2.5-coder-32b"}),
     # forecast
     ("what will we spend by the end of the month?", "forecast", {}),
     ("forecast the spend", "forecast", {}),

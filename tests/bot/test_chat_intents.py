@@ -278,6 +278,11 @@ def test_spend_narrowed_to_a_team_and_split_by_project(services):
     assert "By project: " in split.text and "Note: this answer is not split" not in split.text
 
 
+def test_per_day_is_not_a_split(services):
+    reply = answer("how many requests per day?", services)
+    assert reply.intent == "volume" and "Note: this answer" not in reply.text
+
+
 def test_a_split_an_answer_cannot_make_is_said(services):
     reply = answer("latency by team", services)
     assert reply.intent == "latency"
