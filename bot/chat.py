@@ -314,6 +314,9 @@ def understand(
         return Reply("bad_input", screened.problem, {"problem": screened.kind})
     question = screened.question
     names = _known_names(services)
+    known = asked.intent in INTENTS_BY_ID or any(i.name == asked.intent for i in intents)
+    if asked.intent is not None and not known:  # a stale or altered button: read the words
+        asked = replace(asked, intent=None, follows=None)
     if asked.intent is not None:
         how = "follow_up" if asked.follows else "chosen"
         recognition = Recognition(asked.intent, question, how)

@@ -303,3 +303,23 @@ def test_console_session_follows_up(services):
     assert "Cloud spend for last week" in lines
     assert "By project: " in lines  # the second line split the first question's spend
     assert "last month, 2026-02-01 to 2026-02-28" in lines
+
+
+def test_an_unknown_chosen_intent_is_ignored_and_the_words_read(services):
+    reply = answer(Asked("how many requests last week?", intent="drop_tables"), services)
+    assert reply.intent == "volume"
+
+
+def test_ask_declares_a_checklist_answer_as_the_local_user(capsys, tmp_path, monkeypatch):
+    from tests.cli_runner import run_golocal
+
+    monkeypatch.setenv("GOLOCAL_DATABASE_URL", f"sqlite:///{tmp_path / 'ask.db'}")
+    monkeypatch.setenv("USER", "dana")
+    monkeypatch.setenv("LOGNAME", "dana")
+    result = run_golocal(capsys, "ask", "ops owner is the platform team", "--json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["intent"] == "checklist_update" and data["changed"] is True
+    assert data["answer"]["answered_by"] == "dana"
+    shown = run_golocal(capsys, "ask", "who owns operations?")
+    assert "Ops owner: the platform team — declared by dana" in shown.stdout
