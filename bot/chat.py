@@ -134,8 +134,12 @@ def resolve_follow_up(
 
 
 def remember(conversation: Conversations, key: Hashable, asked: Asked, reply: Reply) -> None:
-    """Keep a real answer's subject for the next follow-up (not help, errors or questions)."""
-    if reply.intent in META_INTENTS or reply.data.get("available") is False:
+    """Keep a usage answer's subject for the next follow-up ("and last month?").
+
+    Only answers about a period, a name or a split are followed up: never a declaration
+    (a follow-up must not repeat "ops owner is …"), help, an error or a question back.
+    """
+    if reply.intent not in USAGE_INTENTS:
         return
     question = reply.data.get("recognised", {}).get("read") or asked.text
     conversation.remember(key, Subject(reply.intent, str(question)))

@@ -19,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
 
-from golocal.bot.entities import Lexicon, breakdown_in, find_entities
+from golocal.bot.entities import Entities, Lexicon, breakdown_in, find_entities
 from golocal.jobs.period_range import PeriodError
 from golocal.jobs.periods import find_period
 
@@ -89,6 +89,9 @@ def rewrite(subject: Subject, question: str, names: Lexicon) -> str | None:
     breakdown = breakdown_in(fragment)
     if not (period or breakdown or new_entities.as_json()):
         return None
+    if not has_cue(question) and _leftover(fragment, new_entities):
+        # "how much did we use last week?" says more than a period: a question of its own
+        return None
     base = subject.question
     if period:
         base = _PERIOD_WORDS.sub(" ", base)
@@ -105,6 +108,53 @@ def rewrite(subject: Subject, question: str, names: Lexicon) -> str | None:
                     base = re.sub(re.escape(value_other), " ", base, flags=re.IGNORECASE)
     base = " ".join(base.strip(" ?.!").split())
     return f"{base} {fragment}".strip()
+
+
+#: Words a bare follow-up may carry besides its period, split and names ("only for X, please").
+_FILLER = frozenset(
+    [
+        "and",
+        "also",
+        "the",
+        "for",
+        "in",
+        "on",
+        "of",
+        "at",
+        "with",
+        "only",
+        "just",
+        "then",
+        "please",
+        "same",
+        "but",
+        "ok",
+        "okay",
+        "now",
+        "so",
+        "same",
+        "that",
+        "this",
+        "those",
+        "these",
+        "it",
+        "one",
+        "team",
+        "project",
+        "key",
+        "model",
+        "provider",
+    ]
+)
+
+
+def _leftover(fragment: str, entities: Entities) -> list[str]:
+    """The words of ``fragment`` that are not its period, split, names or filler."""
+    text = _BREAKDOWN_PHRASE.sub(" ", _PERIOD_WORDS.sub(" ", fragment.lower()))
+    for name in entities.as_json().values():
+        text = text.replace(str(name).lower(), " ")
+    words = re.findall(r"[a-z]+", text)
+    return [word for word in words if word not in _FILLER]
 
 
 class Conversations:

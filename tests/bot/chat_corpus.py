@@ -227,6 +227,14 @@ CORPUS: list[Row] = [
     ),
     ("and for openai?", "models", {"after": "models from anthropic", "provider": "openai"}),
     ("and the latency?", "latency", {"after": "what did we spend last week?"}),
+    # a question of its own is not taken for a follow-up because it names a period
+    (
+        "how much did we use last week?",
+        None,
+        {"after": "who owns the GPUs?", "how": "ambiguous", "candidates": ["cost", "volume"]},
+    ),
+    # a declaration is never repeated by a follow-up
+    ("yesterday?", None, {"after": "ops owner is the platform team", "how": "unmatched"}),
     ("what about hybrid?", "should_we_go_local", {"after": "what did we spend last week?"}),
 ]
 

@@ -12,11 +12,12 @@ from decimal import Decimal
 
 import pytest
 
-from golocal.bot.chat import Asked, registered_intents, resolve_follow_up, understand
-from golocal.bot.followups import Conversations, Subject
+from golocal.bot.chat import Asked, registered_intents, remember, resolve_follow_up, understand
+from golocal.bot.followups import Conversations
 from golocal.bot.intent_table import INTENT_TABLE
 from golocal.bot.numbers import find_numbers
 from golocal.bot.periods import period_in
+from golocal.bot.replies import Reply
 from golocal.bot.services import Services
 from golocal.config.settings import Settings
 from golocal.db.attribution import set_attribution
@@ -44,7 +45,8 @@ def read(services, question, after=None):
         first = understand(Asked(after), services, intents)
         assert not hasattr(first, "intent") or first.intent != "bad_input"
         recognition, recognised = first
-        conversation.remember("k", Subject(recognition.intent, recognised["read"]))
+        reply = Reply(recognition.intent, "", {"recognised": recognised})
+        remember(conversation, "k", Asked(after), reply)
         asked = resolve_follow_up(asked, services, conversation, "k")
     return understand(asked, services, intents)
 

@@ -15,8 +15,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from golocal.bot.chat import Asked
-from golocal.bot.followups import Subject
+from golocal.bot.chat import Asked, remember
 from golocal.bot.render.blocks import DID_YOU_MEAN_ACTION
 from golocal.bot.services import Actor, Services
 from golocal.bot.slack.answering import Answerer
@@ -60,9 +59,7 @@ def register(app: App, services: Services, answerer: Answerer) -> None:
             thread = message.get("thread_ts") or message.get("ts")
             post_reply(client, channel, reply, thread_ts=thread)
             if thread:
-                answerer.conversations.remember(
-                    ("thread", channel, str(thread)), Subject(reply.intent, question)
-                )
+                remember(answerer.conversations, ("thread", channel, str(thread)), asked, reply)
 
     app.action(RERUN_ACTION)(ack=acknowledge, lazy=[rerun_checklist])
     app.action(re.compile(f"^{DID_YOU_MEAN_ACTION}_\\d+$"))(ack=acknowledge, lazy=[answer_choice])
