@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from golocal.bot.chat import answer
 from golocal.bot.entities import breakdown_in, find_entities, static_lexicon
-from golocal.bot.followups import Subject, rewrite
+from golocal.bot.followups import Conversations, Subject, rewrite
 from golocal.bot.numbers import Kind, NumberError, find_numbers, parse_number
 from golocal.bot.recognise import recognise
 from golocal.bot.screening import excerpt, screen
@@ -115,11 +115,14 @@ def test_answer_never_raises_on_an_empty_database(tmp_path):
     database = open_database(f"sqlite:///{tmp_path / 'golocal.db'}")
     services = Services(Settings(), database, clock=lambda: datetime(2026, 3, 11, tzinfo=UTC))
 
+    conversation = Conversations()
+    answer("what did we spend last week?", services, conversation=conversation)
+
     @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
     @given(QUESTIONS)
     def check(text):
         try:
-            reply = answer(text, services)
+            reply = answer(text, services, conversation=conversation)
         except Exception as exc:  # only a user-facing error may come out
             from golocal.errors import GolocalError
 
