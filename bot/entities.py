@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -103,28 +104,29 @@ def static_lexicon() -> Lexicon:
     return Lexicon(providers=providers)
 
 
-_cache: dict[int, tuple[float, Lexicon]] = {}
+# Keyed by the Database object itself (weakly): a disposed database's names go with it and
+# can never be served for another one that happens to reuse its id().
+_cache: weakref.WeakKeyDictionary[Database, tuple[float, Lexicon]] = weakref.WeakKeyDictionary()
 _cache_lock = threading.Lock()
 
 
 def lexicon(database: Database, *, now: float | None = None) -> Lexicon:
     """The names in the database (cached for :data:`LEXICON_TTL_S` seconds)."""
     now = time.monotonic() if now is None else now
-    key = id(database)
     with _cache_lock:
-        cached = _cache.get(key)
+        cached = _cache.get(database)
         if cached is not None and now - cached[0] < LEXICON_TTL_S:
             return cached[1]
     built = _build_lexicon(database)
     with _cache_lock:
-        _cache[key] = (now, built)
+        _cache[database] = (now, built)
     return built
 
 
 def forget_lexicon(database: Database) -> None:
     """Drop the cached names (after new data arrived in a test, or a collection)."""
     with _cache_lock:
-        _cache.pop(id(database), None)
+        _cache.pop(database, None)
 
 
 def _distinct(database: Database, column: Any) -> list[str]:
