@@ -204,7 +204,9 @@ def unmatched_reply(question: str, closest: Sequence[str], intents: Sequence[Int
         )
         head += "."
     reply = help_reply(intents, prefix=head)
-    return replace(reply, data={**reply.data, "understood": False, "closest": list(closest)})
+    options = [{"intent": c, "label": label(c), "question": question} for c in closest]
+    data = {**reply.data, "understood": False, "closest": list(closest), "did_you_mean": options}
+    return replace(reply, data=data)
 
 
 def _known_names(services: Services) -> Lexicon:

@@ -237,7 +237,8 @@ INTENT_TABLE: tuple[IntentSpec, ...] = (
         "who is using the most?",
         (
             r"\bwho\b.*\b(?:most|biggest|heaviest|top|highest|largest)\b",
-            r"\btop (?:\d+ )?(?:users?|teams?|projects?|keys?|api keys?|spenders?|consumers?)\b",
+            r"\btop (?:[\d.,]\S* )?"
+            r"(?:users?|teams?|projects?|keys?|api keys?|spenders?|consumers?)\b",
             r"\b(?:which|what) (?:team|project|key|user|api key|workspace)s?\b",
             r"\b(?:heaviest|biggest|largest) (?:users?|spenders?|consumers?|teams?|projects?)\b",
             r"\bwho(?:'s| is) using\b|\bwho uses\b|\bleaderboard\b",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from golocal.bot.chat import intent
-from golocal.bot.handlers.scope import group_name, narrowed, scope_of
+from golocal.bot.handlers.scope import coverage, group_name, narrowed, scope_of
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
 from golocal.db.attribution import list_attributions
@@ -72,7 +72,9 @@ def answer_cost(question: str, services: Services) -> Reply:
     split = split_spend(cloud, scope.breakdown, services)
     if split is not None:
         data["by_" + str(scope.breakdown)] = {k: usd_string(v) for k, v in split.items()}
-    span = scope.describe()
+    days, covered = coverage(services, scope)
+    data["days_with_data"] = days
+    span = f"{scope.describe()} ({covered})"
     if not cloud:
         return Reply("cost", f"No cloud usage recorded for {span}.", data)
     if total is None:

@@ -7,6 +7,7 @@ never dropped, so the shares add up.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +20,7 @@ from golocal.bot.handlers.scope import (
     scope_of,
     team_of,
 )
+from golocal.bot.numbers import Kind, NumberError, excerpt_number, parse_number
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
 from golocal.db.attribution import list_attributions
@@ -27,6 +29,28 @@ from golocal.jobs.facts import counted_requests
 from golocal.jobs.money import usd_display, usd_string
 
 SHOWN = 5
+#: "top 10 projects": at most this many on request
+MAX_SHOWN = 50
+_TOP_N = re.compile(r"\btop\s+(\S+)\s+(?:users?|teams?|projects?|keys?|api|spenders?|consumers?)")
+
+
+def shown_count(question: str) -> int:
+    """How many places to list: "top 3 teams" → 3; default :data:`SHOWN`.
+
+    Raises:
+        NumberError: a number that is not a whole count from 1 to :data:`MAX_SHOWN`.
+    """
+    match = _TOP_N.search(question.lower())
+    if match is None or not match.group(1)[0].isdigit():
+        return SHOWN
+    count = parse_number(match.group(1), Kind.COUNT)
+    if not 1 <= count <= MAX_SHOWN:
+        raise NumberError(
+            f"I can list the top 1 to {MAX_SHOWN}, not {excerpt_number(match.group(1))}"
+        )
+    return int(count)
+
+
 #: What "by …" or the question's words may split by, in the order tried when none is named.
 DIMENSIONS = ("team", "project", "api_key")
 _NAMES = {"team": "team", "project": "project/workspace", "api_key": "API key"}
@@ -48,6 +72,7 @@ def _dimension(question: str, breakdown: str | None, rows: list[ModelUsage], tea
 def answer_top_users(question: str, services: Services) -> Reply:
     """The biggest users by requests (and spend) over the period."""
     scope = scope_of(question, services)
+    shown = shown_count(question)
     rows = narrowed(
         model_usage(services.database, scope.period.since, scope.period.until),
         scope,
@@ -89,7 +114,7 @@ def answer_top_users(question: str, services: Services) -> Reply:
     if not ranking:
         return Reply("top_users", f"No usage recorded for {scope.describe()}.", data)
     lines = [f"Top {_NAMES[dimension]}s by requests over {scope.describe()} ({covered}):"]
-    for place, entry in enumerate(ranking[:SHOWN], start=1):
+    for place, entry in enumerate(ranking[:shown], start=1):
         spend = f", {usd_display(Decimal(entry['cost_usd']))}" if entry["cost_usd"] else ""
         mark = " ~" if entry["requests_estimated"] else ""
         lines.append(

@@ -146,6 +146,9 @@ def reply_blocks(reply: Reply, *, max_blocks: int = MAX_MESSAGE_BLOCKS) -> list[
         blocks = volume_blocks(reply)
     elif reply.intent == "clarify" and isinstance(data.get("did_you_mean"), list):
         blocks = clarify_blocks(reply)
+    elif reply.intent == "help" and isinstance(data.get("did_you_mean"), list):
+        # the help for a question not understood, with its closest intents as buttons
+        blocks = [*text_sections(reply.text), *choice_buttons(reply)]
     elif reply.intent == "error":
         blocks = [section(f":warning: {reply.text}")]
     else:
@@ -162,6 +165,12 @@ MAX_BUTTON_TEXT = 75
 
 def clarify_blocks(reply: Reply) -> list[Block]:
     """ "Did you mean the spend or the volume?" with one button per candidate intent."""
+    first = reply.text.splitlines()[0] if reply.text else "Did you mean…?"
+    return [section(first), *choice_buttons(reply)]
+
+
+def choice_buttons(reply: Reply) -> list[Block]:
+    """One button per intent in ``did_you_mean``; pressing it answers the question as it."""
     options = [o for o in reply.data.get("did_you_mean", []) if isinstance(o, dict)]
     buttons = []
     for index, option in enumerate(options[:5]):
@@ -178,10 +187,7 @@ def clarify_blocks(reply: Reply) -> list[Block]:
                 value=value,
             )
         )
-    blocks: list[Block] = [section(reply.text.splitlines()[0] if reply.text else "Did you mean…?")]
-    if buttons:
-        blocks.append(ActionsBlock(elements=buttons))
-    return blocks
+    return [ActionsBlock(elements=buttons)] if buttons else []
 
 
 def message_payload(reply: Reply) -> dict[str, Any]:

@@ -226,6 +226,26 @@ def test_unmatched_question_gets_help_and_the_closest_intents(services):
     reply = answer("what's the weather in the server room", services)
     assert reply.intent == "help" and reply.data["understood"] is False
     assert reply.text.startswith("Sorry, I don't understand")
+    closest = reply.data["closest"]
+    assert closest and all(f"({label})" not in reply.text for label in closest)
+    blocks = message_payload(reply)["blocks"]
+    buttons = next(b for b in blocks if b["type"] == "actions")["elements"]
+    assert [json.loads(b["value"])["intent"] for b in buttons] == closest
+
+
+def test_top_n_is_a_checked_number(services):
+    reply = answer("top 2 projects last week", services)
+    assert reply.text.count("\n1. ") == 1 and "\n2. " in reply.text and "\n3. " not in reply.text
+    adapter = ConsoleAdapter(services, None, None, interactive=False)  # type: ignore[arg-type]
+    refused = adapter.reply_to("top 1e400 projects")
+    assert refused.intent == "error" and "far too large" in refused.text
+
+
+def test_spend_names_its_coverage(services):
+    reply = answer("what did we spend last month?", services)
+    assert "(0 of 28 days have data)" in reply.text or "No cloud usage" in reply.text
+    week = answer("what did we spend last week?", services)
+    assert "(7 of 7 days have data)" in week.text and week.data["days_with_data"] == 7
 
 
 def test_typo_is_answered_and_the_reading_said(services):
