@@ -25,8 +25,6 @@ Handler = Callable[[str, Services], Reply]
 
 #: Intents whose answers are slices of usage: they say when they were not narrowed or split.
 USAGE_INTENTS = frozenset({"volume", "cost", "models", "top_users", "tokens", "latency", "gpus"})
-#: Reply intents that are about the conversation itself, not a subject to follow up on.
-META_INTENTS = frozenset({"help", "clarify", "bad_input", "error"})
 
 
 @dataclass(frozen=True)
