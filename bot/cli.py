@@ -72,7 +72,7 @@ COMMANDS = {
     "sources": LazyCommand(
         "golocal.bot.commands.collect",
         "sources",
-        "Every source: configured?, last success, last error, cursor.",
+        "Every source: configured?, last success, last error, cursor; Slack channels held back.",
     ),
     "reprice": LazyCommand(
         "golocal.bot.commands.collect",
@@ -89,6 +89,11 @@ COMMANDS = {
         "golocal.bot.commands.agent",
         "agent",
         "Sample this node's NVIDIA GPUs through NVML and serve them for golocal to scrape.",
+    ),
+    "fit": LazyCommand(
+        "golocal.bot.commands.fit",
+        "fit",
+        "Whether a model fits our GPUs (or named ones): sessions, memory, decode speed.",
     ),
 }
 

@@ -107,6 +107,7 @@ INTENT_TABLE: tuple[IntentSpec, ...] = (
             r"\bprojection\b|\bprojected\b",
             r"\btrend(?:s|ing)?\b",
             r"\bwill we (?:spend|reach|hit|need|use)\b",
+            r"\bwhen (?:will|do|would) we (?:pass|cross|reach|hit|exceed|get to|go over)\b",
             r"\bend of (?:the )?(?:month|quarter|year)\b",
             r"\bnext (?:month|quarter|year)\b",
             r"\bheading\b|\bgrowth\b|\bgrowing\b",

@@ -28,10 +28,6 @@ def log_file() -> Path:
 def configure_logging(debug: bool) -> None:
     """Log to stderr (WARNING until the settings say otherwise; DEBUG with ``--debug``)."""
     root = logging.getLogger()
-    if any(isinstance(f, RedactingFilter) for h in root.handlers for f in h.filters):
-        return
-    for handler in root.handlers:  # e.g. a test harness's capture: redact there too
-        handler.addFilter(RedactingFilter())
     if not root.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter(_FORMAT))

@@ -10,27 +10,28 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 import httpx
 
+from golocal.bot.alert_notify import SentNotification, held_back, note_failure, notify_alerts
 from golocal.bot.posting import (
     CONSOLE_CHANNEL,
     Attachment,
     ConsolePoster,
     Message,
     Poster,
+    PostError,
     SlackPoster,
 )
-from golocal.bot.render.alerts import alert_status_blocks, alert_text
 from golocal.bot.render.chart import render_digest_chart
 from golocal.bot.render.digest import digest_blocks, digest_text
 from golocal.bot.services import Services
 from golocal.config.settings import Settings
 from golocal.db import alerts as incidents_db
-from golocal.db.digests import PostOutcome, digest_post_state, post_digest_once
+from golocal.db import deliveries
+from golocal.db.digests import DigestPostError, PostOutcome, digest_post_state, post_digest_once
 from golocal.errors import GolocalError
 from golocal.jobs import selfmetrics
 from golocal.jobs.alertmanager import (
@@ -40,7 +41,7 @@ from golocal.jobs.alertmanager import (
     postable_alerts,
     send_alerts,
 )
-from golocal.jobs.alerts import AlertCheck, check_alerts, due_notifications
+from golocal.jobs.alerts import AlertCheck, check_alerts
 from golocal.jobs.collect import CollectRequest, CollectResult, collect_sources
 from golocal.jobs.digest import BreakEven, Digest, build_digest, last_complete_week
 from golocal.jobs.evidence import gather_evidence
@@ -80,11 +81,6 @@ def digest_channel(settings: Settings, poster: Poster) -> str | None:
     return CONSOLE_CHANNEL if isinstance(poster, ConsolePoster) else settings.digest.channel
 
 
-def alerts_channel(settings: Settings, poster: Poster) -> str | None:
-    """Where alerts go: ``console`` when printing, else ``[alerts] channel``."""
-    return CONSOLE_CHANNEL if isinstance(poster, ConsolePoster) else settings.alerts.channel
-
-
 def publish_digest(
     services: Services,
     poster: Poster,
@@ -95,15 +91,31 @@ def publish_digest(
 ) -> PostOutcome:
     """Post ``digest`` to ``channel`` once per (week, channel); the chart goes in its thread.
 
+    The message carries the key ``digest:<week>`` (Slack message metadata): a retry after a
+    500-after-accept, or after a crash between posting and recording, finds it in the
+    channel and does not post it again.
+
     Raises:
-        DigestPostError: the post failed; it is recorded and will be retried.
+        DigestPostError: the post failed; it is recorded. ``permanent`` when only a
+            configuration change can fix it (the channel is then held back until it does);
+            otherwise the next run retries it.
     """
+    held = held_back(services, poster, channel)
+    if held is not None:
+        raise DigestPostError(f"held back until the configuration changes: {held.fix}", True)
     text = digest_text(digest.data)
     blocks = digest_blocks(digest.data)
     image = chart if chart is not None else render_digest_chart(digest.data)
+    refused: list[PostError] = []
 
     def send() -> str | None:
-        ts = poster.post(Message(channel, text, blocks=blocks, kind="digest"))
+        try:
+            ts = poster.post(
+                Message(channel, text, blocks=blocks, key=f"digest:{digest.week}", kind="digest")
+            )
+        except PostError as exc:
+            refused.append(exc)
+            raise
         try:
             poster.upload(
                 Attachment(
@@ -114,12 +126,23 @@ def publish_digest(
                     thread_ts=ts,
                 )
             )
-        except Exception:
+        except Exception as exc:
             # the message itself is out: marking it failed would post it a second time
-            log.warning("the digest chart for %s could not be uploaded", digest.week, exc_info=True)
+            log.warning("the digest chart for %s could not be uploaded: %s", digest.week, exc)
         return ts
 
-    return post_digest_once(services.database, digest.week, channel, send, now=services.now())
+    try:
+        outcome = post_digest_once(
+            services.database, digest.week, channel, send, now=services.now()
+        )
+    except DigestPostError as exc:
+        if refused and refused[0].permanent:
+            note_failure(services, poster, channel, refused[0])
+            raise DigestPostError(exc.reason, True) from None
+        raise
+    if outcome.posted_now:
+        deliveries.unblock(services.database, channel)
+    return outcome
 
 
 def run_due_digest(
@@ -134,6 +157,10 @@ def run_due_digest(
     known = digest_post_state(services.database, week, channel)
     if known is not None and known.state == "posted":
         return PostOutcome("already_posted", known)  # the retry job's usual case: no rebuild
+    held = held_back(services, poster, channel)
+    if held is not None:  # refused for a reason only a configuration change fixes
+        log.warning("the digest for %s is held back: %s", week, held.fix)
+        return None
     digest = build_digest(
         services.database, services.settings, week, now=now, break_even=break_even
     )
@@ -152,67 +179,16 @@ def observe_digest_state(services: Services, poster: Poster) -> None:
     selfmetrics.observe_digest(due, posted=state is not None and state.state == "posted")
 
 
-@dataclass(frozen=True)
-class SentNotification:
-    """A notification that went out."""
-
-    kind: str
-    incident_id: int
-    channel: str
-
-
-def notify_alerts(services: Services, poster: Poster) -> list[SentNotification]:
-    """Send the due alert messages: first post, thread updates, reminders, resolutions."""
-    settings, database, now = services.settings, services.database, services.now()
-    default_channel = alerts_channel(settings, poster)
-    sent = []
-    for due in due_notifications(database, settings, now):
-        incident = due.incident
-        channel = incident.channel or default_channel
-        thread_ts = incident.thread_ts
-        if CONSOLE_CHANNEL in {channel, default_channel} and channel != default_channel:
-            # announced on a terminal, now running in Slack (or back): start afresh there
-            channel, thread_ts = default_channel, None
-        if channel is None:
-            continue
-        if not incidents_db.claim_notification(database, incident, now=now):
-            continue  # another replica sent it
-        text = alert_text(due.kind, incident, now)
-        try:
-            if due.kind == "open":
-                blocks = alert_status_blocks(incident, now)
-                ts = poster.post(Message(channel, text, blocks=blocks, kind="alert"))
-                incidents_db.record_notification(
-                    database,
-                    incident.id,
-                    channel=channel,
-                    thread_ts=ts,
-                    signature=incident.details.get("signature", incident.summary),
-                )
-            else:
-                poster.post(Message(channel, text, thread_ts=thread_ts, kind="alert"))
-                if thread_ts and due.kind in {"update", "resolve"}:
-                    status = Message(channel, text, blocks=alert_status_blocks(incident, now))
-                    poster.update(thread_ts, status)
-                incidents_db.record_notification(
-                    database,
-                    incident.id,
-                    signature=incident.details.get("signature", incident.summary),
-                )
-        except Exception:
-            incidents_db.release_notification(database, incident)
-            log.warning("alert %s (%s) could not be sent", incident.id, due.kind, exc_info=True)
-            continue
-        sent.append(SentNotification(due.kind, incident.id, channel))
-    return sent
-
-
 def run_alerts(services: Services, poster: Poster) -> tuple[AlertCheck, list[SentNotification]]:
     """The alert job: evaluate the rules once, then send what is due."""
     check = check_alerts(services.database, services.settings, services.now())
+    sent = notify_alerts(services, poster)
     forward_incidents(services, check)
-    export_volume(services)
-    return check, notify_alerts(services, poster)
+    try:
+        export_volume(services)
+    except Exception:  # a metric must never cost an alert run
+        log.warning("could not export the volume metric", exc_info=True)
+    return check, sent
 
 
 def export_volume(services: Services) -> None:

@@ -1,7 +1,9 @@
 """Reading a what-if question ("what if we had 3,000 requests a day?") into a scenario.
 
-The parser understands four changes: a daily request volume, a hardware profile to buy,
-a cloud price change in percent, and an electricity price. It returns what it understood
+The parser understands five changes: a daily request volume ("at 5k a day") or a change of
+the measured volume ("if volume doubled", "+50 %"), hardware to buy (any count of a catalogue
+GPU: "2 RTX 4090s", "4×H100", "a node of 8 H200", or a configured profile by name), a cloud
+price change in percent, and an electricity price. It returns what it understood
 and what it could not use, so the reply can say both instead of guessing.
 """
 
@@ -11,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from golocal.bot.hardware_phrases import find_gpu_phrase
 from golocal.bot.numbers import (
     NUMBER,
     Kind,
@@ -21,7 +24,7 @@ from golocal.bot.numbers import (
     read_match,
 )
 from golocal.config.advisor import Advisor
-from golocal.jobs.framework import Scenario
+from golocal.jobs.scenario import Scenario
 
 _REQUESTS = re.compile(
     NUMBER.pattern + r"\s*(?:requests?|reqs?|calls?|completions?)?\s*(?:a|per|/|each)\s*day",
@@ -39,6 +42,25 @@ _ELECTRICITY = re.compile(
     r"\$?\s*(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)",
     re.I,
 )
+_VOLUME_WORD = r"(?:volume|traffic|usage|requests?|load|demand|calls)"
+_VOLUME_TIMES = re.compile(
+    r"\b" + _VOLUME_WORD + r"\b[^.?!]{0,20}?\b(doubled|doubles|double|tripled|triples|triple|"
+    r"quadrupled|halved|halves|halve)\b|\b(double|triple|quadruple|halve)[sd]?\s+(?:the\s+|our\s+)?"
+    + _VOLUME_WORD,
+    re.I,
+)
+_TIMES = {"doub": Decimal(2), "trip": Decimal(3), "quad": Decimal(4), "halv": Decimal("0.5")}
+_VOLUME_PERCENT = re.compile(
+    r"\b" + _VOLUME_WORD + r"\b[^.?!%]{0,20}?\b(rose|rises|grew|grows|increased?|increases|"
+    r"went up|goes up|up|fell|falls|dropped|drops|decreased?|decreases|went down|goes down|down)"
+    r"\s*(?:by\s*)?(-?\d+(?:\.\d+)?)\s*(?:%|percent)"
+    r"|(-?\d+(?:\.\d+)?)\s*(?:%|percent)\s+(more|less|fewer)\s+"
+    + _VOLUME_WORD
+    + r"|(?<![\w.])([+-])\s*(\d+(?:\.\d+)?)\s*(?:%|percent)",
+    re.I,
+)
+#: A volume factor beyond this is not a plan but a typo.
+MAX_VOLUME_FACTOR = Decimal(1000)
 _HARDWARE_WORDS = re.compile(
     r"\b(bought|buy|buying|purchased?|had an?|got an?|get an?|with an?|switch(?:ed)? to|use an?)\b",
     re.I,
@@ -62,6 +84,13 @@ def _checked(text: str, kind: Kind, problems: list[str]) -> Decimal | None:
     except NumberError as exc:
         problems.append(exc.message)
         return None
+
+
+#: The largest values a what-if may name: beyond these a number is a typo, and the money
+#: arithmetic (exact decimals) would overflow its precision instead of answering.
+MAX_REQUESTS_PER_DAY = Decimal(10) ** 9
+MAX_PRICE_CHANGE_PERCENT = Decimal(10_000)
+MAX_ELECTRICITY_USD_PER_KWH = Decimal(1000)
 
 
 def profile_keys(name: str, label: str) -> set[str]:
@@ -111,8 +140,16 @@ def parse_what_if(question: str, advisor: Advisor) -> WhatIf:
         except NumberError as exc:
             result.problems.append(f"request volume {exc.message}")
         else:
-            changes["requests_per_day"] = float(value)
-            result.understood.append(f"{value:,.0f} requests/day")
+            if value > MAX_REQUESTS_PER_DAY:
+                result.problems.append(
+                    f"{value:,} requests a day is more than golocal models "
+                    f"(at most {MAX_REQUESTS_PER_DAY:,})"
+                )
+            else:
+                changes["requests_per_day"] = float(value)
+                result.understood.append(f"{value:,.0f} requests/day")
+    if "requests_per_day" not in changes:
+        _volume_factor(question, changes, result)
     if (match := _PRICE.search(question)) and (
         percent := _checked(match.group(2), Kind.PERCENT, result.problems)
     ) is not None:
@@ -121,6 +158,10 @@ def parse_what_if(question: str, advisor: Advisor) -> WhatIf:
         if percent < 0 or factor <= 0:
             result.problems.append(
                 f"a price change of {match.group(0)!r} would make cloud free or negative"
+            )
+        elif percent > MAX_PRICE_CHANGE_PERCENT:
+            result.problems.append(
+                f"a price change above {MAX_PRICE_CHANGE_PERCENT:,}% is not a price change"
             )
         else:
             changes["cloud_price_factor"] = factor
@@ -135,18 +176,86 @@ def parse_what_if(question: str, advisor: Advisor) -> WhatIf:
     ) is not None:
         if price < 0:
             result.problems.append(f"an electricity price can't be negative ({match.group(1)})")
+        elif price > MAX_ELECTRICITY_USD_PER_KWH:
+            result.problems.append(
+                f"an electricity price above ${MAX_ELECTRICITY_USD_PER_KWH:,}/kWh is not one"
+            )
         else:
             changes["electricity_usd_per_kwh"] = price
             result.understood.append(f"electricity ${price}/kWh")
-    profile = find_profile(question, advisor)
+    phrase = find_gpu_phrase(question, advisor)
+    profile = named_profile(question, advisor)
+    if profile is None and phrase is not None:
+        if phrase.problem:
+            result.problems.append(phrase.problem)
+        else:
+            changes["hardware"] = (phrase.gpu, phrase.count)
+            label = advisor.catalogue_profile(phrase.gpu, phrase.count).label
+            result.understood.append(f"buying {label}")
+    elif profile is None:
+        profile = find_profile(question, advisor)
     if profile is not None:
         changes["profile"] = profile
         result.understood.append(f"buying {profile} ({advisor.profiles[profile].label})")
-    elif _HARDWARE_WORDS.search(question) and "requests_per_day" not in changes:
+    elif (
+        "hardware" not in changes
+        and phrase is None
+        and _HARDWARE_WORDS.search(question)
+        and ("requests_per_day" not in changes)
+    ):
         result.problems.append(
             "I don't know that hardware (known profiles: "
             + ", ".join(sorted(advisor.profiles))
+            + "; or any count of a catalogue GPU: "
+            + ", ".join(gpu.label for gpu in advisor.gpus.values())
             + ")"
         )
     result.scenario = Scenario(**changes)  # type: ignore[arg-type]
     return result
+
+
+def named_profile(text: str, advisor: Advisor) -> str | None:
+    """A configured profile named by its own name ("l40s-server"), not by its GPU."""
+    lowered = text.lower()
+    names = [
+        name for name in advisor.profiles if re.search(rf"(?<![\w-]){re.escape(name)}\b", lowered)
+    ]
+    return max(names, key=len) if names else None
+
+
+def _volume_factor(question: str, changes: dict[str, object], result: WhatIf) -> None:
+    """ "if volume doubled" (×2), "volume up 50%" / "+50 %" (×1.5), "20% fewer requests"."""
+    factor: Decimal | None = None
+    said = ""
+    if match := _VOLUME_TIMES.search(question):
+        word = (match.group(1) or match.group(2)).lower()
+        factor = next(v for k, v in _TIMES.items() if word.startswith(k))
+        said = f"volume ×{factor}"
+    elif match := _VOLUME_PERCENT.search(question):
+        if match.group(2) is not None:
+            percent, down = (
+                Decimal(match.group(2)),
+                re.match(
+                    r"(fell|fall|drop|decrease|went down|goes down|down)", match.group(1), re.I
+                ),
+            )
+        elif match.group(3) is not None:
+            percent, down = Decimal(match.group(3)), match.group(4).lower() != "more"
+        elif re.search(r"price|electric|power|energy", question, re.I):
+            return  # "+30 %" next to a price is the price's change, not the volume's
+        else:
+            percent, down = Decimal(match.group(6)), match.group(5) == "-"
+        factor = 1 + (-percent if down else percent) / 100
+        sign = "-" if down else "+"
+        said = f"volume {sign}{percent}%"
+        if percent < 0:
+            factor = Decimal(0)
+    if factor is None:
+        return
+    if factor <= 0:
+        result.problems.append(f"a volume change of {said!r} would leave no requests")
+    elif factor > MAX_VOLUME_FACTOR:
+        result.problems.append(f"{said} is more than {MAX_VOLUME_FACTOR:,}× today's volume")
+    else:
+        changes["volume_factor"] = factor
+        result.understood.append(said)

@@ -130,13 +130,25 @@ def lookup(text: str, entries: dict[str, Any]) -> str | None:
     return _index(entries).get(_squash(text))
 
 
+def name_pattern(name: str) -> str:
+    """A regex for a name in running text: flexible spaces/dashes, whole words, plural allowed."""
+    parts = [re.escape(p) for p in re.split(r"[\s-]+", name.strip()) if p]
+    return r"(?<![a-z0-9.])" + r"[\s-]*".join(parts) + r"(?:'?s)?(?![a-z0-9])"
+
+
 def find_in(text: str, entries: dict[str, Any]) -> str | None:
-    """The entry whose longest name occurs in ``text`` ("what fits on 2 RTX 4090s?" → rtx-4090)."""
-    squashed = _squash(text)
+    """The entry whose longest name occurs in ``text`` ("what fits on 2 RTX 4090s?" → rtx-4090).
+
+    Names match as whole words, so "fell 40%" never reads as an L4.
+    """
+    # "4xH100", "8×H200": the count is not part of the name
+    text = re.sub(r"(\d)\s*[x×*]\s*(?=[a-z])", r"\1 x ", text, flags=re.IGNORECASE)
     best: tuple[int, str] | None = None
-    for name, key in _index(entries).items():
-        if len(name) >= 2 and name in squashed and (best is None or len(name) > best[0]):
-            best = (len(name), key)
+    for key, entry in entries.items():
+        for name in (key, entry.label, *entry.names):
+            match = re.search(name_pattern(name), text, re.IGNORECASE)
+            if match and (best is None or len(match.group(0)) > best[0]):
+                best = (len(match.group(0)), key)
     return best[1] if best else None
 
 

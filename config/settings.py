@@ -11,9 +11,11 @@ This module imports nothing else of golocal's (docs/ARCHITECTURE.md, "Folders").
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -36,6 +38,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from golocal.config.addresses import check_http_url, parse_host_port
 from golocal.config.advisor import Advisor
 from golocal.errors import ConfigError
 
@@ -134,9 +137,7 @@ class LocalSource(Section):
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(f"{value!r} is not an http(s) URL")
-        return value.rstrip("/")
+        return check_http_url(value).rstrip("/")
 
 
 class InferenceServerSource(LocalSource):
@@ -152,6 +153,10 @@ class PrometheusSource(LocalSource):
 
     #: Resolution of ``query_range`` (seconds).
     step_seconds: int = Field(15, ge=1, le=3600)
+    #: Hours of minute rows kept for this fleet's GPUs and vLLM instances (alerts and the
+    #: rollup of recent hours need them); older minute detail stays in Prometheus, and the
+    #: hourly and daily rollups are kept as ``[retention]`` says.
+    minute_hours: int = Field(48, ge=3, le=24 * 3650)
 
 
 class GpuAgentSource(LocalSource):
@@ -173,6 +178,13 @@ class Agent(Section):
     """``golocal agent`` (``[agent]``)."""
 
     listen: str = "127.0.0.1:9835"
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        parse_host_port(value, default_host="127.0.0.1")
+        return value
+
     sample_seconds: float = Field(5.0, gt=0, le=3600)
     #: The ``host`` label; default: this machine's host name.
     host: str | None = None
@@ -198,12 +210,19 @@ class Collection(Section):
     source_budget_s: float = Field(1800.0, gt=0, le=86400)
     #: the largest answer read from a provider or a local server, in MiB
     max_response_mb: float = Field(128.0, gt=0, le=4096)
+    #: seconds this machine's clock may differ from a provider's before collecting stops
+    max_clock_skew_s: float = Field(900.0, gt=0)
 
 
 class LiteLLM(Section):
     """A LiteLLM proxy whose daily activity API golocal reads (key: ``LITELLM_API_KEY``)."""
 
     url: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_http_url(value)
 
 
 class Copilot(Section):
@@ -293,11 +312,8 @@ class Metrics(Section):
     @field_validator("listen")
     @classmethod
     def _host_port(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        _host, sep, port = value.rpartition(":")
-        if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
-            raise ValueError(f"{value!r} is not HOST:PORT (e.g. 127.0.0.1:9836)")
+        if value is not None:
+            parse_host_port(value, default_host="127.0.0.1")
         return value
 
 
@@ -305,6 +321,44 @@ class Budget(Section):
     """The monthly cloud budget (``[budget]``); unset means no budget alert or burn line."""
 
     monthly_usd: Decimal | None = Field(None, gt=0)
+
+
+class BudgetRule(Section):
+    """A monthly budget of one team or one provider (``[[budgets]]``)."""
+
+    team: str | None = Field(None, min_length=1, max_length=100)
+    provider: str | None = Field(None, min_length=1, max_length=100)
+    monthly_usd: Decimal = Field(gt=0)
+    #: warn once spend reaches this share of the budget
+    warn_percent: Decimal = Field(Decimal(80), gt=0, le=100)
+
+    @model_validator(mode="after")
+    def _one_scope(self) -> BudgetRule:
+        if (self.team is None) == (self.provider is None):
+            raise ValueError("a [[budgets]] entry names exactly one of team or provider")
+        return self
+
+    @property
+    def scope(self) -> str:
+        return f"team:{self.team}" if self.team is not None else f"provider:{self.provider}"
+
+
+class Anomaly(Section):
+    """Spend anomaly alerts (``[anomaly]``): a day far above its trailing median."""
+
+    enabled: bool = True
+    #: a day's spend above this multiple of the trailing median is an anomaly
+    factor: Decimal = Field(Decimal(3), gt=1, le=1000)
+    trailing_days: int = Field(28, ge=7, le=366)
+    #: below this a day is never an anomaly, so small teams don't page
+    min_usd: Decimal = Field(Decimal(50), ge=0)
+
+
+class Reconcile(Section):
+    """Reconciliation of billed against usage-priced money (``[reconcile]``)."""
+
+    #: a provider-day whose estimate is further than this from the bill is flagged
+    tolerance_pct: Decimal = Field(Decimal(5), ge=0, le=1000)
 
 
 #: Environment variables that set a section's channel without the ``__`` nesting.
@@ -351,6 +405,9 @@ class Settings(BaseSettings):
     digest: Digest = Digest()
     alerts: Alerts = Alerts()
     budget: Budget = Budget()
+    reconcile: Reconcile = Reconcile()
+    budgets: tuple[BudgetRule, ...] = ()
+    anomaly: Anomaly = Anomaly()
     metrics: Metrics = Metrics()
 
     openai_base_url: str = "https://api.openai.com/v1"
@@ -407,6 +464,24 @@ class Settings(BaseSettings):
                 current = current.model_dump()
             data = {**data, section: {**current, "channel": channel}}
         return data
+
+    @field_validator("openai_base_url", "anthropic_base_url", "github_api_url", "slack_api_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        return check_http_url(value)
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        scheme = value.split("://", 1)[0].split("+", 1)[0].lower() if "://" in value else ""
+        if scheme not in {"sqlite", "postgresql", "postgres"}:
+            raise ValueError(
+                "must be a sqlite:///PATH or postgresql://user:password@host:5432/db URL "
+                f"(got scheme {scheme or 'none'!r}); golocal supports SQLite and PostgreSQL"
+            )
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -468,6 +543,7 @@ def load_settings(
         ConfigError: one line naming the key and what is wrong with it.
     """
     env = os.environ if environ is None else environ
+    _check_environment(env)
     path_text = str(config_file) if config_file else env.get(CONFIG_ENV)
     path = Path(path_text).expanduser() if path_text else None
     if path is not None:
@@ -480,6 +556,55 @@ def load_settings(
         return loaded(config_file=path)
     except ValidationError as exc:
         raise ConfigError(_describe(exc)) from None
+
+
+#: ``GOLOCAL_*`` variables that are not settings but are read elsewhere. ``GOLOCAL_TEST_*``
+#: is reserved for golocal's own test suite.
+OTHER_ENV_VARS = frozenset({CONFIG_ENV, "GOLOCAL_DEBUG", *CHANNEL_ENV_VARS.values()})
+_ENV_PREFIX = "GOLOCAL_"
+
+
+def _check_environment(env: Mapping[str, str]) -> None:
+    """Unknown ``GOLOCAL_*`` variables are errors, like unknown keys in the file.
+
+    pydantic-settings silently ignores a variable whose section is misspelt
+    (``GOLOCAL_THRESHOLD__CLOUD_OK_BELOW``); a setting that never applies is worse than one
+    that stops golocal with its name.
+    """
+    problems = []
+    for name in sorted(env):
+        upper = name.upper()
+        if not upper.startswith(_ENV_PREFIX) or upper in OTHER_ENV_VARS:
+            continue
+        if upper.startswith("GOLOCAL_TEST_"):
+            continue
+        path = upper.removeprefix(_ENV_PREFIX).lower().split("__")
+        problem = _unknown_path(Settings, path)
+        if problem:
+            problems.append(f"config error: unknown environment variable {name}: {problem}")
+    if problems:
+        raise ConfigError("\n".join(problems))
+
+
+def _unknown_path(model: type[BaseModel], path: list[str]) -> str | None:
+    """Why ``path`` names no setting of ``model`` (``None`` when it does)."""
+    fields = {
+        name: info
+        for name, info in model.model_fields.items()
+        if name not in SECRET_ENV_VARS and name != "config_file"
+    }
+    head, rest = path[0], path[1:]
+    if head not in fields:
+        close = difflib.get_close_matches(head, list(fields), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        return f"no setting {head!r}{hint}"
+    if not rest:
+        return None
+    annotation = fields[head].annotation
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        inner = _unknown_path(annotation, rest)
+        return None if inner is None else f"in {head}: {inner}"
+    return f"{head} has no keys (set it as a whole)"
 
 
 def _check_toml(path: Path) -> None:

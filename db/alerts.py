@@ -3,14 +3,22 @@
 ``alert_incidents.open_key`` is the dedupe key while an incident fires and NULL once it is
 resolved, so the unique constraint allows at most one open incident per key on both
 dialects. Two evaluators racing to open the same incident hit that constraint; the loser
-refreshes the winner's row instead. Notifications are claimed with a compare-and-set on
-``notify_count`` so two replicas never send the same message.
+refreshes the winner's row instead.
+
+A notification is claimed with a compare-and-set that takes a **lease** (``lease_until``):
+while it runs no other replica sends that message; once it is recorded ``notify_count``
+moves on. A sender that dies after claiming leaves only the lease behind, and when it
+expires the message is due again — it is never lost (the poster then finds it in the
+channel if it had gone out, so it is not sent twice either).
+
+People act on incidents from Slack: acknowledge, snooze (no reminders until a time) and
+resolve, each stored with who and when.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -38,10 +46,18 @@ class Incident:
     notify_count: int
     channel: str | None
     thread_ts: str | None
+    acked_by: str | None = None
+    acked_at: datetime | None = None
+    snoozed_until: datetime | None = None
+    snoozed_by: str | None = None
+    resolved_by: str | None = None
 
     @property
     def firing(self) -> bool:
         return self.state == "firing"
+
+    def snoozed(self, now: datetime) -> bool:
+        return self.snoozed_until is not None and self.snoozed_until > now
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -59,6 +75,11 @@ class Incident:
                 self.last_notified_at.isoformat() if self.last_notified_at else None
             ),
             "notified": self.notify_count > 0,
+            "acked_by": self.acked_by,
+            "acked_at": self.acked_at.isoformat() if self.acked_at else None,
+            "snoozed_until": self.snoozed_until.isoformat() if self.snoozed_until else None,
+            "snoozed_by": self.snoozed_by,
+            "resolved_by": self.resolved_by,
         }
 
 
@@ -78,6 +99,11 @@ def _snapshot(row: AlertIncident) -> Incident:
         notify_count=row.notify_count or 0,
         channel=row.channel,
         thread_ts=row.thread_ts,
+        acked_by=row.acked_by,
+        acked_at=row.acked_at,
+        snoozed_until=row.snoozed_until,
+        snoozed_by=row.snoozed_by,
+        resolved_by=row.resolved_by,
     )
 
 
@@ -171,10 +197,13 @@ def pending_resolutions(database: Database) -> list[Incident]:
         return [_snapshot(row) for row in session.scalars(query.order_by(AlertIncident.id))]
 
 
-def claim_notification(database: Database, incident: Incident, *, now: datetime) -> bool:
-    """Take the right to send the next message of ``incident`` (compare-and-set).
+def claim_notification(
+    database: Database, incident: Incident, *, now: datetime, lease: timedelta
+) -> bool:
+    """Take the right to send the next message of ``incident`` for ``lease``.
 
-    Returns ``False`` when another evaluator notified it since ``incident`` was read.
+    Returns ``False`` when another sender notified it since ``incident`` was read, or holds
+    an unexpired lease on it.
     """
     with database.engine.begin() as connection:
         result = connection.execute(
@@ -182,19 +211,18 @@ def claim_notification(database: Database, incident: Incident, *, now: datetime)
             .where(
                 AlertIncident.id == incident.id,
                 AlertIncident.notify_count == incident.notify_count,
+                (AlertIncident.lease_until.is_(None)) | (AlertIncident.lease_until <= now),
             )
-            .values(notify_count=incident.notify_count + 1, last_notified_at=now)
+            .values(lease_until=now + lease)
         )
     return result.rowcount == 1
 
 
 def release_notification(database: Database, incident: Incident) -> None:
-    """Undo a claim whose message could not be sent, so the next evaluation retries it."""
+    """Give a claim back whose message could not be sent, so the next evaluation retries it."""
     with database.engine.begin() as connection:
         connection.execute(
-            update(AlertIncident)
-            .where(AlertIncident.id == incident.id)
-            .values(notify_count=incident.notify_count, last_notified_at=incident.last_notified_at)
+            update(AlertIncident).where(AlertIncident.id == incident.id).values(lease_until=None)
         )
 
 
@@ -202,18 +230,58 @@ def record_notification(
     database: Database,
     incident_id: int,
     *,
+    now: datetime,
     channel: str | None = None,
     thread_ts: str | None = None,
     signature: str | None = None,
 ) -> None:
-    """Remember where an incident was posted and what its last message was about."""
+    """A message of the incident went out: count it, free the lease, remember where it went."""
     with database.session() as session:
         row = session.get(AlertIncident, incident_id)
         if row is None:
             return
+        row.notify_count = (row.notify_count or 0) + 1
+        row.last_notified_at = now
+        row.lease_until = None
         if channel is not None:
             row.channel = channel
         if thread_ts is not None:
             row.thread_ts = thread_ts
         if signature is not None:
             row.details = {**(row.details or {}), "_notified_signature": signature}
+
+
+def get_incident(database: Database, incident_id: int) -> Incident | None:
+    """One incident by id."""
+    with database.session() as session:
+        row = session.get(AlertIncident, incident_id)
+        return None if row is None else _snapshot(row)
+
+
+def act_on(
+    database: Database,
+    incident_id: int,
+    action: str,
+    *,
+    user: str,
+    now: datetime,
+    snooze: timedelta | None = None,
+) -> Incident | None:
+    """Record a person's ``ack``, ``snooze`` (for ``snooze``) or ``resolve`` of an incident.
+
+    Returns the incident after the action, or ``None`` when there is no such incident.
+    Resolving an incident that already resolved keeps its first resolution.
+    """
+    with database.session() as session:
+        row = session.get(AlertIncident, incident_id)
+        if row is None:
+            return None
+        if action == "ack":
+            row.acked_by, row.acked_at = user[:50], now
+        elif action == "snooze":
+            row.snoozed_by, row.snoozed_until = user[:50], now + (snooze or timedelta(hours=1))
+        elif action == "resolve" and row.state == "firing":
+            row.state, row.open_key, row.resolved_at = "resolved", None, now
+            row.resolved_by = user[:50]
+        session.flush()
+        return _snapshot(row)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 
 from golocal.db.checklist import SENSITIVITIES
 from golocal.db.database import Database
@@ -131,7 +131,7 @@ def remove_attribution(
                 Attribution.external_id == external_id,
             )
         )
-        return bool(result.rowcount)
+        return bool(cast("CursorResult[Any]", result).rowcount)
 
 
 def list_attributions(database: Database) -> list[AttributionEntry]:

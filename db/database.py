@@ -78,11 +78,64 @@ def create_database_engine(raw_url: str, **engine_args: Any) -> Engine:
             _check_sqlite_file(Path(url.database))
         engine = create_engine(url, **engine_args)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "handle_error", _storage_failure)
         return engine
     try:
-        return create_engine(url, pool_pre_ping=True, **engine_args)
+        engine = create_engine(
+            url, pool_pre_ping=True, connect_args=_postgres_timeouts(url), **engine_args
+        )
     except NoSuchModuleError:
         raise DatabaseError(f"no driver for {url.drivername}") from None
+    event.listen(engine, "handle_error", _storage_failure)
+    return engine
+
+
+#: Seconds to wait for a PostgreSQL server to accept a connection (libpq ``connect_timeout``).
+CONNECT_TIMEOUT_S = 10
+#: The longest one statement may run on PostgreSQL (``statement_timeout``), in milliseconds.
+STATEMENT_TIMEOUT_MS = 60_000
+
+
+def _postgres_timeouts(url: URL) -> dict[str, Any]:
+    """Connect and statement timeouts, unless the URL's query sets its own.
+
+    A server that accepts the TCP connection and never answers would otherwise hold every
+    command (and the bot's answers) for as long as it hangs.
+    """
+    args: dict[str, Any] = {}
+    if "connect_timeout" not in url.query:
+        args["connect_timeout"] = CONNECT_TIMEOUT_S
+    if "options" not in url.query:
+        args["options"] = f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
+    return args
+
+
+#: Driver messages that mean the storage itself refused the write.
+_STORAGE_FAILURES = (
+    ("database or disk is full", "the disk is full"),
+    ("no space left on device", "the disk is full"),
+    ("could not extend file", "the disk is full"),
+    ("readonly database", "the database is read-only"),
+    ("read-only", "the database is read-only"),
+    ("disk i/o error", "a disk I/O error"),
+    ("unable to open database file", "the file cannot be opened"),
+)
+
+
+def _storage_failure(context: Any) -> None:
+    """``handle_error`` hook: a full disk or a read-only database becomes one clear line."""
+    original = context.original_exception
+    text_of = str(original).lower()
+    for needle, what in _STORAGE_FAILURES:
+        if needle in text_of:
+            url = context.engine.url if context.engine is not None else None
+            if url is not None and url.get_backend_name() == "sqlite":
+                where = f"the SQLite database {url.database}"
+            elif url is not None:
+                where = f"the database at {url.host or 'localhost'}:{url.port or 5432}"
+            else:
+                where = "the database"
+            raise DatabaseError(f"cannot use {where}: {what}") from None
 
 
 def open_database(
@@ -108,6 +161,9 @@ def open_database(
 
     current = migrate.current_revision(engine)
     head = migrate.head_revision()
+    if not migrate.is_known(current):
+        assert current is not None
+        raise migrate.newer_revision_error(engine, current, database.describe())
     if current != head:
         if database.dialect == "sqlite" and migrate_embedded:
             migrate.upgrade(engine)

@@ -59,11 +59,15 @@ class PostOutcome:
 
 
 class DigestPostError(Exception):
-    """Posting failed; the row is marked ``failed`` (with ``reason``) and will be retried."""
+    """Posting failed; the row is marked ``failed`` (with ``reason``).
 
-    def __init__(self, reason: str) -> None:
+    ``permanent``: only a configuration change can fix it, so it is not retried until then.
+    """
+
+    def __init__(self, reason: str, permanent: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.permanent = permanent
 
 
 def _lock_key(period: str, channel: str) -> int:

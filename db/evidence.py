@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import and_, case, func, literal, select
 
 from golocal.db.database import Database
 from golocal.db.models import (
     AlertIncident,
-    CostLine,
     Gpu,
     GpuMinute,
     GpuRollup,
@@ -52,6 +52,8 @@ class ModelUsage:
     cost_usd: Decimal | None
     unpriced_buckets: int
     cost_estimated: bool
+    #: requests estimated from tokens by the ledger's one estimator (None: not decided here)
+    requests_estimate: int | None = None
 
 
 def model_usage(database: Database, since: date, until: date) -> list[ModelUsage]:
@@ -108,18 +110,6 @@ def model_usage(database: Database, since: date, until: date) -> list[ModelUsage
     ]
 
 
-def billed_cloud_spend(database: Database, since: date, until: date) -> dict[str, Decimal]:
-    """Spend per provider from the providers' own cost reports (cost lines) in the window."""
-    start, end = _bounds(since, until)
-    query = (
-        select(CostLine.provider, func.sum(CostLine.amount))
-        .where(and_(CostLine.bucket_start >= start, CostLine.bucket_start < end))
-        .group_by(CostLine.provider)
-    )
-    with database.engine.connect() as connection:
-        return {row[0]: row[1] for row in connection.execute(query) if row[1] is not None}
-
-
 @dataclass(frozen=True, slots=True)
 class GpuPower:
     """Measured GPU power over the window, from telemetry rollups."""
@@ -143,11 +133,13 @@ def gpu_power(database: Database, since: date, until: date) -> GpuPower | None:
     """
     start, end = _bounds(since, until)
     both = and_(GpuRollup.power_mean_w.is_not(None), Gpu.power_limit_w > 0)
+    # GPUs and GPU-hours count physical GPUs: a MIG instance is part of its parent
+    whole = Gpu.parent_uuid.is_(None)
     for resolution in ("hour", "day"):
         query = (
             select(
-                func.count(func.distinct(GpuRollup.gpu_id)),
-                func.sum(GpuRollup.minutes),
+                func.count(func.distinct(case((whole, GpuRollup.gpu_id), else_=None))),
+                func.sum(case((whole, GpuRollup.minutes), else_=0)),
                 func.sum(GpuRollup.energy_j),
                 func.sum(GpuRollup.power_mean_w * GpuRollup.minutes),
                 func.sum(case((GpuRollup.power_mean_w.is_not(None), GpuRollup.minutes), else_=0)),
@@ -170,8 +162,8 @@ def gpu_power(database: Database, since: date, until: date) -> GpuPower | None:
     minute_both = and_(GpuMinute.power_mean_w.is_not(None), Gpu.power_limit_w > 0)
     query = (
         select(
-            func.count(func.distinct(GpuMinute.gpu_id)),
-            func.count(),
+            func.count(func.distinct(case((whole, GpuMinute.gpu_id), else_=None))),
+            func.sum(case((whole, 1), else_=0)),
             func.sum(GpuMinute.energy_j),
             func.sum(GpuMinute.power_mean_w),
             func.count(GpuMinute.power_mean_w),
@@ -188,7 +180,7 @@ def gpu_power(database: Database, since: date, until: date) -> GpuPower | None:
     return _gpu_power(row, "minute") if row[0] else None
 
 
-def _gpu_power(row: tuple, resolution: str) -> GpuPower:
+def _gpu_power(row: tuple[Any, ...], resolution: str) -> GpuPower:
     minutes = float(row[1] or 0)
     powered_minutes = float(row[4] or 0)
     return GpuPower(

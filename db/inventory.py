@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import and_, func, select
 
 from golocal.db.database import Database
-from golocal.db.models import Gpu, GpuRollup
+from golocal.db.models import Gpu, GpuRollup, InferenceServer, ServerRollup
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,3 +81,48 @@ def gpu_inventory(database: Database, since: date, until: date) -> list[GpuGroup
             )
         )
     return sorted(result, key=lambda g: (-g.count, g.name))
+
+
+@dataclass(frozen=True, slots=True)
+class ServerDecode:
+    """What one inference server generated over the window, and for how long sequences ran."""
+
+    server: str
+    model: str | None
+    generation_tokens: int
+    #: running sequences × seconds (the integral of the running gauge)
+    sequence_seconds: float
+    hours: int
+
+
+def server_decode(database: Database, since: date, until: date) -> list[ServerDecode]:
+    """Per server: generated tokens and sequence-seconds over hourly rollups in the window."""
+    start = datetime(since.year, since.month, since.day, tzinfo=UTC)
+    end = datetime(until.year, until.month, until.day, tzinfo=UTC)
+    busy = and_(
+        ServerRollup.generation_tokens.is_not(None),
+        ServerRollup.running_mean > 0,
+        ServerRollup.resolution == "hour",
+        ServerRollup.bucket_start >= start,
+        ServerRollup.bucket_start < end,
+    )
+    query = (
+        select(
+            InferenceServer.name,
+            InferenceServer.model,
+            func.sum(ServerRollup.generation_tokens),
+            func.sum(ServerRollup.running_mean * ServerRollup.minutes * 60),
+            func.count(),
+        )
+        .join(ServerRollup, ServerRollup.server_id == InferenceServer.id)
+        .where(busy)
+        .group_by(InferenceServer.name, InferenceServer.model)
+        .order_by(InferenceServer.name)
+    )
+    with database.engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return [
+        ServerDecode(row[0], row[1], int(row[2] or 0), float(row[3] or 0.0), int(row[4]))
+        for row in rows
+        if row[2] and row[3]
+    ]

@@ -6,18 +6,28 @@ golocal can migrate a database without any ``alembic.ini`` on disk.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine
+from alembic.util import CommandError
+from sqlalchemy import Connection, Engine, delete, insert, inspect, select, text
+from sqlalchemy.exc import DBAPIError
+
+from golocal import __version__
+from golocal.db.models import SchemaRelease
+from golocal.errors import DatabaseError
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 #: Tables in golocal's database that its migrations do not own (APScheduler's job store).
 FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
+
+#: The PostgreSQL advisory lock key that serialises migrations ("golocal" + "mig").
+MIGRATION_LOCK_KEY = 0x676F6C6F63616C
 
 
 def include_name(name: str | None, type_: str, _parent: object) -> bool:
@@ -47,7 +57,74 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply pending migrations up to ``revision`` in one transaction."""
-    with engine.begin() as connection:
+def is_known(revision: str | None) -> bool:
+    """Whether this golocal ships ``revision`` (``None``, an empty database, counts as known)."""
+    if revision is None:
+        return True
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+def newer_revision_error(engine: Engine, revision: str, where: str) -> DatabaseError:
+    """The error for a database migrated by a newer golocal than this one."""
+    needed = _release_of(engine, revision)
+    release = f"golocal {needed} or newer" if needed else "the newer golocal that migrated it"
+    return DatabaseError(
+        f"the database {where} is at revision {revision}, which this golocal "
+        f"({__version__}, newest revision {head_revision()}) does not know: it was upgraded "
+        f"by a newer golocal. Install {release}; golocal db upgrade cannot go back."
+    )
+
+
+def _release_of(engine: Engine, revision: str) -> str | None:
+    try:
+        with engine.connect() as connection:
+            if not inspect(connection).has_table(SchemaRelease.__tablename__):
+                return None
+            query = select(SchemaRelease.golocal_version).where(SchemaRelease.revision == revision)
+            return connection.execute(query).scalar()
+    except DBAPIError:
+        return None
+
+
+def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
+    """Apply pending migrations up to ``revision`` in one transaction, one process at a time.
+
+    Concurrent upgrades (two replicas starting, two ``golocal db upgrade``) wait for each
+    other instead of creating the same tables twice: PostgreSQL takes a transaction-scoped
+    advisory lock, SQLite an exclusive write lock, *before* the current revision is read, so
+    the second one finds the work done.
+
+    Returns:
+        The revision before and after, both read under the lock.
+
+    Raises:
+        DatabaseError: the database is at a revision this golocal does not know.
+    """
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            # a migration (or the wait for another one) may take longer than a query may
+            connection.execute(text("SET LOCAL statement_timeout = 0"))
+            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
+        else:
+            connection.exec_driver_sql("BEGIN EXCLUSIVE")
+        current = MigrationContext.configure(connection).get_current_revision()
+        if not is_known(current):
+            connection.rollback()
+            assert current is not None
+            raise newer_revision_error(
+                engine, current, engine.url.render_as_string(hide_password=True)
+            )
         command.upgrade(alembic_config(connection), revision)
+        head = MigrationContext.configure(connection).get_current_revision()
+        if head is not None and inspect(connection).has_table(SchemaRelease.__tablename__):
+            connection.execute(delete(SchemaRelease).where(SchemaRelease.revision == head))
+            connection.execute(
+                insert(SchemaRelease).values(
+                    revision=head, golocal_version=__version__, upgraded_at=datetime.now(UTC)
+                )
+            )
+        connection.commit()
+    return current, head

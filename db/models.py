@@ -257,6 +257,27 @@ class ServerRollup(ServerAggregates, Base):
     minutes: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class ServerLatencyBucket(Base):
+    """Hourly increases of an inference server's latency histogram buckets.
+
+    ``metric`` is ``ttft`` (time to first token), ``e2e`` (end to end) or ``queue``; ``le`` is
+    the bucket's upper bound as the server exposes it ("0.1", "+Inf"); ``count`` is how many
+    requests the bucket's *cumulative* count grew by in the hour. Kept so percentiles
+    (p50/p95) can be computed for any window, not just a mean from sum and count.
+    """
+
+    __tablename__ = "server_latency_buckets"
+    __table_args__ = (Index("ix_server_latency_buckets_start", "bucket_start"),)
+
+    server_id: Mapped[int] = mapped_column(
+        ForeignKey("inference_servers.id", ondelete="CASCADE"), primary_key=True
+    )
+    bucket_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    metric: Mapped[str] = mapped_column(String(8), primary_key=True)
+    le: Mapped[str] = mapped_column(String(32), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class SourceStatus(Base):
     """Per-source collection state: cursor, last success, last error (backfill after downtime)."""
 
@@ -332,6 +353,30 @@ class AlertIncident(Base):
     notify_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     channel: Mapped[str | None] = mapped_column(String(50))
     thread_ts: Mapped[str | None] = mapped_column(String(50))
+    #: A notification being sent holds this lease; a sender that died lets it expire.
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Who acknowledged / snoozed / resolved it from Slack, and when.
+    acked_by: Mapped[str | None] = mapped_column(String(50))
+    acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    snoozed_by: Mapped[str | None] = mapped_column(String(50))
+    resolved_by: Mapped[str | None] = mapped_column(String(50))
+
+
+class SlackDelivery(Base):
+    """A Slack channel golocal cannot post to until its configuration changes."""
+
+    __tablename__ = "slack_deliveries"
+
+    channel: Mapped[str] = mapped_column(String(50), primary_key=True)
+    #: Slack's error code (``not_in_channel``, ``missing_scope``, ...).
+    error: Mapped[str] = mapped_column(String(100))
+    #: One line saying how to fix it.
+    fix: Mapped[str] = mapped_column(Text)
+    #: Fingerprint of the configuration that failed (channel, API URL, token digest).
+    config: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    skipped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class DigestPost(Base):
@@ -349,3 +394,17 @@ class DigestPost(Base):
     posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     message_ts: Mapped[str | None] = mapped_column(String(50))
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class SchemaRelease(Base):
+    """Which golocal release brought the database to each revision.
+
+    An older golocal that finds a revision it does not know reads this table to say which
+    golocal version the database needs, instead of offering an upgrade that cannot work.
+    """
+
+    __tablename__ = "schema_releases"
+
+    revision: Mapped[str] = mapped_column(String(64), primary_key=True)
+    golocal_version: Mapped[str] = mapped_column(String(64))
+    upgraded_at: Mapped[datetime] = mapped_column(UTCDateTime())

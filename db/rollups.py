@@ -21,9 +21,18 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, case, delete, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.expression import ColumnElement
 
 from golocal.db.database import Database
-from golocal.db.models import GpuMinute, GpuRollup, ServerMinute, ServerRollup
+from golocal.db.models import (
+    Gpu,
+    GpuMinute,
+    GpuRollup,
+    InferenceServer,
+    ServerLatencyBucket,
+    ServerMinute,
+    ServerRollup,
+)
 
 BATCH = 5000
 
@@ -183,7 +192,7 @@ def _roll(
         source = spec.minute
         time_column, weight = source.minute, source.samples
         where = and_(time_column >= start, time_column < end)
-        minutes = func.count()
+        minutes: ColumnElement[Any] = func.count()
     else:
         source = spec.rollup
         time_column, weight = source.bucket_start, source.samples
@@ -276,7 +285,7 @@ def rollup_weeks_and_months(
     until: datetime,
     *,
     specs: Sequence[AggregateSpec] = (GPU, SERVER),
-) -> int:
+) -> dict[str, int]:
     """Recompute the weekly and monthly rollups overlapping ``[since, until)`` from the
     daily rollups (for data written as daily rollups directly, e.g. ``golocal demo``)."""
     days = []
@@ -295,6 +304,20 @@ class RetentionPolicy:
     minute_days: int = 14
     hourly_days: int = 400
     daily_days: int | None = None
+    #: (GPU source, hours): minute rows of a Prometheus fleet's GPUs and of its vLLM
+    #: instances (servers named ``<source>/<instance>``), kept shorter than ``minute_days``
+    fleet_minute_hours: tuple[tuple[str, int], ...] = ()
+
+
+def _of_fleet(minute: Any, source: str) -> Any:
+    """Minute rows of the GPUs (servers) a Prometheus fleet source brought in."""
+    if minute is GpuMinute:
+        return minute.gpu_id.in_(select(Gpu.id).where(Gpu.source == source))
+    return minute.server_id.in_(
+        select(InferenceServer.id).where(
+            InferenceServer.name.startswith(f"{source}/", autoescape=True)
+        )
+    )
 
 
 def apply_retention(
@@ -312,6 +335,14 @@ def apply_retention(
             minute, rollup = spec.minute, spec.rollup
             result = connection.execute(delete(minute).where(minute.minute < minute_cut))
             deleted[minute.__tablename__] = result.rowcount or 0
+            for source, hours in policy.fleet_minute_hours:
+                result = connection.execute(
+                    delete(minute).where(
+                        minute.minute < now - timedelta(hours=hours),
+                        _of_fleet(minute, source),
+                    )
+                )
+                deleted[minute.__tablename__] += result.rowcount or 0
             result = connection.execute(
                 delete(rollup).where(rollup.resolution == "hour", rollup.bucket_start < hour_cut)
             )
@@ -330,4 +361,8 @@ def apply_retention(
                         )
                     )
                     deleted[f"{rollup.__tablename__}:{resolution}"] = result.rowcount or 0
+        # latency histogram buckets are hourly: they follow the hourly retention
+        buckets = ServerLatencyBucket
+        result = connection.execute(delete(buckets).where(buckets.bucket_start < hour_cut))
+        deleted[buckets.__tablename__] = result.rowcount or 0
     return deleted

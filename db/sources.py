@@ -54,7 +54,7 @@ def _snapshot(row: SourceStatus) -> SourceState:
 
 
 def _row(session: Any, source: str, kind: str) -> SourceStatus:
-    row = session.get(SourceStatus, source)
+    row: SourceStatus | None = session.get(SourceStatus, source)
     if row is None:
         row = SourceStatus(source=source, kind=kind, consecutive_failures=0)
         session.add(row)
@@ -72,14 +72,18 @@ def record_success(
     cursor: datetime | None = None,
     state: dict[str, Any] | None = None,
 ) -> None:
-    """A collection of ``source`` succeeded; advance the cursor (never backwards)."""
+    """A collection of ``source`` succeeded; advance the cursor (never backwards, never past
+    ``at``; a stored cursor later than ``at`` is replaced)."""
     with database.session() as session:
         row = _row(session, source, kind)
         row.last_attempt_at = at
         row.last_success_at = at
         row.consecutive_failures = 0
-        if cursor is not None and (row.cursor is None or cursor > row.cursor):
-            row.cursor = cursor
+        if cursor is not None:
+            cursor = min(cursor, at)  # a cursor is never set past now
+            # forward only, except away from a future cursor a skewed clock left behind
+            if row.cursor is None or cursor > row.cursor or row.cursor > at:
+                row.cursor = cursor
         if state is not None:
             row.state = state
 

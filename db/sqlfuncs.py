@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import String
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
@@ -17,7 +18,7 @@ class utc_day(FunctionElement[str]):
     inherit_cache = True
     name = "utc_day"
 
-    def __init__(self, column: ColumnElement[Any]) -> None:
+    def __init__(self, column: ColumnElement[Any] | InstrumentedAttribute[Any]) -> None:
         super().__init__(column)
 
 

@@ -29,6 +29,7 @@ from golocal.db.models import (
     GpuMinute,
     GpuRollup,
     InferenceServer,
+    ServerLatencyBucket,
     ServerMinute,
     ServerRollup,
 )
@@ -65,8 +66,10 @@ def register_gpu(
     memory_total_mib: int | None,
     power_limit_w: float | None,
     seen_at: datetime,
+    parent_uuid: str | None = None,
+    mig_profile: str | None = None,
 ) -> int:
-    """Insert or refresh a GPU in the inventory; returns its id."""
+    """Insert or refresh a GPU (or a MIG instance of one) in the inventory; returns its id."""
     with database.session() as session:
         gpu = session.scalars(
             select(Gpu).where(Gpu.source == source, Gpu.host == host, Gpu.uuid == uuid)
@@ -78,6 +81,8 @@ def register_gpu(
         gpu.name = name
         gpu.memory_total_mib = memory_total_mib
         gpu.power_limit_w = power_limit_w
+        gpu.parent_uuid = parent_uuid or None
+        gpu.mig_profile = mig_profile or None
         gpu.last_seen = max(seen_at, gpu.last_seen) if gpu.last_seen else seen_at
         gpu.lost = False
         session.flush()
@@ -134,6 +139,7 @@ def delete_telemetry_sources(database: Database, *, prefix: str) -> int:
             (GpuRollup, GpuRollup.gpu_id, gpu_ids),
             (ServerMinute, ServerMinute.server_id, server_ids),
             (ServerRollup, ServerRollup.server_id, server_ids),
+            (ServerLatencyBucket, ServerLatencyBucket.server_id, server_ids),
         ):
             deleted += connection.execute(delete(model).where(column.in_(ids))).rowcount or 0
         deleted += connection.execute(delete(Gpu).where(Gpu.id.in_(gpu_ids))).rowcount or 0
@@ -217,6 +223,9 @@ class GpuSummary:
     throttled_minutes: float | None
     lost: bool
     last_seen: datetime
+    #: a MIG instance: the physical GPU it is carved from, and its profile
+    parent_uuid: str | None = None
+    mig_profile: str | None = None
 
 
 def _has_days(connection: Connection, start: datetime, end: datetime) -> bool:
@@ -293,7 +302,7 @@ def gpu_summaries(database: Database, since: datetime, until: datetime) -> list[
     range are listed too (with ``minutes == 0``), so a silent GPU is visible.
     """
     r = GpuRollup
-    weight = r.minutes
+    weight = r.samples  # sample-weighted, as the rollups are
 
     def mean(column: Any) -> Any:
         reported = func.sum(case((column.is_not(None), weight), else_=literal(None)))
@@ -364,6 +373,8 @@ def gpu_summaries(database: Database, since: datetime, until: datetime) -> list[
                     throttled_minutes=_minutes(row["throttled_s"]),
                     lost=gpu.lost,
                     last_seen=gpu.last_seen,
+                    parent_uuid=gpu.parent_uuid,
+                    mig_profile=gpu.mig_profile,
                 )
             )
     return summaries

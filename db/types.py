@@ -64,13 +64,17 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if not isinstance(value, datetime):
             raise TypeError(f"expected a datetime, got {type(value).__name__}")
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return value
+        moment: datetime = value
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+        return moment
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if isinstance(value, str):  # raw SQL on SQLite may hand back text
-            value = datetime.fromisoformat(value)
-        return value.replace(tzinfo=UTC)
+        moment: datetime = (
+            datetime.fromisoformat(value)  # raw SQL on SQLite may hand back text
+            if isinstance(value, str)
+            else value
+        )
+        return moment.replace(tzinfo=UTC)

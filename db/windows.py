@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from golocal.db.database import Database
 from golocal.db.models import (
@@ -86,7 +85,7 @@ def gpu_windows(database: Database, since: datetime, until: datetime) -> list[Gp
                     mem_fraction_min=None if not row or row[3] is None else float(row[3]),
                     temp_min=row[4] if row else None,
                     temp_max=row[5] if row else None,
-                    throttled_s=float(row[6]) if row else 0.0,
+                    throttled_s=float(row[6] or 0.0) if row else 0.0,  # coalesced in SQL
                 )
             )
         return windows
@@ -173,68 +172,6 @@ def unpriced_usage(database: Database, since: datetime, until: datetime) -> list
         ]
 
 
-def cloud_spend(database: Database, since: datetime, until: datetime) -> Decimal | None:
-    """Known cloud cost of buckets starting in ``[since, until)``; ``None`` if none is known."""
-    query = select(func.sum(UsageBucket.cost_usd)).where(
-        UsageBucket.location == "cloud",
-        UsageBucket.bucket_start >= since,
-        UsageBucket.bucket_start < until,
-    )
-    with database.engine.connect() as connection:
-        return connection.execute(query).scalar_one()
-
-
-@dataclass(frozen=True, slots=True)
-class SpendLine:
-    """Cloud spend of one value of a dimension (provider, model or team) in a range."""
-
-    name: str
-    cost_usd: Decimal | None
-    estimated_usd: Decimal | None
-    unpriced_buckets: int
-    requests: int | None
-
-
-def spend_by(
-    database: Database, dimension: str, since: datetime, until: datetime
-) -> list[SpendLine]:
-    """Cloud spend grouped by ``provider``, ``model`` or ``team``, aggregated in SQL."""
-    column = {
-        "provider": UsageBucket.provider,
-        "model": UsageBucket.model,
-        "team": func.coalesce(UsageBucket.team, ""),
-    }[dimension]
-    estimated = func.sum(case((UsageBucket.cost_estimated, UsageBucket.cost_usd)))
-    unpriced = func.sum(case((UsageBucket.cost_usd.is_(None), 1), else_=literal(0)))
-    query = (
-        select(
-            column,
-            func.sum(UsageBucket.cost_usd),
-            estimated,
-            func.coalesce(unpriced, 0),
-            func.sum(UsageBucket.requests),
-        )
-        .where(
-            UsageBucket.location == "cloud",
-            UsageBucket.bucket_start >= since,
-            UsageBucket.bucket_start < until,
-        )
-        .group_by(column)
-        .order_by(column)
-    )
-    with database.engine.connect() as connection:
-        return [
-            SpendLine(
-                name=row[0] or "",
-                cost_usd=row[1],
-                estimated_usd=row[2],
-                unpriced_buckets=int(row[3]),
-                requests=None if row[4] is None else int(row[4]),
-            )
-            for row in connection.execute(query)
-        ]
-
-
 @dataclass(frozen=True, slots=True)
 class GpuWeek:
     """Local GPU figures over a range, from hourly rollups."""
@@ -274,8 +211,8 @@ def gpu_week(database: Database, since: datetime, until: datetime) -> GpuWeek:
         hours=int(row[1]),
         util_mean=None if row[2] is None else float(row[2]),
         energy_kwh=None if row[3] is None else float(row[3]) / 3_600_000,
-        saturated_minutes=float(row[4]) / 60,
-        throttled_minutes=float(row[5]) / 60,
+        saturated_minutes=float(row[4] or 0.0) / 60,  # coalesced in SQL
+        throttled_minutes=float(row[5] or 0.0) / 60,
         temp_max_c=row[6],
         lost=lost,
     )

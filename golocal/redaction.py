@@ -141,8 +141,8 @@ class RedactingFilter(logging.Filter):
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
+            # formatters use a ready exc_text instead of formatting exc_info again
             record.exc_text = redact(record.exc_text)
-        record.exc_info = None if record.exc_text else record.exc_info
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
         return True

@@ -3,7 +3,8 @@
 A sampler thread reads NVML every ``sample_seconds`` and keeps the latest sample; the HTTP
 server only renders that sample, so a slow NVML call never blocks a scrape. ``/metrics``
 is Prometheus text (prometheus-client; families ``golocal_gpu_*`` with labels ``gpu``,
-``uuid``, ``name``, ``host``) and ``/v1/sample`` the same sample as JSON.
+``uuid``, ``name``, ``host``, and ``parent_uuid``/``mig_profile`` on a MIG device) and
+``/v1/sample`` the same sample as JSON.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from golocal.jobs.sources.gpu_metrics import AGENT_ENERGY, AGENT_GAUGES
 
 log = logging.getLogger(__name__)
 
-LABELS = ["gpu", "uuid", "name", "host"]
+#: ``parent_uuid`` and ``mig_profile`` are set on MIG devices only (empty labels are absent)
+LABELS = ["gpu", "uuid", "name", "host", "parent_uuid", "mig_profile"]
 
 # family -> how to read it from a GpuReading
 _VALUES: dict[str, Callable[[nvml.GpuReading], float | None]] = {
@@ -76,7 +78,7 @@ class GpuAgent:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.registry = CollectorRegistry(auto_describe=False)
-        self.registry.register(self)  # type: ignore[arg-type]
+        self.registry.register(self)
 
     def sample_once(self) -> nvml.NvmlSample:
         """Read NVML now and keep the result as the latest sample."""
@@ -126,7 +128,14 @@ class GpuAgent:
             labels=[*LABELS, "reason"],
         )
         for reading in sample.gpus:
-            labels = [str(reading.index), reading.uuid or "", reading.name or "", self.host]
+            labels = [
+                str(reading.index),
+                reading.uuid or "",
+                reading.name or "",
+                self.host,
+                reading.parent_uuid or "",
+                reading.mig_profile or "",
+            ]
             for name, read in _VALUES.items():
                 value = None if reading.lost and name != "golocal_gpu_lost" else read(reading)
                 if value is not None:

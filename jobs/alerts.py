@@ -16,16 +16,18 @@ Rules (thresholds in ``[alerts]`` and ``[budget]``):
   the KV cache full). A spike shorter than the window is not an incident.
 * ``gpu_throttling``, ``gpu_temperature``, ``gpu_lost``.
 * ``source_failing`` / ``source_stale``: from the per-source status.
-* ``budget``: month-to-date or forecast cloud spend over the monthly budget.
+* ``budget``: month-to-date or forecast cloud spend over the monthly budget, and each
+  ``[[budgets]]`` (per team or provider) past its warning percentage or over; one incident
+  per budget and month, resolved when the month (or the overrun) is over.
+* ``spend_anomaly``: a day's spend of a provider or team more than ``[anomaly] factor`` times
+  its trailing median (see :mod:`golocal.jobs.spend_alerts`).
 * ``unpriced_usage``: cloud usage with tokens but no known cost in the last two days.
 """
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from golocal.config.settings import Settings
@@ -34,14 +36,10 @@ from golocal.db.alerts import Incident
 from golocal.db.database import Database
 from golocal.db.models import DEMO_PREFIX
 from golocal.db.sources import all_source_states
-from golocal.db.usage import source_days
-from golocal.db.windows import cloud_spend, gpu_windows, server_windows, unpriced_usage
-from golocal.jobs.money import usd_display, usd_string
-from golocal.jobs.volume import build_volume_report
+from golocal.db.windows import gpu_windows, server_windows, unpriced_usage
+from golocal.jobs.ledger_read import ledger_volume_report, load_ledger
 
 UNPRICED_LOOKBACK = timedelta(days=2)
-#: Days of a month that must have passed before a forecast is trusted.
-FORECAST_MIN_DAYS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,12 +92,7 @@ def _volume_conditions(
     cfg = settings.alerts
     until = now.astimezone(UTC).date()
     since = until - timedelta(days=cfg.volume_days)
-    report = build_volume_report(
-        source_days(database, since, until),
-        since,
-        until,
-        tokens_per_request=settings.volume.tokens_per_request,
-    )
+    report = ledger_volume_report(load_ledger(database, settings, since, until), settings)
     if report.days_with_data < cfg.volume_min_days:
         return (
             [],
@@ -249,33 +242,6 @@ def _source_conditions(database: Database, settings: Settings, now: datetime) ->
     return conditions
 
 
-def _budget_conditions(database: Database, budget: Decimal, now: datetime) -> list[Condition]:
-    utc = now.astimezone(UTC)
-    month_start = datetime(utc.year, utc.month, 1, tzinfo=UTC)
-    days_in_month = calendar.monthrange(utc.year, utc.month)[1]
-    spent = cloud_spend(database, month_start, utc) or Decimal(0)
-    month = f"{utc:%Y-%m}"
-    details = {"month": month, "budget_usd": usd_string(budget), "spent_usd": usd_string(spent)}
-    if spent > budget:
-        summary = (
-            f"Cloud spend {usd_display(spent)} this month is over the budget of "
-            f"{usd_display(budget)}."
-        )
-        return [Condition("budget", f"{month}:spent", "critical", summary, details, "spent")]
-    elapsed = (utc - month_start).total_seconds()
-    if elapsed < FORECAST_MIN_DAYS * 86400:
-        return []
-    forecast = (spent * Decimal(days_in_month * 86400) / Decimal(elapsed)).quantize(Decimal("0.01"))
-    if forecast > budget:
-        summary = (
-            f"Cloud spend is on course for {usd_display(forecast)} this month, over the budget "
-            f"of {usd_display(budget)} ({usd_display(spent)} so far)."
-        )
-        details["forecast_usd"] = usd_string(forecast)
-        return [Condition("budget", f"{month}:forecast", "warning", summary, details, "forecast")]
-    return []
-
-
 def _unpriced_conditions(database: Database, now: datetime) -> list[Condition]:
     return [
         Condition(
@@ -315,10 +281,11 @@ def evaluate_rules(
         notes.append(note)
     conditions += _telemetry_conditions(database, settings, now)
     conditions += _source_conditions(database, settings, now)
-    # always judged: removing the budget from the config resolves its incidents
-    evaluated.add("budget")
-    if settings.budget.monthly_usd is not None:
-        conditions += _budget_conditions(database, settings.budget.monthly_usd, now)
+    # always judged: removing a budget from the config resolves its incidents
+    evaluated.update(("budget", "spend_anomaly"))
+    from golocal.jobs.spend_alerts import spend_conditions  # it builds on Condition, above
+
+    conditions += spend_conditions(database, settings, now)
     conditions += _unpriced_conditions(database, now)
     return Evaluation(now, conditions, frozenset(evaluated), notes)
 
@@ -367,7 +334,10 @@ class Notification:
 
 
 def due_notifications(database: Database, settings: Settings, now: datetime) -> list[Notification]:
-    """The messages due at ``now`` (group wait, update rate limit, repeat reminder)."""
+    """The messages due at ``now`` (group wait, update rate limit, repeat reminder).
+
+    A snoozed incident sends nothing until the snooze ends; an acknowledged one no reminders.
+    """
     cfg = settings.alerts
     due = []
     for incident in incidents_db.firing_incidents(database):
@@ -378,9 +348,12 @@ def due_notifications(database: Database, settings: Settings, now: datetime) -> 
         since_last = now - (incident.last_notified_at or incident.first_seen)
         notified = incident.details.get("_notified_signature")
         changed = notified is not None and notified != incident.details.get("signature")
+        if incident.snoozed(now):
+            continue  # someone snoozed it from Slack: no updates, no reminders until then
         if changed and since_last >= timedelta(minutes=cfg.update_minutes):
             due.append(Notification("update", incident))
-        elif since_last >= timedelta(hours=cfg.repeat_hours):
+        elif since_last >= timedelta(hours=cfg.repeat_hours) and not incident.acked_by:
+            # an acknowledged incident has an owner: no reminders
             due.append(Notification("reminder", incident))
     due += [Notification("resolve", i) for i in incidents_db.pending_resolutions(database)]
     return due

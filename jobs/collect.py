@@ -22,25 +22,23 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from operator import attrgetter
 from types import ModuleType
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
 from golocal.config.settings import Settings
-from golocal.db.costs import upsert_cost_lines
 from golocal.db.database import Database
 from golocal.db.sources import record_failure, record_success, source_state
-from golocal.db.usage import upsert_usage_buckets
+from golocal.errors import DatabaseError
 from golocal.jobs import selfmetrics
-from golocal.jobs.http_client import ApiClient, MalformedResponse, RetryPolicy, SourceError
-from golocal.jobs.pricing import TokenCounts, clear_price_cache, estimate_cost
+from golocal.jobs.http_client import ApiClient, RetryPolicy, SourceError
+from golocal.jobs.pricing import clear_price_cache
 from golocal.jobs.sources import anthropic, claude_code, copilot, litellm, openai
-from golocal.jobs.sources.bounds import PageRejected, check_page, check_records
-from golocal.jobs.sources.records import CostRecord, Page, UsageRecord, day_start
+from golocal.jobs.sources.records import Page, day_start
+from golocal.jobs.window_store import Progress, read_windows
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +159,7 @@ def retry_policy(settings: Settings) -> RetryPolicy:
         max_pages=c.max_pages,
         budget_s=c.source_budget_s,
         max_response_bytes=int(c.max_response_mb * 1024 * 1024),
+        max_clock_skew_s=c.max_clock_skew_s,
     )
 
 
@@ -174,191 +173,12 @@ def collection_range(request: CollectRequest, cursor: datetime | None) -> tuple[
     if cursor is None:
         start = today - timedelta(days=settings.initial_days - 1)
     else:
+        if cursor > request.now:
+            # left by a run whose clock was ahead: continue from now, never from the future
+            log.warning("cursor %s is after now (%s): using now", cursor, request.now)
+            cursor = request.now
         start = cursor.astimezone(UTC).date() - timedelta(days=settings.recollect_days)
     return day_start(start), end
-
-
-_Record = TypeVar("_Record", UsageRecord, CostRecord)
-
-_USAGE_KEY = attrgetter(
-    "bucket_start", "bucket_seconds", "provider", "model", "project", "api_key", "variant"
-)
-_COST_KEY = attrgetter("bucket_start", "bucket_seconds", "project", "api_key", "line_item")
-
-
-def _merge(
-    records: Iterable[_Record],
-    key: Callable[[_Record], Any],
-    add: Callable[[_Record, _Record], _Record],
-) -> list[_Record]:
-    merged: dict[Any, _Record] = {}
-    for record in records:
-        natural_key = key(record)
-        previous = merged.get(natural_key)
-        merged[natural_key] = record if previous is None else add(previous, record)
-    return list(merged.values())
-
-
-def merge_usage(records: Iterable[UsageRecord]) -> list[UsageRecord]:
-    """Sum records that share a natural key (one statement must not update a row twice)."""
-    return _merge(records, _USAGE_KEY, _add_usage)
-
-
-def merge_costs(records: Iterable[CostRecord]) -> list[CostRecord]:
-    """Sum cost lines that share a natural key."""
-    return _merge(records, _COST_KEY, _add_cost)
-
-
-def _plus(a: Any, b: Any) -> Any:
-    if a is None:
-        return b
-    return a if b is None else a + b
-
-
-def _add_usage(a: UsageRecord, b: UsageRecord) -> UsageRecord:
-    return replace(
-        a,
-        requests=_plus(a.requests, b.requests),
-        input_tokens=_plus(a.input_tokens, b.input_tokens),
-        cached_input_tokens=_plus(a.cached_input_tokens, b.cached_input_tokens),
-        cache_write_tokens=_plus(a.cache_write_tokens, b.cache_write_tokens),
-        output_tokens=_plus(a.output_tokens, b.output_tokens),
-        cost_usd=_plus(a.cost_usd, b.cost_usd),
-        cost_estimated=a.cost_estimated or b.cost_estimated,
-    )
-
-
-def _add_cost(a: CostRecord, b: CostRecord) -> CostRecord:
-    return replace(a, amount=a.amount + b.amount)
-
-
-def priced(record: UsageRecord, unpriced: set[str]) -> UsageRecord:
-    """Add an estimated cost where the source gave tokens but no money."""
-    if record.cost_usd is not None:
-        return record
-    tokens = TokenCounts(
-        record.input_tokens,
-        record.cached_input_tokens,
-        record.cache_write_tokens,
-        record.output_tokens,
-    )
-    if not tokens.any:
-        return record
-    cost = estimate_cost(record.provider, record.model, tokens, day=record.bucket_start)
-    if cost is None:
-        unpriced.add(f"{record.provider}/{record.model or '(no model)'}")
-        return record
-    return replace(record, cost_usd=cost, cost_estimated=True)
-
-
-def usage_rows(source: str, records: Iterable[UsageRecord]) -> Iterator[dict[str, Any]]:
-    """Usage records as rows for :func:`golocal.db.usage.upsert_usage_buckets`."""
-    for r in records:
-        yield {
-            "source": source,
-            "bucket_start": r.bucket_start,
-            "bucket_seconds": r.bucket_seconds,
-            "location": r.location,
-            "provider": r.provider,
-            "model": r.model,
-            "project": r.project,
-            "api_key": r.api_key,
-            "variant": r.variant,
-            "requests": r.requests,
-            "input_tokens": r.input_tokens,
-            "cached_input_tokens": r.cached_input_tokens,
-            "cache_write_tokens": r.cache_write_tokens,
-            "output_tokens": r.output_tokens,
-            "cost_usd": r.cost_usd,
-            "cost_estimated": r.cost_estimated,
-        }
-
-
-def cost_rows(source: str, records: Iterable[CostRecord]) -> Iterator[dict[str, Any]]:
-    """Cost records as rows for :func:`golocal.db.costs.upsert_cost_lines`."""
-    for r in records:
-        yield {
-            "source": source,
-            "provider": r.provider,
-            "bucket_start": r.bucket_start,
-            "bucket_seconds": r.bucket_seconds,
-            "project": r.project,
-            "api_key": r.api_key,
-            "line_item": r.line_item,
-            "model": r.model,
-            "amount": r.amount,
-            "currency": r.currency,
-        }
-
-
-@dataclass
-class _Progress:
-    windows: int = 0
-    rows: int = 0
-    unpriced: set[str] = field(default_factory=set)
-
-
-def store_records(
-    database: Database,
-    source: str,
-    usage: Iterable[UsageRecord],
-    costs: Iterable[CostRecord],
-    progress: _Progress,
-) -> None:
-    """Store records (summed per natural key; each batch commits on its own) and count them."""
-    priced_usage = [priced(record, progress.unpriced) for record in merge_usage(usage)]
-    progress.rows += upsert_usage_buckets(database, usage_rows(source, priced_usage))
-    progress.rows += upsert_cost_lines(database, cost_rows(source, merge_costs(costs)))
-
-
-@dataclass
-class _WindowBuffer:
-    """The pages of the window being read: stored together once its last page arrived.
-
-    A window's pages may split one natural key (LiteLLM pages over raw spend rows, so one
-    day × model × key can sit on two pages): its records are summed over the whole window
-    before they are upserted, and a page that is rejected loses the window, not half of it.
-    """
-
-    pages: int = 0
-    usage: list[UsageRecord] = field(default_factory=list)
-    costs: list[CostRecord] = field(default_factory=list)
-
-    def add(self, page: Page) -> None:
-        self.pages += 1
-        self.usage.extend(page.usage)
-        self.costs.extend(page.costs)
-
-
-def _read_windows(
-    pages: Iterator[Page], name: str, now: datetime, database: Database, progress: _Progress
-) -> None:
-    """Validate every page, and store each window once all its pages are in."""
-    buffer = _WindowBuffer()
-    while True:
-        try:
-            page = next(pages)
-        except StopIteration:
-            break
-        except MalformedResponse as exc:
-            raise PageRejected(f"{name}: page {buffer.pages + 1} rejected: {exc.message}") from None
-        try:
-            check_page(page, now)
-        except ValueError as exc:
-            raise PageRejected(f"{name}: page {buffer.pages + 1} rejected: {exc}") from None
-        buffer.add(page)
-        if page.window_done:
-            merged = merge_usage(buffer.usage)
-            try:
-                check_records(merged, merge_costs(buffer.costs), None, now)
-            except ValueError as exc:
-                raise PageRejected(f"{name}: window rejected: {exc}") from None
-            store_records(database, name, merged, buffer.costs, progress)
-            progress.windows += 1
-            buffer = _WindowBuffer()
-    if buffer.pages:
-        # a reader that ended without closing its window: store what it said
-        store_records(database, name, buffer.usage, buffer.costs, progress)
 
 
 PageReader = Callable[[ApiClient, Settings, datetime, datetime], Iterator[Page]]
@@ -376,7 +196,7 @@ def run_cloud_source(
     database = request.database
     state = source_state(database, name)
     start, end = collection_range(request, state.cursor if state else None)
-    progress = _Progress()
+    progress = Progress()
     warnings: list[str] = []
     try:
         with module.open_client(
@@ -389,9 +209,11 @@ def run_cloud_source(
             if scope is not None:
                 warnings = scope(client)
             pages = read_pages(client, request.settings, start, end)
-            _read_windows(pages, name, request.now, database, progress)
+            read_windows(pages, name, request.now, database, progress)
     except SourceError as exc:
         return _failed(request, name, progress, exc.message)
+    except DatabaseError:
+        raise  # the database itself failed (full, read-only, gone): nothing can be recorded
     except Exception as exc:
         # A bug or an unexpected answer must not stop the other sources; the message names
         # only the exception type, which cannot carry a secret.
@@ -428,7 +250,7 @@ def run_cloud_source(
     )
 
 
-def _failed(request: CollectRequest, name: str, progress: _Progress, reason: str) -> CollectResult:
+def _failed(request: CollectRequest, name: str, progress: Progress, reason: str) -> CollectResult:
     record_failure(request.database, name, reason, kind="cloud", at=request.now)
     log.warning("%s: collection failed: %s", name, reason)
     return CollectResult(

@@ -19,8 +19,18 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+
+from golocal.db.bulk import insert_columns
 from golocal.db.database import Database
-from golocal.db.models import DEMO_PREFIX, GpuMinute, GpuRollup, ServerMinute, ServerRollup
+from golocal.db.models import (
+    DEMO_PREFIX,
+    GpuMinute,
+    GpuRollup,
+    ServerLatencyBucket,
+    ServerMinute,
+    ServerRollup,
+)
 from golocal.db.rollups import rollup_weeks_and_months
 from golocal.db.telemetry import (
     delete_telemetry_sources,
@@ -29,6 +39,8 @@ from golocal.db.telemetry import (
     register_server,
 )
 from golocal.db.usage import delete_usage_sources, upsert_usage_buckets
+from golocal.jobs.demo_latency import latency_rows
+from golocal.jobs.demo_telemetry import LOCAL_TOKENS, Fleet, telemetry_day
 
 
 @dataclass(frozen=True)
@@ -68,9 +80,9 @@ CLOUD_MIX: tuple[tuple[str, str, str, float, int, int, str, str], ...] = (
     ("anthropic", "claude-sonnet-4-5", "wrkspc_platform", 0.32, 3100, 520, "3.00", "15.00"),
     ("anthropic", "claude-haiku-4-5", "wrkspc_platform", 0.15, 1500, 240, "1.00", "5.00"),
 )
-LOCAL_TOKENS = (1800, 280)  # input, output tokens per local request
 WEEKDAY_FACTOR = (1.0, 1.05, 1.02, 0.98, 0.85, 0.28, 0.2)  # Monday first
 MINUTES_PER_DAY = 1440
+FLUSH_ROWS = 250_000  # telemetry rows generated before they are written in one go
 
 
 @dataclass(frozen=True)
@@ -132,18 +144,25 @@ class _Generator:
         self.options = options
         self.profile = PROFILES[options.profile]
         self.random = random.Random(f"{options.seed}:{options.profile}")
+        self.rng = np.random.default_rng(self.random.getrandbits(64))
         self.now = now.replace(minute=0, second=0, microsecond=0)
         self.first_day = self.now.date() - timedelta(days=options.days)
         self.minute_cutoff = self.now - timedelta(days=options.minute_days)
         self.gpu_ids: list[int] = []
+        self.gpu_hosts: list[int] = []
         self.server_ids: list[int] = []
         self.episode_start = (self.now - timedelta(days=3)).replace(hour=13)
+        self.pending_usage: list[dict[str, Any]] = []
+        self.pending_latency: list[dict[str, Any]] = []
+        self.pending: dict[type[Any], dict[str, list[Any]]] = {}
+        self.pending_rows = 0
 
     def register(self) -> None:
         hw = self.profile.hardware
         for host in range(hw.hosts):
             hostname = f"gpu-node-{host + 1:02d}"
             for index in range(hw.gpus_per_host):
+                self.gpu_hosts.append(host)
                 self.gpu_ids.append(
                     register_gpu(
                         self.database,
@@ -215,9 +234,6 @@ class _Generator:
             hours.append((at, volume * _diurnal(hour) / _DIURNAL_TOTAL))
         return hours
 
-    def in_episode(self, at: datetime) -> bool:
-        return self.episode_start <= at < self.episode_start + timedelta(minutes=90)
-
     def write_day(self, day: date) -> dict[str, int]:
         fraction = 1.0 if day < self.now.date() else self.now.hour / 24
         counts = dict.fromkeys(
@@ -225,7 +241,6 @@ class _Generator:
         )
         usage = self.cloud_rows(day, fraction) if fraction > 0 else []
         hours = self.local_hours(day)
-        servers = len(self.server_ids)
         for at, requests in hours:
             usage.append(
                 {
@@ -240,220 +255,56 @@ class _Generator:
                     "output_tokens": round(requests * LOCAL_TOKENS[1]),
                 }
             )
-        counts["usage"] = upsert_usage_buckets(self.database, usage)
+        self.pending_usage += usage
+        counts["usage"] = len(usage)
 
-        peak_hour = max((r for _, r in hours), default=1.0) or 1.0
-        gpu_minutes: list[dict[str, Any]] = []
-        gpu_rollups: list[dict[str, Any]] = []
-        srv_minutes: list[dict[str, Any]] = []
-        srv_rollups: list[dict[str, Any]] = []
         hw = self.profile.hardware
-        for at, requests in hours:
-            load = requests / peak_hour  # 0..1 within the day
-            detailed = at >= self.minute_cutoff
-            for position, gpu_id in enumerate(self.gpu_ids):
-                host = position // hw.gpus_per_host
-                minutes = self._gpu_hour(gpu_id, host, at, load, detailed, gpu_minutes)
-                gpu_rollups.append(minutes)
-            for server_id in self.server_ids:
-                srv_rollups.append(
-                    self._server_hour(
-                        server_id, at, requests / servers, load, detailed, srv_minutes
-                    )
-                )
-        gpu_rollups += _daily(gpu_rollups, "gpu_id", _GPU_SUMS, _GPU_MAXES, _GPU_MEANS)
-        srv_rollups += _daily(srv_rollups, "server_id", _SRV_SUMS, _SRV_MAXES, _SRV_MEANS)
-        counts["gpu_minutes"] = insert_rows(self.database, GpuMinute, gpu_minutes)
-        counts["gpu_rollups"] = insert_rows(self.database, GpuRollup, gpu_rollups)
-        counts["srv_minutes"] = insert_rows(self.database, ServerMinute, srv_minutes)
-        counts["srv_rollups"] = insert_rows(self.database, ServerRollup, srv_rollups)
+        fleet = Fleet(
+            self.gpu_ids, self.gpu_hosts, self.server_ids, hw.memory_mib, hw.idle_w, hw.max_w
+        )
+        episode = (self.episode_start, self.episode_start + timedelta(minutes=90))
+        day_rows = telemetry_day(self.rng, fleet, hours, episode, self.minute_cutoff)
+        for name, model, columns in (
+            ("gpu_minutes", GpuMinute, day_rows.gpu_minutes),
+            ("gpu_rollups", GpuRollup, day_rows.gpu_rollups),
+            ("srv_minutes", ServerMinute, day_rows.server_minutes),
+            ("srv_rollups", ServerRollup, day_rows.server_rollups),
+        ):
+            pending = self.pending.setdefault(model, {})
+            for column, values in columns.items():
+                pending.setdefault(column, []).extend(values)
+            counts[name] = len(next(iter(columns.values()), []))
+            self.pending_rows += counts[name]
+        self.pending_latency += _latency(day_rows.server_rollups, hours)
+        if self.pending_rows >= FLUSH_ROWS:
+            self.flush()
         return counts
 
-    def _gpu_hour(
-        self,
-        gpu_id: int,
-        host: int,
-        at: datetime,
-        load: float,
-        detailed: bool,
-        out: list[dict[str, Any]],
-    ) -> dict[str, Any]:
-        hw = self.profile.hardware
-        gauss = self.random.gauss
-        util_sum = mem_sum = power_sum = 0.0
-        util_max = mem_max = power_max = temp_max = throttled = saturated = 0.0
-        for minute in range(60):
-            when = at + timedelta(minutes=minute)
-            hot = host == 0 and self.in_episode(when)
-            if hot:
-                util = min(100.0, 97 + abs(gauss(0, 1.5)))
-                mem = hw.memory_mib * 0.96
-            else:
-                util = min(100.0, max(0.0, 8 + 78 * load + gauss(0, 6)))
-                mem = hw.memory_mib * (0.55 + 0.25 * load)
-            power = hw.idle_w + (hw.max_w - hw.idle_w) * util / 100 * (0.97 if hot else 0.9)
-            temp = 38 + 40 * util / 100 + gauss(0, 1.0)
-            sat = 60.0 if util >= 90 and mem >= 0.9 * hw.memory_mib else 0.0
-            thr = 25.0 if hot else 0.0
-            util_sum += util
-            mem_sum += mem
-            power_sum += power
-            util_max, mem_max = max(util_max, min(100.0, util + 2)), max(mem_max, mem)
-            power_max, temp_max = max(power_max, power), max(temp_max, temp)
-            throttled += thr
-            saturated += sat
-            if detailed:
-                out.append(
-                    {
-                        "gpu_id": gpu_id,
-                        "minute": when,
-                        "samples": 4,
-                        "util_mean": round(util, 1),
-                        "util_max": round(min(100.0, util + 2), 1),
-                        "mem_util_mean": round(util * 0.6, 1),
-                        "mem_used_mean_mib": round(mem, 1),
-                        "mem_used_max_mib": round(mem, 1),
-                        "power_mean_w": round(power, 1),
-                        "power_max_w": round(power * 1.04, 1),
-                        "energy_j": round(power * 60, 1),
-                        "temp_max_c": round(temp, 1),
-                        "throttled_s": thr,
-                        "saturated_s": sat,
-                    }
-                )
-        return {
-            "gpu_id": gpu_id,
-            "resolution": "hour",
-            "bucket_start": at,
-            "minutes": 60,
-            "samples": 240,
-            "util_mean": round(util_sum / 60, 2),
-            "util_max": round(util_max, 1),
-            "mem_util_mean": round(util_sum / 60 * 0.6, 2),
-            "mem_used_mean_mib": round(mem_sum / 60, 1),
-            "mem_used_max_mib": round(mem_max, 1),
-            "power_mean_w": round(power_sum / 60, 2),
-            "power_max_w": round(power_max * 1.04, 1),
-            "energy_j": round(power_sum * 60, 1),
-            "temp_max_c": round(temp_max, 1),
-            "throttled_s": throttled,
-            "saturated_s": saturated,
-        }
-
-    def _server_hour(
-        self,
-        server_id: int,
-        at: datetime,
-        requests: float,
-        load: float,
-        detailed: bool,
-        out: list[dict[str, Any]],
-    ) -> dict[str, Any]:
-        per_minute = requests / 60
-        total = waiting_sum = kv_sum = running_sum = 0.0
-        waiting_max = kv_max = running_max = saturated = 0.0
-        count = 0
-        for minute in range(60):
-            when = at + timedelta(minutes=minute)
-            hot = server_id == self.server_ids[0] and self.in_episode(when)
-            n = max(0, round(self.random.gauss(per_minute, math.sqrt(per_minute + 1))))
-            running = min(64.0, n * 0.4 + (40 if hot else 0))
-            waiting = float(self.random.randint(3, 12)) if hot else 0.0
-            kv = 0.95 if hot else min(0.85, 0.1 + 0.6 * load)
-            sat = 60.0 if waiting > 0 and kv >= 0.9 else 0.0
-            total += n
-            count += 1
-            running_sum, waiting_sum, kv_sum = (
-                running_sum + running,
-                waiting_sum + waiting,
-                kv_sum + kv,
-            )
-            running_max, waiting_max, kv_max = (
-                max(running_max, running),
-                max(waiting_max, waiting),
-                max(kv_max, kv),
-            )
-            saturated += sat
-            if detailed:
-                out.append(
-                    {
-                        "server_id": server_id,
-                        "minute": when,
-                        "samples": 4,
-                        "requests": n,
-                        "prompt_tokens": n * LOCAL_TOKENS[0],
-                        "generation_tokens": n * LOCAL_TOKENS[1],
-                        "running_mean": running,
-                        "running_max": running,
-                        "waiting_mean": waiting,
-                        "waiting_max": waiting,
-                        "kv_cache_mean": kv,
-                        "kv_cache_max": kv,
-                        "latency_sum_s": n * (2.8 if hot else 1.1),
-                        "latency_count": n,
-                        "saturated_s": sat,
-                    }
-                )
-        n_total = round(total)
-        return {
-            "server_id": server_id,
-            "resolution": "hour",
-            "bucket_start": at,
-            "minutes": count,
-            "samples": count * 4,
-            "requests": n_total,
-            "prompt_tokens": n_total * LOCAL_TOKENS[0],
-            "generation_tokens": n_total * LOCAL_TOKENS[1],
-            "running_mean": running_sum / count,
-            "running_max": running_max,
-            "waiting_mean": waiting_sum / count,
-            "waiting_max": waiting_max,
-            "kv_cache_mean": kv_sum / count,
-            "kv_cache_max": kv_max,
-            "latency_sum_s": n_total * 1.1,
-            "latency_count": n_total,
-            "saturated_s": saturated,
-        }
+    def flush(self) -> None:
+        """Write what was generated since the last flush (few, large transactions)."""
+        upsert_usage_buckets(self.database, self.pending_usage)
+        for model, columns in self.pending.items():
+            insert_columns(self.database, model, columns)
+        insert_rows(self.database, ServerLatencyBucket, self.pending_latency)
+        self.pending_usage, self.pending, self.pending_rows = [], {}, 0
+        self.pending_latency = []
 
 
-_GPU_SUMS = ("minutes", "samples", "energy_j", "throttled_s", "saturated_s")
-_GPU_MAXES = ("util_max", "mem_used_max_mib", "power_max_w", "temp_max_c")
-_GPU_MEANS = ("util_mean", "mem_util_mean", "mem_used_mean_mib", "power_mean_w")
-_SRV_SUMS = (
-    "minutes",
-    "samples",
-    "requests",
-    "prompt_tokens",
-    "generation_tokens",
-    "latency_sum_s",
-    "latency_count",
-    "saturated_s",
-)
-_SRV_MAXES = ("running_max", "waiting_max", "kv_cache_max")
-_SRV_MEANS = ("running_mean", "waiting_mean", "kv_cache_mean")
-
-
-def _daily(
-    hours: list[dict[str, Any]],
-    key: str,
-    sums: tuple[str, ...],
-    maxes: tuple[str, ...],
-    means: tuple[str, ...],
-) -> list[dict[str, Any]]:
-    """Daily rollups of one day's hourly rows: sums, maxima, minute-weighted means."""
-    groups: dict[int, list[dict[str, Any]]] = {}
-    for row in hours:
-        groups.setdefault(row[key], []).append(row)
-    days = []
-    for ident, rows in groups.items():
-        start = rows[0]["bucket_start"].replace(hour=0)
-        weight = sum(row["minutes"] for row in rows) or 1
-        day: dict[str, Any] = {key: ident, "resolution": "day", "bucket_start": start}
-        day |= {name: sum(row[name] for row in rows) for name in sums}
-        day |= {name: max(row[name] for row in rows) for name in maxes}
-        day |= {name: sum(row[name] * row["minutes"] for row in rows) / weight for name in means}
-        days.append(day)
-    return days
+def _latency(server_rollups: dict[str, list[Any]], hours: list[tuple[datetime, float]]):
+    """Latency histogram rows of a day's server-hours, their medians rising with the load."""
+    peak_hour = max((requests for _, requests in hours), default=1.0) or 1.0
+    load = {at: requests / peak_hour for at, requests in hours}
+    rows: list[dict[str, Any]] = []
+    for server_id, at, resolution, requests in zip(
+        server_rollups["server_id"],
+        server_rollups["bucket_start"],
+        server_rollups["resolution"],
+        server_rollups["requests"],
+        strict=True,
+    ):
+        if resolution == "hour":
+            rows += latency_rows(int(server_id), at, int(requests), load.get(at, 0.0))
+    return rows
 
 
 def generate_demo(
@@ -481,6 +332,7 @@ def generate_demo(
             totals[name] = totals.get(name, 0) + count
         if progress is not None:
             progress(done, len(days))
+    generator.flush()
     # weekly and monthly rollups from the daily ones, as the telemetry rollup job writes them
     rollup_weeks_and_months(
         database,

@@ -15,7 +15,7 @@ import calendar
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,10 +25,15 @@ from golocal.db.alerts import firing_incidents, recent_incidents
 from golocal.db.database import Database
 from golocal.db.models import DEMO_PREFIX
 from golocal.db.sources import all_source_states
-from golocal.db.usage import source_days
-from golocal.db.windows import SpendLine, cloud_spend, gpu_week, spend_by
+from golocal.db.windows import gpu_week
+from golocal.jobs.evidence import HISTORY_WEEKS
+from golocal.jobs.forecast import forecast
+from golocal.jobs.ledger import Ledger
+from golocal.jobs.ledger_read import ledger_volume_report, load_ledger, month_spend
 from golocal.jobs.money import usd_string
-from golocal.jobs.volume import VolumeReport, build_volume_report, volume_zone
+from golocal.jobs.reconcile import largest_gap, reconcile
+from golocal.jobs.showback import Spend, SpendRow, all_attributions, spend_by
+from golocal.jobs.volume import VolumeReport, volume_zone
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -66,9 +71,25 @@ def week_of(day: date) -> str:
     return f"{year}-W{number:02d}"
 
 
+def week_ended(week: str, now: datetime, tz: ZoneInfo) -> bool:
+    """Whether ``week`` has ended at ``now`` both in UTC and in the configured zone.
+
+    The digest's days are UTC days: east of UTC the local Monday begins while the UTC
+    Sunday is still running (Sydney by 10-11 h, Auckland by 12-13 h), so a week counts as
+    complete only once its last UTC day is over too.
+    """
+    _, next_monday = week_range(week)
+    utc_end = datetime.combine(next_monday, time(0), tzinfo=UTC)
+    local_end = datetime.combine(next_monday, time(0), tzinfo=tz)
+    return now >= max(utc_end, local_end)
+
+
 def last_complete_week(now: datetime, tz: ZoneInfo) -> str:
-    """The newest ISO week that ended before ``now`` in the configured time zone."""
-    return week_of(now.astimezone(tz).date() - timedelta(days=7))
+    """The newest ISO week that has ended before ``now`` in both UTC and the configured zone."""
+    week = week_of(now.astimezone(tz).date() - timedelta(days=7))
+    if not week_ended(week, now, tz):
+        week = week_of(now.astimezone(tz).date() - timedelta(days=14))
+    return week
 
 
 @dataclass(frozen=True)
@@ -80,7 +101,8 @@ class Digest:
 
     @property
     def days(self) -> list[dict[str, Any]]:
-        return self.data["days"]
+        days: list[dict[str, Any]] = self.data["days"]
+        return days
 
 
 def _pct_change(current: Decimal | float | None, previous: Decimal | float | None) -> float | None:
@@ -91,48 +113,56 @@ def _pct_change(current: Decimal | float | None, previous: Decimal | float | Non
     )
 
 
-def _spend_lines(current: list[SpendLine], previous: list[SpendLine]) -> list[dict[str, Any]]:
-    before = {line.name: line for line in previous}
+def _spend_lines(current: Spend, previous: Spend) -> list[dict[str, Any]]:
+    before = {row.key: row for row in _rows_with_unattributed(previous)}
     lines = []
-    for line in current:
-        prior = before.get(line.name)
+    for row in _rows_with_unattributed(current):
+        prior = before.get(row.key)
         prior_cost = prior.cost_usd if prior else None
         lines.append(
             {
-                "name": line.name or "(unattributed)",
-                "cost_usd": usd_string(line.cost_usd),
+                "name": row.key,
+                "cost_usd": usd_string(row.cost_usd),
                 "previous_usd": usd_string(prior_cost),
-                "change_pct": _pct_change(line.cost_usd, prior_cost),
-                "estimated_usd": usd_string(line.estimated_usd),
-                "unpriced_buckets": line.unpriced_buckets,
-                "requests": line.requests,
+                "change_pct": _pct_change(row.cost_usd, prior_cost),
+                "estimated_usd": usd_string(row.estimated_usd),
+                "unpriced_buckets": row.unpriced_buckets,
+                "requests": row.requests,
+                "cost_basis": row.basis.value,
             }
         )
     lines.sort(key=lambda item: Decimal(item["cost_usd"] or 0), reverse=True)
     return lines
 
 
-def _sum(lines: list[SpendLine], attr: str) -> Decimal | None:
-    values = [getattr(line, attr) for line in lines if getattr(line, attr) is not None]
-    return sum(values, Decimal(0)) if values else None
+def _rows_with_unattributed(spend: Spend) -> list[SpendRow]:
+    return [*spend.rows, *([spend.unattributed] if spend.unattributed else [])]
 
 
-def _spend(database: Database, start: datetime, end: datetime) -> dict[str, Any]:
-    previous = (start - timedelta(days=7), start)
+def _spend(
+    ledger: Ledger, since: date, until: date, settings: Settings, database: Database
+) -> dict[str, Any]:
+    """This week's cloud spend against the week before, from the ledger (billed wins)."""
+    week, before = ledger.slice(since, until), ledger.slice(since - timedelta(days=7), since)
+    attributions = all_attributions(database, settings)
     data: dict[str, Any] = {"currency": "USD"}
-    providers = spend_by(database, "provider", start, end)
-    old_providers = spend_by(database, "provider", *previous)
-    total, old_total = _sum(providers, "cost_usd"), _sum(old_providers, "cost_usd")
+    providers = spend_by(week, "provider", attributions)
+    old_providers = spend_by(before, "provider", attributions)
+    total, old_total = providers.total_usd, old_providers.total_usd
     data["total_usd"] = usd_string(total)
     data["previous_total_usd"] = usd_string(old_total)
     data["change_pct"] = _pct_change(total, old_total)
-    data["estimated_usd"] = usd_string(_sum(providers, "estimated_usd"))
-    data["unpriced_buckets"] = sum(line.unpriced_buckets for line in providers)
+    data["cost_basis"] = providers.basis.value
+    estimated = [r.estimated_usd for r in providers.rows if r.estimated_usd is not None]
+    data["estimated_usd"] = usd_string(sum(estimated, Decimal(0))) if estimated else None
+    data["unpriced_buckets"] = sum(row.unpriced_buckets for row in providers.rows)
     data["by_provider"] = _spend_lines(providers, old_providers)
     for dimension in ("model", "team"):
         data[f"by_{dimension}"] = _spend_lines(
-            spend_by(database, dimension, start, end), spend_by(database, dimension, *previous)
+            spend_by(week, dimension, attributions), spend_by(before, dimension, attributions)
         )
+    gap = largest_gap(reconcile(week, settings.reconcile.tolerance_pct))
+    data["reconcile"] = {"largest_gap": gap.as_json() if gap else None}
     return data
 
 
@@ -144,7 +174,9 @@ def _budget(database: Database, settings: Settings, last_day: date, now: datetim
     days = calendar.monthrange(last_day.year, last_day.month)[1]
     month_end = month_start + timedelta(days=days)
     upto = min(now.astimezone(UTC), month_end)
-    spent = cloud_spend(database, month_start, upto) or Decimal(0)
+    first = month_start.date()
+    through = min(upto.date() + timedelta(days=1), month_end.date())
+    spent = month_spend(database, settings, first, max(through, first + timedelta(days=1)))
     elapsed = Decimal(str(max((upto - month_start).total_seconds(), 1)))
     forecast = (spent * Decimal(days * 86400) / elapsed).quantize(Decimal("0.01"))
     return {
@@ -237,11 +269,11 @@ def build_digest(
     since, until = week_range(week)
     trend_weeks = settings.digest.trend_weeks
     history_since = since - timedelta(days=7 * trend_weeks)
-    rows = source_days(database, history_since, until)
-    tpr = settings.volume.tokens_per_request
-    report = build_volume_report(
-        [row for row in rows if row.day >= since], since, until, tokens_per_request=tpr
-    )
+    # one ledger for the forecast's history, the week and its trend weeks: billed money,
+    # one request estimator
+    forecast_since = until - timedelta(weeks=HISTORY_WEEKS)
+    ledger = load_ledger(database, settings, min(history_since, forecast_since), until)
+    report = ledger_volume_report(ledger.slice(since, until), settings)
     days = _day_rows(report, settings)
     zone_days = {"below": 0, "between": 0, "above": 0, "no_data": 0}
     for day in days:
@@ -250,13 +282,11 @@ def build_digest(
     peak = report.peak
     low, high = settings.thresholds.cloud_ok_below, settings.thresholds.run_cost_model_above
 
-    previous = []
+    previous: list[dict[str, Any]] = []
     for back in range(trend_weeks, 0, -1):
         start = since - timedelta(days=7 * back)
         end = start + timedelta(days=7)
-        old = build_volume_report(
-            [row for row in rows if start <= row.day < end], start, end, tokens_per_request=tpr
-        )
+        old = ledger_volume_report(ledger.slice(start, end), settings)
         previous.append(
             {
                 "week": week_of(start),
@@ -301,6 +331,11 @@ def build_digest(
             "days_with_data": report.days_with_data,
             "requests_estimated": report.requests_estimated,
         },
+        "forecast": forecast(
+            ledger_volume_report(ledger.slice(forecast_since, until), settings),
+            until,
+            (low, high),
+        ).as_json(),
         "trend": {
             "previous_weeks": previous,
             "previous_mean_requests_per_day": (
@@ -310,7 +345,7 @@ def build_digest(
         },
         "break_even_requests_per_day": advisor_break_even,
         "warnings": _warnings(mean, peak.requests if peak else 0, settings, advisor_break_even),
-        "spend": _spend(database, start_dt, end_dt),
+        "spend": _spend(ledger, since, until, settings, database),
         "budget": _budget(database, settings, until - timedelta(days=1), now),
         "gpus": {
             "count": gpus.gpus,

@@ -13,23 +13,25 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from golocal.config.settings import Settings
-from golocal.db.attribution import AttributionEntry, list_attributions
+from golocal.db.attribution import AttributionEntry
 from golocal.db.checklist import Answer, current_answers
 from golocal.db.database import Database
 from golocal.db.evidence import (
     GpuPower,
     ModelUsage,
     ServerLatency,
-    billed_cloud_spend,
     gpu_incident_count,
     gpu_power,
-    model_usage,
     server_latency,
 )
 from golocal.db.inventory import GpuGroup, gpu_inventory
-from golocal.db.usage import source_days
-from golocal.jobs.request_estimate import measured_tokens_per_request
-from golocal.jobs.volume import VolumeReport, build_volume_report
+from golocal.db.latency import LatencyHistogram, latency_histograms
+from golocal.jobs.ledger_read import ledger_volume_report, load_ledger
+from golocal.jobs.showback import all_attributions
+from golocal.jobs.volume import VolumeReport
+
+#: Weeks of history the forecast's trend is fitted over.
+HISTORY_WEEKS = 26
 
 
 @dataclass(frozen=True)
@@ -45,10 +47,15 @@ class Evidence:
     gpu: GpuPower | None = None
     latency: ServerLatency | None = None
     gpu_incidents: int = 0
-    #: spend per provider from the providers' own cost reports, where collected
+    #: spend per provider to price by instead of the rows' cost (the ledger already puts
+    #: billed money on the rows, so gathered evidence leaves this empty)
     billed: dict[str, Decimal] = field(default_factory=dict)
     #: the GPUs telemetry saw in the window, by model
     inventory: list[GpuGroup] = field(default_factory=list)
+    #: the last HISTORY_WEEKS weeks of volume, for the forecast
+    history: VolumeReport | None = None
+    #: the local servers' latency histograms (TTFT, end to end, queue) over the window
+    latency_histograms: list[LatencyHistogram] = field(default_factory=list)
 
     @property
     def window_days(self) -> int:
@@ -60,23 +67,6 @@ class Evidence:
         return sorted({name for day in self.volume.days for name in day.by_source})
 
 
-def config_attributions(settings: Settings) -> list[AttributionEntry]:
-    """Attributions declared in the TOML file (``[[advisor.attribution]]``)."""
-    return [
-        AttributionEntry(
-            provider=rule.provider,
-            kind=rule.kind,
-            external_id=rule.id,
-            team=rule.team,
-            sensitivity=rule.sensitivity,
-            label=None,
-            updated_by="config",
-            updated_at=None,
-        )
-        for rule in settings.advisor.attribution
-    ]
-
-
 def gather_evidence(database: Database, settings: Settings, today: date) -> Evidence:
     """The evidence for the trailing complete UTC days before today.
 
@@ -85,32 +75,23 @@ def gather_evidence(database: Database, settings: Settings, today: date) -> Evid
     """
     until = today
     since = until - timedelta(days=max(settings.volume.window_days, settings.volume.min_days))
-    rows = source_days(database, since, until)
-    volume = build_volume_report(
-        rows,
-        since,
-        until,
-        # token-only sources (Anthropic) are estimated with the team's own tokens/request
-        tokens_per_request=measured_tokens_per_request(rows, settings.volume.tokens_per_request),
-    )
-    stored = list_attributions(database)
-    stored_keys = {(a.provider, a.kind, a.external_id) for a in stored}
-    # A mapping stored with `golocal attribute` wins over the same one in the config file.
-    configured = [
-        a
-        for a in config_attributions(settings)
-        if (a.provider, a.kind, a.external_id) not in stored_keys
-    ]
+    # the ledger decides money (billed where a cost report covers the day) and request counts
+    # (token-only sources estimated per day), the same as every other surface; one read
+    # covers the forecast's history, whose tail is the window
+    first = min(since, until - timedelta(weeks=HISTORY_WEEKS))
+    history_ledger = load_ledger(database, settings, first, until)
+    ledger = history_ledger.slice(since, until)
     return Evidence(
         since=since,
         until=until,
-        volume=volume,
-        models=model_usage(database, since, until),
+        volume=ledger_volume_report(ledger, settings),
+        models=ledger.model_usage(),
         answers=current_answers(database),
-        attributions=[*stored, *configured],
+        attributions=all_attributions(database, settings),
         gpu=gpu_power(database, since, until),
         latency=server_latency(database, since, until),
         gpu_incidents=gpu_incident_count(database, since, until),
-        billed=billed_cloud_spend(database, since, until),
         inventory=gpu_inventory(database, since, until),
+        history=ledger_volume_report(history_ledger, settings),
+        latency_histograms=latency_histograms(database, since, until),
     )

@@ -58,7 +58,13 @@ class Facts:
 
 
 def counted_requests(row: ModelUsage, tokens_per_request: int) -> int:
-    """A row's requests, estimated from tokens where the source reports no count."""
+    """A row's requests, estimated from tokens where the source reports no count.
+
+    Rows from the ledger (:meth:`golocal.jobs.ledger.Ledger.model_usage`) carry the estimate
+    already, made per day by the one estimator every surface uses.
+    """
+    if row.requests_estimate is not None:
+        return (row.requests or 0) + row.requests_estimate
     counted = row.requests or 0
     if row.tokens_without_requests > 0:
         counted += estimate_requests(row.tokens_without_requests, tokens_per_request)

@@ -139,7 +139,7 @@ def fit(
     weights = weights_bytes(model, quant)
     session = kv_bytes_per_session(model, context)
     sources = [model.source, quant.source, gpu.source]
-    common = {
+    common: dict[str, Any] = {
         "model": model_key,
         "quant": quant_key,
         "gpu": gpu_key,

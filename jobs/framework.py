@@ -17,7 +17,6 @@ from enum import StrEnum
 from typing import Any
 
 from golocal.config.settings import Settings
-from golocal.errors import UsageError
 from golocal.jobs.checkpoints import (
     Point,
     code_point,
@@ -34,14 +33,13 @@ from golocal.jobs.costmodel import (
 )
 from golocal.jobs.evidence import Evidence
 from golocal.jobs.facts import Facts, derive_facts
-from golocal.jobs.hardware import (
-    Hardware,
-    Load,
-    catalogue_hardware,
-    fleet_hardware,
-    recommend,
-)
+from golocal.jobs.forecast import Forecast, forecast
+from golocal.jobs.hardware import Hardware, spare_capacity
+from golocal.jobs.latency import latency_summary
 from golocal.jobs.money import usd_string
+from golocal.jobs.option_pricing import price_options
+from golocal.jobs.options import Options
+from golocal.jobs.scenario import Scenario, choose_hardware, load_of
 from golocal.jobs.volume import Zone, volume_zone
 
 
@@ -52,22 +50,6 @@ class Verdict(StrEnum):
     LOCAL = "local"
     HYBRID = "hybrid"
     INSUFFICIENT_DATA = "insufficient_data"
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """Inputs a what-if question changes; ``None`` keeps what was measured or configured."""
-
-    requests_per_day: float | None = None
-    profile: str | None = None
-    #: "N × catalogue GPU" to price instead: (GPU catalogue key, count)
-    hardware: tuple[str, int] | None = None
-    cloud_price_factor: Decimal = Decimal(1)
-    electricity_usd_per_kwh: Decimal | None = None
-
-    @property
-    def changed(self) -> bool:
-        return self != Scenario()
 
 
 @dataclass(frozen=True)
@@ -95,7 +77,19 @@ class Assessment:
     missing: list[str]
     what_would_change: list[str]
     hardware: Hardware | None = None
+    options: Options | None = None
+    forecast: Forecast | None = None
+    latency: dict[str, Any] = field(default_factory=dict)
     scenario: Scenario = field(default_factory=Scenario)
+
+    def _hardware_json(self) -> dict[str, Any]:
+        assert self.hardware is not None
+        data = self.hardware.as_json()
+        if self.hardware.owned:
+            data["spare_requests_per_day"] = spare_capacity(
+                self.hardware.capacity, self.mean_per_day, self.cloud_share
+            )
+        return data
 
     def point(self, point_id: str) -> Point:
         return next(p for p in self.checklist if p.id == point_id)
@@ -146,7 +140,14 @@ class Assessment:
                 else round(float(self.facts.tokens_per_request), 1),
                 "tokens_per_request_source": self.facts.tokens_per_request_source,
             },
-            "hardware": None if self.hardware is None else self.hardware.as_json(),
+            "hardware": None if self.hardware is None else self._hardware_json(),
+            "options": None if self.options is None else self.options.as_json(),
+            "best_option": None if self.options is None else self.options.best.name,
+            "monthly_saving_usd": None
+            if self.options is None
+            else str(self.options.monthly_saving.quantize(Decimal("0.01"))),
+            "forecast": None if self.forecast is None else self.forecast.as_json(),
+            "latency": self.latency,
             "reasons": self.reasons,
             "missing": self.missing,
             "what_would_change": self.what_would_change,
@@ -166,17 +167,20 @@ def assess(evidence: Evidence, settings: Settings, scenario: Scenario | None = N
     measured_mean = report.mean_requests_per_day
     peak_day = report.peak
     measured_peak = peak_day.requests if peak_day else 0
-    mean = measured_mean if scenario.requests_per_day is None else scenario.requests_per_day
+    asked = scenario.requests_per_day
+    if scenario.volume_factor is not None and measured_mean:
+        asked = measured_mean * float(scenario.volume_factor)
+    mean = measured_mean if asked is None else asked
     peak = measured_peak
-    if scenario.requests_per_day is not None:
-        ratio = scenario.requests_per_day / measured_mean if measured_mean else 1.0
-        peak = round(measured_peak * ratio) if measured_peak else round(scenario.requests_per_day)
+    if asked is not None:
+        ratio = asked / measured_mean if measured_mean else 1.0
+        peak = round(measured_peak * ratio) if measured_peak else round(asked)
     has_data = report.days_with_data > 0
     zone = (
         volume_zone(
             mean, settings.thresholds.cloud_ok_below, settings.thresholds.run_cost_model_above
         )
-        if has_data or scenario.requests_per_day is not None
+        if has_data or asked is not None
         else None
     )
     total = report.total_requests
@@ -205,6 +209,22 @@ def assess(evidence: Evidence, settings: Settings, scenario: Scenario | None = N
     )
     break_even = break_even_requests_per_day(local.total, per_request)
     capacity = hardware.capacity
+    options = (
+        None
+        if per_request is None
+        else price_options(
+            evidence,
+            settings,
+            scenario,
+            facts,
+            hardware,
+            local,
+            mean,
+            peak,
+            cloud_share,
+            per_request,
+        )
+    )
 
     checklist = [
         volume_point(zone, mean, break_even, settings),
@@ -254,59 +274,18 @@ def assess(evidence: Evidence, settings: Settings, scenario: Scenario | None = N
         missing=missing,
         what_would_change=changes,
         hardware=hardware,
+        options=options,
+        forecast=None
+        if evidence.history is None
+        else forecast(
+            evidence.history,
+            evidence.until,
+            (settings.thresholds.cloud_ok_below, settings.thresholds.run_cost_model_above),
+            payback_months=options.best.payback_months if options is not None else None,
+        ),
+        latency=latency_summary(evidence.latency_histograms),
         scenario=scenario,
     )
-
-
-#: Output share of a request's tokens assumed when none was measured (coding assistants).
-DEFAULT_OUTPUT_SHARE = Decimal("0.15")
-
-
-def load_of(facts: Facts) -> Load | None:
-    """Tokens per request split into prompt and output, as the capacity physics needs."""
-    total = facts.tokens_per_request
-    if total is None or total <= 0:
-        return None
-    output = facts.output_tokens_per_request
-    if output is None:
-        output = total * DEFAULT_OUTPUT_SHARE
-    return Load(input_tokens=float(total - output), output_tokens=float(output))
-
-
-def choose_hardware(
-    evidence: Evidence, settings: Settings, scenario: Scenario, load: Load | None, peak: float
-) -> Hardware:
-    """The hardware to price: a what-if's, the configured profile, the fleet, or a purchase.
-
-    Raises:
-        UsageError: a profile or GPU the configuration does not know.
-    """
-    advisor = settings.advisor
-    if scenario.hardware is not None:
-        key, count = scenario.hardware
-        if key not in advisor.gpus:
-            raise UsageError(f"unknown GPU {key!r} (known: {', '.join(sorted(advisor.gpus))})")
-        profile = advisor.catalogue_profile(key, count)
-        return catalogue_hardware(advisor, profile.label, profile, load, "catalogue")
-    name = scenario.profile or advisor.profile
-    if name is not None:
-        profile = advisor.profiles.get(name)
-        if profile is None:
-            known = ", ".join(sorted(advisor.profiles))
-            raise UsageError(f"unknown hardware profile {name!r} (known: {known})")
-        return catalogue_hardware(advisor, name, profile, load, "catalogue")
-    fleet = fleet_hardware(advisor, evidence.inventory, load)
-    if fleet is not None:
-        return fleet
-    recommended = recommend(advisor, peak, load)
-    if recommended is not None:
-        return recommended
-    # Nothing in the catalogue carries the peak: price the largest shipped node, and say so.
-    node = catalogue_hardware(
-        advisor, "h100x8-node", advisor.profiles["h100x8-node"], load, "recommended"
-    )
-    note = "no catalogue configuration of up to 64 GPUs carries the peak day"
-    return Hardware(**{**node.__dict__, "notes": [*node.notes, note]})
 
 
 #: What would remove a point that keeps traffic in the cloud.

@@ -101,6 +101,8 @@ def store_gpu_points(
                 memory_total_mib=None if total is None else round(total),
                 power_limit_w=point.power_limit_w,
                 seen_at=datetime.fromtimestamp(last, UTC),
+                parent_uuid=point.parent_uuid,
+                mig_profile=point.mig_profile,
             )
         used = None
         if point.energy_j is not None:

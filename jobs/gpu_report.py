@@ -35,12 +35,34 @@ class GpuReport:
         values = [g.energy_kwh for g in self.gpus if g.energy_kwh is not None]
         return sum(values) if values else None
 
+    @property
+    def physical_gpus(self) -> int:
+        """GPUs, not devices: a MIG instance counts as part of its parent GPU."""
+        return len({(g.host, g.parent_uuid or g.uuid) for g in self.gpus})
+
+    @property
+    def mig_instances(self) -> int:
+        return sum(1 for g in self.gpus if g.parent_uuid)
+
+    def _memory_total(self, attribute: str) -> float | None:
+        """Memory summed over devices; a GPU split into MIG instances counts as its instances
+        (its own reading would count the same memory twice)."""
+        split = {(g.host, g.parent_uuid) for g in self.gpus if g.parent_uuid}
+        values = [
+            getattr(g, attribute)
+            for g in self.gpus
+            if getattr(g, attribute) is not None and (g.host, g.uuid) not in split
+        ]
+        return sum(values) if values else None
+
     def gpu_json(self, position: int, gpu: GpuSummary) -> dict[str, Any]:
         return {
             "host": gpu.host,
             "gpu": gpu.gpu_index,
             "uuid": gpu.uuid,
             "name": gpu.name,
+            "parent_uuid": gpu.parent_uuid,
+            "mig_profile": gpu.mig_profile,
             "source": gpu.source,
             "minutes": gpu.minutes,
             "util_mean_percent": _round(gpu.util_mean),
@@ -66,7 +88,11 @@ class GpuReport:
             "until": self.until.isoformat(),
             "gpus": [self.gpu_json(i, gpu) for i, gpu in enumerate(self.gpus)],
             "totals": {
-                "gpus": len(self.gpus),
+                "gpus": self.physical_gpus,
+                "devices": len(self.gpus),
+                "mig_instances": self.mig_instances,
+                "memory_total_mib": self._memory_total("memory_total_mib"),
+                "memory_used_mean_mib": _round(self._memory_total("mem_used_mean_mib"), 0),
                 "energy_kwh": _round(self.energy_kwh, 3),
                 "lost": sum(1 for g in self.gpus if g.lost),
                 "stale": len(self.stale),

@@ -209,7 +209,11 @@ def fleet_hardware(advisor: Advisor, groups: list[GpuGroup], load: Load | None) 
     )
     capacity, fits, fit_notes = _capacity(advisor, parts, load) if parts else (None, [], [])
     busy = [g for g in groups if g.util_mean is not None]
-    util = sum(g.util_mean * g.count for g in busy) / sum(g.count for g in busy) if busy else None
+    util = (
+        sum((g.util_mean or 0.0) * g.count for g in busy) / sum(g.count for g in busy)
+        if busy
+        else None
+    )
     return Hardware(
         source="measured",
         name="your GPUs",
@@ -245,3 +249,11 @@ def recommend(advisor: Advisor, peak_per_day: float, load: Load | None) -> Hardw
 def with_capacity(hardware: Hardware, capacity: int | None, note: str) -> Hardware:
     """The same hardware with its capacity replaced (calibrated) and the reason noted."""
     return replace(hardware, capacity=capacity, notes=[*hardware.notes, note])
+
+
+def spare_capacity(capacity: int | None, mean: float, cloud_share: float | None) -> int | None:
+    """Capacity left beside today's local load (requests/day), never below zero."""
+    if capacity is None:
+        return None
+    local = mean * (1 - cloud_share) if cloud_share is not None else 0.0
+    return max(0, capacity - round(local))

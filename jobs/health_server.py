@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from http.server import ThreadingHTTPServer
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -51,7 +52,7 @@ def _ping(database: Database) -> float | None:
     return seconds
 
 
-def health_routes(database: Database) -> dict[str, object]:
+def health_routes(database: Database) -> dict[str, Callable[[], Answer]]:
     """Path → handler, for :func:`golocal.jobs.http_serving.make_route_server`."""
 
     def metrics() -> Answer:

@@ -23,7 +23,9 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -85,6 +87,9 @@ class RetryPolicy:
     max_pages: int = 1000
     #: the wall-clock budget of one source run (every request and wait of one client)
     budget_s: float = 1800.0
+    #: how far this machine's clock may be from the provider's ``Date`` before collecting
+    #: is refused (a clock ahead would store future days and move the cursor past now)
+    max_clock_skew_s: float = 900.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,11 +149,14 @@ class ApiClient:
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.provider = provider
         self.policy = policy or RetryPolicy()
         self._clock = clock
         self._deadline = clock() + self.policy.budget_s
+        self._wall_clock = wall_clock
+        self._clock_checked = False
         self._credential = credential
         # the value as configured and as sent ("Bearer <key>"): a provider may echo either
         register_secrets([credential.value, credential.value.split(" ")[-1]])
@@ -271,6 +279,7 @@ class ApiClient:
             raise _Retryable(f"connection failed ({type(exc).__name__})") from None
         status = response.status_code
         if status < 300:
+            self._check_clock(response)
             return response
         if status == 429:
             wait = _retry_after_seconds(response)
@@ -289,6 +298,27 @@ class ApiClient:
         raise error(
             f"{self.provider} refused GET {url.path} ({status})" + self._error_detail(response)
         )
+
+    def _check_clock(self, response: httpx.Response) -> None:
+        """Refuse to collect when this machine's clock disagrees with the provider's."""
+        if self._clock_checked:
+            return
+        self._clock_checked = True
+        try:
+            theirs = parsedate_to_datetime(response.headers.get("date", ""))
+        except (TypeError, ValueError, IndexError):
+            return  # no usable Date header: nothing to compare with
+        if theirs.tzinfo is None:
+            theirs = theirs.replace(tzinfo=UTC)
+        ours = self._wall_clock()
+        skew = (ours - theirs).total_seconds()
+        if abs(skew) > self.policy.max_clock_skew_s:
+            direction = "ahead of" if skew > 0 else "behind"
+            raise SourceError(
+                f"this machine's clock ({ours:%Y-%m-%d %H:%M} UTC) is {abs(skew) / 3600:.1f} h "
+                f"{direction} {self.provider}'s ({theirs:%Y-%m-%d %H:%M} UTC): not collecting, "
+                "so no future day is stored and the cursor stays; fix the clock (NTP)"
+            )
 
     def _error_body(self, response: httpx.Response) -> dict[str, Any]:
         try:

@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from golocal.config.addresses import parse_host_port
+
 log = logging.getLogger(__name__)
 
 #: A route's answer: HTTP status, body, content type.
@@ -21,10 +23,7 @@ Answer = tuple[int, bytes, str]
 
 def parse_listen(text: str) -> tuple[str, int]:
     """``HOST:PORT`` (``[::1]:9835`` for IPv6) → (host, port); raises ``ValueError``."""
-    host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise ValueError(f"{text!r} is not HOST:PORT")
-    return host.strip("[]") or "127.0.0.1", int(port)
+    return parse_host_port(text, default_host="127.0.0.1")
 
 
 def make_route_server(
@@ -50,7 +49,7 @@ def make_route_server(
             self.wfile.write(body)
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    server_class = type(
+    server_class: type[ThreadingHTTPServer] = type(
         f"{name.title()}Server",
         (ThreadingHTTPServer,),
         {"address_family": family, "daemon_threads": True},

@@ -29,13 +29,12 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from golocal.config.settings import Settings
-from golocal.db.database import Database
-from golocal.db.ledger import BilledLine, UsageLine, billed_lines, usage_lines
+from golocal.db.evidence import ModelUsage
+from golocal.db.ledger import BilledLine, UsageLine
 from golocal.db.usage import SourceDay
 from golocal.jobs.money import split_exact
 from golocal.jobs.request_estimate import measured_tokens_per_request
-from golocal.jobs.volume import VolumeReport, build_volume_report, estimate_requests
+from golocal.jobs.volume import estimate_requests
 
 
 class Basis(StrEnum):
@@ -76,6 +75,9 @@ class Entry:
     #: (cost-line id, amount) of the billed parts this entry holds
     billed_parts: tuple[tuple[int, Decimal], ...] = ()
     unpriced_buckets: int = 0
+    #: the cost on the usage buckets themselves (a price-table estimate or source-reported):
+    #: what reconciliation holds against the bill
+    usage_cost: Decimal | None = None
 
     @property
     def cost_estimated(self) -> bool:
@@ -118,6 +120,55 @@ class Ledger:
             _source_day(day, source, group, self.basis(group))
             for (day, source), group in sorted(groups.items())
         ]
+
+    def slice(self, since: date, until: date) -> Ledger:
+        """The entries of ``since <= day < until`` (a part of this ledger's window)."""
+        entries = [entry for entry in self.entries if since <= entry.day < until]
+        return Ledger(since=since, until=until, entries=entries, line_parts=self.line_parts)
+
+    def cloud_total(self) -> Decimal | None:
+        """Cloud money of the window (``None`` when nothing is priced)."""
+        costs = [
+            e.cost_usd for e in self.entries if e.location == "cloud" and e.cost_usd is not None
+        ]
+        return sum(costs, Decimal(0)) if costs else None
+
+    def model_usage(self) -> list[ModelUsage]:
+        """Window totals per (location, source, provider, model, project, key), ledger money.
+
+        Line items that are not model usage are rows of their own (no model, no requests).
+        """
+        groups: dict[tuple[str, ...], list[Entry]] = defaultdict(list)
+        for entry in self.entries:
+            key = (entry.location, entry.source, entry.provider, entry.model or entry.line_item)
+            groups[(*key, entry.project, entry.api_key)].append(entry)
+        rows = []
+        for (location, source, provider, model, project, api_key), group in sorted(groups.items()):
+            costs = [e.cost_usd for e in group if e.cost_usd is not None]
+            estimates = [e.requests_estimate for e in group if e.requests_estimate is not None]
+            token_only = [e for e in group if e.requests_estimate is not None]
+            rows.append(
+                ModelUsage(
+                    location=location,
+                    source=source,
+                    provider=provider,
+                    model=model,
+                    project=project,
+                    api_key=api_key,
+                    team=max((e.stored_team for e in group if e.stored_team), default=None),
+                    requests=_sum_known(e.requests_reported for e in group),
+                    tokens_without_requests=sum(
+                        (e.input_tokens or 0) + (e.output_tokens or 0) for e in token_only
+                    ),
+                    input_tokens=_sum_known(e.input_tokens for e in group),
+                    output_tokens=_sum_known(e.output_tokens for e in group),
+                    cost_usd=sum(costs, Decimal(0)) if costs else None,
+                    unpriced_buckets=sum(e.unpriced_buckets for e in group),
+                    cost_estimated=any(e.cost_estimated for e in group),
+                    requests_estimate=sum(estimates) if estimates else None,
+                )
+            )
+        return rows
 
     def basis(self, entries: Sequence[Entry]) -> Basis:
         """A group's basis: its weakest money (estimated, reported), else billed or allocated.
@@ -185,8 +236,8 @@ def build_ledger(
             counted[id(line)] = _counted(line, divisor)
 
     billed_by_source_day: dict[tuple[date, str], list[tuple[int, BilledLine]]] = defaultdict(list)
-    for line_id, line in enumerate(billed):
-        billed_by_source_day[(line.day, line.source)].append((line_id, line))
+    for line_id, billed_line in enumerate(billed):
+        billed_by_source_day[(billed_line.day, billed_line.source)].append((line_id, billed_line))
     usage_by_source_day: dict[tuple[date, str], list[UsageLine]] = defaultdict(list)
     for line in usage:
         usage_by_source_day[(line.day, line.source)].append(line)
@@ -247,6 +298,7 @@ def _entry(
         billed_parts=billed_parts,
         # a billed day has no unpriced usage: the bill prices all of it
         unpriced_buckets=0 if billed_parts or basis is Basis.BILLED else line.unpriced_buckets,
+        usage_cost=line.cost_usd,
     )
 
 
@@ -339,25 +391,4 @@ def _line_entry(line_id: int, bill: BilledLine) -> Entry:
         cost_usd=bill.amount,
         basis=Basis.BILLED,
         billed_parts=((line_id, bill.amount),),
-    )
-
-
-def load_ledger(database: Database, settings: Settings, since: date, until: date) -> Ledger:
-    """The ledger of ``since <= day < until`` (UTC days), from the database."""
-    return build_ledger(
-        usage_lines(database, since, until),
-        billed_lines(database, since, until),
-        since,
-        until,
-        tokens_per_request=settings.volume.tokens_per_request,
-    )
-
-
-def ledger_volume_report(ledger: Ledger, settings: Settings) -> VolumeReport:
-    """The volume report of a ledger's window: the ledger's money and request estimates."""
-    return build_volume_report(
-        ledger.source_days(),
-        ledger.since,
-        ledger.until,
-        tokens_per_request=settings.volume.tokens_per_request,
     )

@@ -136,7 +136,7 @@ def _read_day(text: str, today: date) -> date:
     has_year = re.search(_YEAR, text) is not None
     default = datetime(today.year, 1, 1)
     try:
-        parsed = dateutil_parser.parse(text, default=default).date()
+        parsed: date = dateutil_parser.parse(text, default=default).date()
     except (ValueError, OverflowError):
         raise PeriodError(f"{text!r} is not a date") from None
     if not has_year and parsed > today:
@@ -287,6 +287,13 @@ def _last_weekday(match: _Groups, today: date) -> Period:
     return Period(day, day + timedelta(days=1), day.isoformat())
 
 
+def _not_whole_days(match: _Groups, today: date) -> Period:
+    raise PeriodError(
+        f"{match[0]!r}: golocal counts whole UTC days (try today, yesterday, "
+        "last 14 days, last week or this month)"
+    )
+
+
 def _future(match: _Groups, today: date) -> Period:
     raise PeriodError(f"{match[0]!r} is in the future; golocal reports what has happened")
 
@@ -344,6 +351,11 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _rule(rf"{_LAST}\s+(?P<weekday>{_WEEKDAY})", _last_weekday),
     _rule(r"tomorrow|next\s+(?:week|month|quarter|year|\d+\s+days?)", _future),
+    _rule(
+        rf"(?:(?:the\s+)?(?:last|past|previous|this|trailing)\s+(?:{_COUNT}\s+)?"
+        r"(?:hours?|minutes?|fortnight|weekends?|half[\s-]year|decade)|(?:last|this)\s+night)",
+        _not_whole_days,
+    ),
 )
 
 

@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from golocal.errors import UsageError
+
 #: the longest period golocal reads, in days (ten years)
 MAX_DAYS = 3660
 
 
-class PeriodError(ValueError):
-    """A period phrase that cannot be read; the message is meant for people."""
+class PeriodError(UsageError, ValueError):
+    """A period phrase that cannot be read; the message is meant for people (exit code 2)."""
 
     def __init__(self, detail: str) -> None:
         super().__init__(f"I can't read that period: {detail}")

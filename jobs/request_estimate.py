@@ -10,15 +10,30 @@ evidence the configured default (``volume.tokens_per_request``) is used.
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-from golocal.db.usage import SourceDay
+from typing import Protocol
 
 #: fewer counted requests than this in the window is not a measurement
 MIN_MEASURED_REQUESTS = 100
 
 
+class CountedTotals(Protocol):
+    """What the measurement reads of a per-(day, source) total (``SourceDay``, ``UsageLine``)."""
+
+    @property
+    def requests(self) -> int | None: ...
+
+    @property
+    def buckets_without_requests(self) -> int: ...
+
+    @property
+    def input_tokens(self) -> int | None: ...
+
+    @property
+    def output_tokens(self) -> int | None: ...
+
+
 def measured_tokens_per_request(
-    rows: Iterable[SourceDay], default: int, *, min_requests: int = MIN_MEASURED_REQUESTS
+    rows: Iterable[CountedTotals], default: int, *, min_requests: int = MIN_MEASURED_REQUESTS
 ) -> int:
     """(input + output tokens) / requests over the source-days that report both.
 

@@ -39,7 +39,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from golocal.config.settings import Schedule, Settings
 from golocal.db.database import Database
 from golocal.jobs import selfmetrics
-from golocal.jobs.digest import last_complete_week
+from golocal.jobs.digest import week_ended, week_of
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,12 @@ def digest_week_due(now: datetime, settings: Settings) -> str | None:
     due = latest_digest_due(now, settings)
     if now - due > timedelta(hours=settings.schedule.digest_catch_up_hours):
         return None
-    return last_complete_week(due, settings.tz)
+    week = week_of(due.astimezone(settings.tz).date() - timedelta(days=7))
+    if not week_ended(week, now, settings.tz):
+        # East of UTC the scheduled local time comes before the week's last UTC day is
+        # over: wait, and the retry job posts it once that day has ended.
+        return None
+    return week
 
 
 def build_scheduler(
@@ -188,14 +193,14 @@ def build_scheduler(
             misfire_grace_time=cfg.misfire_grace_seconds,
             **extra,
         )
-    scheduler.golocal_job_ids = set(installed)  # type: ignore[attr-defined]
+    scheduler.golocal_job_ids = set(installed)
     return scheduler
 
 
 def start_scheduler(scheduler: BackgroundScheduler, *, paused: bool = False) -> None:
     """Start it and drop stored jobs this process has no runner for."""
     scheduler.start(paused=paused)
-    wanted = getattr(scheduler, "golocal_job_ids", set())
+    wanted: set[str] = getattr(scheduler, "golocal_job_ids", set())
     for job in scheduler.get_jobs():
         if job.id not in wanted:
             scheduler.remove_job(job.id)

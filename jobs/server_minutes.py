@@ -1,8 +1,9 @@
 """Inference-server samples into minute rows, rollups and hourly local usage buckets.
 
 A scraped server contributes the increases of its counters since the previous scrape (see
-:mod:`golocal.jobs.counters`) and its gauges; a fleet's vLLM instances contribute
-Prometheus' per-minute increases. Either way the hour's requests and tokens are re-summed
+:mod:`golocal.jobs.counters`) and its gauges; a fleet's vLLM instances contribute the
+per-minute increases computed from Prometheus' raw samples
+(:mod:`golocal.jobs.sources.fleet_servers`). Either way the hour's requests and tokens are re-summed
 from the minute rows into a ``location = 'local'`` usage bucket named for the server, so
 ``golocal report volume`` counts local traffic beside the cloud's, idempotently.
 """
@@ -17,13 +18,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 from golocal.config.settings import InferenceServerSource, PrometheusSource
 from golocal.db.database import Database
+from golocal.db.latency import add_latency_buckets
 from golocal.db.rollups import SERVER, merge_minutes
 from golocal.db.rollups import rollup_telemetry as rollup
 from golocal.db.telemetry import register_server, server_hour_totals
 from golocal.db.usage import upsert_usage_buckets
 from golocal.jobs.counters import counter_increases
 from golocal.jobs.sources.fleet_servers import COUNTER_COLUMNS, WINDOW_SECONDS, FleetServerMinute
-from golocal.jobs.sources.inference import ServerScrape
+from golocal.jobs.sources.inference import HIST_PREFIX, ServerScrape
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +84,11 @@ def store_server_scrape(
         log.warning("%s: counter not stored: %s", source.name, reason)
     row: dict[str, Any] = {"server_id": server_id, "minute": floor_minute(now), "samples": 1}
     if increases is not None:
+        buckets = {k: v for k, v in increases.items() if k.startswith(HIST_PREFIX)}
         for name, value in increases.items():
-            row[name] = value if name == "latency_sum_s" else round(value)
+            if name not in buckets:
+                row[name] = value if name == "latency_sum_s" else round(value)
+        add_latency_buckets(database, server_id, now, buckets)
     _add_gauges(row, scrape.gauges, interval)
     merge_minutes(database, SERVER, [row])
     rollup(database, now, now + timedelta(seconds=1), specs=(SERVER,))
@@ -136,7 +141,8 @@ def store_fleet_servers(
             }
             for column in COUNTER_COLUMNS:
                 if column in record.values:
-                    row[column] = round(record.values[column])
+                    value = record.values[column]
+                    row[column] = value if column == "latency_sum_s" else round(value)
             _add_gauges(row, record.values, float(WINDOW_SECONDS))
             rows.append(row)
         merge_minutes(database, SERVER, rows)

@@ -39,14 +39,24 @@ from golocal.jobs.server_minutes import (
     store_fleet_servers,
     store_server_scrape,
 )
+from golocal.jobs.sources.fleet_batches import (
+    DISCOVERY_STEP,
+    discovery_query,
+    discovery_range,
+    group_instances,
+    selector,
+    time_chunks,
+)
 from golocal.jobs.sources.fleet_servers import (
-    SERVER_QUERIES,
+    COUNTER_SERIES,
+    GAUGE_SERIES,
+    LOOKBACK_SECONDS,
     WINDOW_SECONDS,
     FleetServerMinute,
     fleet_server_minutes,
 )
 from golocal.jobs.sources.gpu_metrics import (
-    DCGM_SERIES,
+    FLEET_GPU_SERIES,
     GpuPoint,
     parse_gpu_metrics,
     points_from_matrix,
@@ -56,7 +66,12 @@ from golocal.jobs.sources.inference import (
     parse_metrics,
     parse_ollama_ps,
 )
-from golocal.jobs.sources.prometheus_api import PrometheusError, RangeResult, query_range
+from golocal.jobs.sources.prometheus_api import (
+    PrometheusError,
+    RangeResult,
+    query_range,
+    raw_samples,
+)
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +175,40 @@ def _query(
         raise FetchError(exc.message) from None
 
 
+def _raw(client: httpx.Client, url: str, selector: str, end: datetime, seconds: int) -> RangeResult:
+    try:
+        return raw_samples(client, url, selector, end=end.timestamp(), seconds=seconds)
+    except PrometheusError as exc:
+        raise FetchError(exc.message) from None
+
+
+def _gpu_series(
+    client: httpx.Client, url: str, start: datetime, end: datetime, step: float
+) -> list[Any]:
+    """Every wanted GPU series of ``[start, end]``: per-instance batches, bounded answers."""
+    first, last = discovery_range(start.timestamp(), end.timestamp())
+    found = _query(
+        client, url, discovery_query(FLEET_GPU_SERIES), datetime.fromtimestamp(first, UTC),
+        datetime.fromtimestamp(last, UTC), DISCOVERY_STEP,
+    )  # fmt: skip
+    counts = {
+        labels.get("instance", ""): max(int(value) for _at, value in values)
+        for _name, labels, values in found.series
+        if values
+    }
+    series: list[Any] = []
+    for batch in group_instances(counts):
+        wanted = selector(FLEET_GPU_SERIES, batch)
+        total = sum(counts[instance] for instance in batch)
+        for first, last in time_chunks(start.timestamp(), end.timestamp(), step, total):
+            chunk = _query(
+                client, url, wanted, datetime.fromtimestamp(first, UTC),
+                datetime.fromtimestamp(last, UTC), step,
+            )  # fmt: skip
+            series.extend(chunk.series)
+    return series
+
+
 def _fetch_prometheus(
     client: httpx.Client, source: PrometheusSource, database: Database, now: datetime
 ) -> FleetAnswer:
@@ -172,30 +221,32 @@ def _fetch_prometheus(
     points: list[GpuPoint] = []
     cursor = state.cursor if state is not None and state.cursor is not None else end
     if start <= end:
-        series: list[Any] = []
-        for name in DCGM_SERIES:
-            series.extend(_query(client, source.url, name, start, end, step).series)
+        series = _gpu_series(client, source.url, start, end, step)
         points = points_from_matrix(series, default_host=source.name)
         # the last evaluated step, so the next window starts right after it
         cursor = start + timedelta(seconds=((end - start).total_seconds() // step) * step)
 
-    # vLLM series: one value per whole minute, evaluated at the minute's end
+    # vLLM series: whole minutes [server_start, server_end), counters as raw samples
     previous = (state.state if state is not None else {}).get("server_cursor")
     server_end = floor_minute(now)
-    server_start = server_end - FIRST_WINDOW + timedelta(seconds=WINDOW_SECONDS)
+    server_start = server_end - FIRST_WINDOW
     if previous:
-        server_start = max(
-            datetime.fromisoformat(previous) + timedelta(seconds=WINDOW_SECONDS),
-            server_end - MAX_WINDOW,
-        )
+        server_start = max(datetime.fromisoformat(previous), server_end - MAX_WINDOW)
     servers: list[FleetServerMinute] = []
     server_cursor = datetime.fromisoformat(previous) if previous else None
-    if server_start <= server_end:
-        results = {
-            column: _query(client, source.url, query, server_start, server_end, WINDOW_SECONDS)
-            for column, query in SERVER_QUERIES.items()
-        }
-        servers = fleet_server_minutes(results)
+    if server_start < server_end:
+        seconds = int((server_end - server_start).total_seconds()) + LOOKBACK_SECONDS
+        counters: list[Any] = []
+        for name in COUNTER_SERIES:
+            counters.extend(_raw(client, source.url, name, server_end, seconds).series)
+        gauges: list[Any] = []
+        first_step = server_start + timedelta(seconds=WINDOW_SECONDS)
+        for name in GAUGE_SERIES:
+            result = _query(client, source.url, name, first_step, server_end, WINDOW_SECONDS)
+            gauges.extend(result.series)
+        servers = fleet_server_minutes(
+            counters, gauges, start=server_start.timestamp(), end=server_end.timestamp()
+        )
         server_cursor = server_end
     return FleetAnswer(points, cursor, servers, server_cursor)
 
@@ -305,11 +356,11 @@ def _store(
             interval=source.step_seconds,
         )
         server_rows = store_fleet_servers(database, source, fleet.servers, now)
-        new_state: dict[str, Any] = {"energy": energy}
+        fleet_state: dict[str, Any] = {"energy": energy}
         if fleet.server_cursor is not None:
-            new_state["server_cursor"] = fleet.server_cursor.isoformat()
+            fleet_state["server_cursor"] = fleet.server_cursor.isoformat()
         record_success(
-            database, source.name, kind=kind, at=now, cursor=fleet.cursor, state=new_state
+            database, source.name, kind=kind, at=now, cursor=fleet.cursor, state=fleet_state
         )
         return SourceResult(
             source.name,
@@ -338,7 +389,12 @@ def maintain_telemetry(
     retention = settings.retention
     deleted = apply_retention(
         database,
-        RetentionPolicy(retention.minute_days, retention.hourly_days, retention.daily_days),
+        RetentionPolicy(
+            retention.minute_days,
+            retention.hourly_days,
+            retention.daily_days,
+            fleet_minute_hours=tuple((s.name, s.minute_hours) for s in settings.prometheus),
+        ),
         now=now,
     )
     return {f"rollup:{k}": v for k, v in written.items()} | {

@@ -112,6 +112,8 @@ class VolumeReport:
     since: date
     until: date
     days: list[VolumeDay]
+    #: a day still running (today), left out of the mean per day
+    open_day: date | None = None
 
     @property
     def total_requests(self) -> int:
@@ -122,8 +124,21 @@ class VolumeReport:
         return sum(1 for day in self.days if day.has_data)
 
     @property
+    def mean_days(self) -> list[VolumeDay]:
+        """The days the mean per day is taken over (see :func:`mean_per_day`)."""
+        return [day for day in self.days if day.has_data and day.day != self.open_day]
+
+    @property
     def mean_requests_per_day(self) -> float:
-        return self.total_requests / len(self.days) if self.days else 0.0
+        return mean_per_day([day.requests for day in self.mean_days])
+
+    @property
+    def mean_cloud_requests_per_day(self) -> float:
+        return mean_per_day([day.cloud_requests for day in self.mean_days])
+
+    @property
+    def mean_local_requests_per_day(self) -> float:
+        return mean_per_day([day.local_requests for day in self.mean_days])
 
     @property
     def peak(self) -> VolumeDay | None:
@@ -153,11 +168,22 @@ class VolumeReport:
                 "cost_usd": usd_string(self.total_cost),
                 "cost_estimated": any(day.cost_estimated for day in self.days),
                 "mean_requests_per_day": round(self.mean_requests_per_day, 1),
+                "mean_days": len(self.mean_days),
                 "peak_day": peak.day.isoformat() if peak else None,
                 "peak_requests": peak.requests if peak else None,
                 "days_with_data": self.days_with_data,
             },
         }
+
+
+def mean_per_day(values: list[int]) -> float:
+    """golocal's one "mean per day": the mean over complete UTC days that have data.
+
+    Callers pass one value per day with data, leaving out a day still running (today) unless
+    the question asked for it; days without data are not zeros, they are left out too.
+    ``0.0`` when no such day exists (and ``mean_days`` says 0).
+    """
+    return sum(values) / len(values) if values else 0.0
 
 
 def estimate_requests(tokens: int, tokens_per_request: int) -> int:
@@ -173,7 +199,12 @@ def _sum_optional(values: list[int | None]) -> int | None:
 
 
 def build_volume_report(
-    rows: list[SourceDay], since: date, until: date, *, tokens_per_request: int
+    rows: list[SourceDay],
+    since: date,
+    until: date,
+    *,
+    tokens_per_request: int,
+    open_day: date | None = None,
 ) -> VolumeReport:
     """Assemble the report from per-(day, source) rows; every day of the range appears."""
     by_day: dict[date, list[SourceDay]] = {}
@@ -185,7 +216,7 @@ def build_volume_report(
     while current < until:
         days.append(_build_day(current, by_day.get(current, []), tokens_per_request))
         current += timedelta(days=1)
-    return VolumeReport(since=since, until=until, days=days)
+    return VolumeReport(since=since, until=until, days=days, open_day=open_day)
 
 
 def _build_day(day: date, rows: list[SourceDay], tokens_per_request: int) -> VolumeDay:

@@ -20,8 +20,9 @@ from golocal.db.database import Database, normalise_url, open_database
 from golocal.db.models import Base
 from golocal.redaction import forget_secrets
 
-#: Loopback fakes shared by every test package (fixtures such as ``fake_slack_web``).
-pytest_plugins = ["tests.fakes.slack_web"]
+#: Shared fixtures of every test package: loopback fakes (``fake_slack_web``) and real
+#: time-series databases (``tsdb``).
+pytest_plugins = ["tests.fakes.slack_web", "tests.tsdb"]
 
 POSTGRES_ENV = "GOLOCAL_TEST_POSTGRES_URL"
 _CLEARED_PREFIXES = ("GOLOCAL_", "SLACK_")

@@ -57,3 +57,10 @@ def test_the_architecture_document_names_every_top_level_package_folder() -> Non
     for folder in ("bot/", "jobs/", "db/", "config/"):
         assert f"`{folder}`" in text
     assert "bot` → `jobs` → `db`" in text
+
+
+def test_every_path_the_architecture_document_names_exists() -> None:
+    text = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`((?:[\w.-]+/)+[\w.-]*)`", text))
+    assert named, "the document names no path"
+    assert sorted(path for path in named if not (ROOT / path).exists()) == []

@@ -30,7 +30,7 @@ from golocal.db.checklist import (
     set_answer,
 )
 from golocal.errors import UsageError
-from golocal.jobs.evidence import config_attributions
+from golocal.jobs.showback import config_attributions
 
 
 def _who(by: str | None) -> str:

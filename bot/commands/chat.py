@@ -15,6 +15,7 @@ from golocal.bot.chat import Asked, answer
 from golocal.bot.console import ConsoleAdapter
 from golocal.bot.context import AppContext, pass_app
 from golocal.bot.services import Actor, local_user
+from golocal.config.addresses import parse_host_port
 from golocal.errors import GolocalError, UsageError
 
 if TYPE_CHECKING:
@@ -38,12 +39,17 @@ if TYPE_CHECKING:
     "--http",
     "http_address",
     metavar="HOST:PORT",
+    callback=lambda _ctx, _param, value: _checked_address(value),
     help="Serve Slack's signed HTTP requests on HOST:PORT.",
 )
 @pass_app
 def run(app: AppContext, mode: str | None, http_address: str | None) -> None:
-    """Run the bot: chat (console or Slack) and its scheduled work."""
-    settings = app.settings
+    """Run the bot: chat (console or Slack) and its scheduled work.
+
+    On PostgreSQL, replicas elect one leader that runs the scheduled jobs; with
+    [metrics] listen set, /metrics, /healthz and /readyz are served there.
+    """
+    settings = app.settings  # a bad configuration stops here, before any work
     if http_address and mode:
         raise UsageError("choose one of --console, --socket and --http")
     if mode is None and http_address is None:
@@ -90,6 +96,17 @@ def _serve_health(app: AppContext) -> None:
     except OSError as exc:
         raise GolocalError(f"metrics.listen: cannot listen on {listen} ({exc.strerror})") from None
     click.echo(f"golocal: serving /metrics, /healthz and /readyz on http://{listen}", err=True)
+
+
+def _checked_address(value: str | None) -> str | None:
+    """``--http``'s HOST:PORT, checked while the options are parsed (exit 2, no work done)."""
+    if value is None:
+        return None
+    try:
+        parse_host_port(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--http'") from None
+    return value
 
 
 def _start_schedule(app: AppContext, *, console: bool = True) -> Any:

@@ -9,6 +9,7 @@ import click
 
 from golocal.bot.context import AppContext, pass_app
 from golocal.bot.dates import check_range, parse_day
+from golocal.db.deliveries import blocked_channels
 from golocal.errors import GolocalError, UsageError
 from golocal.jobs.collect import (
     CollectRequest,
@@ -87,10 +88,12 @@ def collect(
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (a stable contract).")
 @pass_app
 def sources(app: AppContext, as_json: bool) -> None:
-    """Every source: configured?, last success, last error, cursor."""
+    """Every source: configured?, last success, last error, cursor; Slack channels held back."""
     rows = source_rows(app.settings, app.database, datetime.now(UTC))
+    held = blocked_channels(app.database)
     if as_json:
-        click.echo(json.dumps({"sources": rows}, indent=2))
+        slack = [channel.as_json() for channel in held]
+        click.echo(json.dumps({"sources": rows, "slack_not_posting": slack}, indent=2))
         return
     for row in rows:
         if not row["configured"]:
@@ -111,6 +114,12 @@ def sources(app: AppContext, as_json: bool) -> None:
         for warning in row["warnings"]:
             line += f"; WARNING: {warning}"
         click.echo(line)
+    for channel in held:
+        click.echo(
+            f"slack channel {channel.channel}: NOT POSTING since "
+            f"{channel.failed_at:%Y-%m-%d %H:%M} UTC ({channel.error}): {channel.fix}; "
+            f"{channel.skipped} post(s) held back until the configuration changes"
+        )
 
 
 @click.command()

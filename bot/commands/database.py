@@ -20,9 +20,7 @@ def upgrade(app: AppContext) -> None:
     """Apply pending migrations (run it once per release on PostgreSQL)."""
     database = open_database(app.settings.effective_database_url, check_schema=False)
     try:
-        before = migrate.current_revision(database.engine)
-        migrate.upgrade(database.engine)
-        after = migrate.current_revision(database.engine)
+        before, after = migrate.upgrade(database.engine)
     finally:
         database.dispose()
     if before == after:

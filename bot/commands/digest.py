@@ -70,6 +70,12 @@ def digest(
                 services, make_poster(settings, console=False), built, channel, chart=chart
             )
         except DigestPostError as exc:
+            if exc.permanent:
+                raise GolocalError(
+                    f"the digest for {chosen} was not posted to {channel}: {exc.reason}; "
+                    "it is not retried until the configuration changes",
+                    exit_code=2,
+                ) from None
             raise GolocalError(
                 f"posting the digest for {chosen} to {channel} failed ({exc.reason}); "
                 "it will be retried"

@@ -2,53 +2,26 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
-
 import click
 from rich import box
-from rich.console import Console
 from rich.table import Table
 
+from golocal.bot.commands.report_options import (
+    emit,
+    output_format,
+    output_options,
+    period_options,
+    report_period,
+    wide_console,
+)
+from golocal.bot.commands.report_spend import reconcile, spend
 from golocal.bot.context import AppContext, pass_app
-from golocal.bot.dates import check_range, parse_day
 from golocal.bot.handlers.volume import volume_report
+from golocal.bot.periods import open_day
+from golocal.jobs.csv_export import gpus_csv, volume_csv
 from golocal.jobs.gpu_report import GpuReport, build_gpu_report
-from golocal.jobs.money import usd_display
+from golocal.jobs.money import display_parts, usd_display
 from golocal.jobs.volume import VolumeReport
-
-
-def _range_options(command: Callable[..., None]) -> Callable[..., None]:
-    """``--since``, ``--until`` and ``--json``, the same on every report."""
-    for option in reversed(
-        (
-            click.option(
-                "--since", metavar="DATE", help="First UTC day (YYYY-MM-DD); default: 7 days ago."
-            ),
-            click.option(
-                "--until", metavar="DATE", help="Day after the last (exclusive); default: tomorrow."
-            ),
-            click.option("--json", "as_json", is_flag=True, help="Print JSON (a stable contract)."),
-        )
-    ):
-        command = option(command)
-    return command
-
-
-def _day_range(since: str | None, until: str | None) -> tuple[date, date]:
-    """The report's UTC days: the 7 days up to and including today unless given."""
-    today = datetime.now(UTC).date()
-    until_day = parse_day(until, "--until") if until else today + timedelta(days=1)
-    since_day = parse_day(since, "--since") if since else until_day - timedelta(days=7)
-    check_range(since_day, until_day)
-    return since_day, until_day
-
-
-def _console() -> Console:
-    """A console that never cuts a figure short: piped output is not held to 80 columns."""
-    console = Console(soft_wrap=False)
-    return console if console.is_terminal else Console(soft_wrap=False, width=200)
 
 
 @click.group()
@@ -56,17 +29,36 @@ def report() -> None:
     """Reports over the stored usage and telemetry."""
 
 
+report.add_command(spend)
+report.add_command(reconcile)
+
+
 @report.command()
-@_range_options
+@period_options
+@output_options()
 @pass_app
-def volume(app: AppContext, since: str | None, until: str | None, as_json: bool) -> None:
-    """Requests, tokens and cost per UTC day, cloud vs local, by source."""
-    since_day, until_day = _day_range(since, until)
-    result = volume_report(app.services, since_day, until_day)
-    if as_json:
-        click.echo(json.dumps(result.as_json(), indent=2))
+def volume(
+    app: AppContext,
+    period: str | None,
+    since: str | None,
+    until: str | None,
+    as_json: bool,
+    as_csv: bool,
+    format_choice: str | None,
+) -> None:
+    """Requests, tokens and cost per UTC day, cloud vs local, by source.
+
+    Cost is what the provider billed where its cost report covers the day (cost_basis
+    "billed"), else a price-table estimate (cost_estimated). The mean per day is over the
+    complete days with data (today, still running, is left out).
+    """
+    fmt = output_format(as_json, as_csv, format_choice)
+    chosen = report_period(app, period, since, until)
+    result = volume_report(app.services, chosen.since, chosen.until, open_day=open_day(chosen))
+    data = {**result.as_json(), "period": chosen.to_json(result.days_with_data)}
+    if emit(fmt, data, volume_csv):
         return
-    _console().print(volume_table(result))
+    wide_console().print(volume_table(result))
 
 
 def _compact(value: int) -> str:
@@ -90,6 +82,10 @@ def volume_table(result: VolumeReport) -> Table:
         show_footer=True,
     )
     peak_day = totals["peak_day"]
+    # the days' amounts are rounded so that they add up to the total shown
+    priced = [day for day in result.days if day.cost_usd is not None]
+    shown, _ = display_parts([day.cost_usd for day in priced if day.cost_usd is not None])
+    day_cost = dict(zip((day.day for day in priced), shown, strict=True))
     table.add_column("day", footer="total")
     table.add_column("requests", justify="right", footer=f"{totals['requests']:,}")
     table.add_column("cloud", justify="right", footer=f"{totals['cloud_requests']:,}")
@@ -108,22 +104,39 @@ def volume_table(result: VolumeReport) -> Table:
             f"{day.cloud_requests:,}",
             f"{day.local_requests:,}",
             f"{_compact(day.input_tokens)}/{_compact(day.output_tokens)}",
-            usd_display(day.cost_usd, unknown="—") + ("~" if day.cost_estimated else ""),
+            usd_display(day_cost.get(day.day), unknown="—") + ("~" if day.cost_estimated else ""),
         )
     table.add_section()
-    table.add_row("mean/day", f"{totals['mean_requests_per_day']:,.1f}", "", "", "", "")
+    table.add_row(
+        f"mean/day ({totals['mean_days']} d)",
+        f"{totals['mean_requests_per_day']:,.1f}",
+        f"{result.mean_cloud_requests_per_day:,.1f}",
+        f"{result.mean_local_requests_per_day:,.1f}",
+        "",
+        "",
+    )
     return table
 
 
 @report.command()
-@_range_options
+@period_options
+@output_options()
 @pass_app
-def gpus(app: AppContext, since: str | None, until: str | None, as_json: bool) -> None:
+def gpus(
+    app: AppContext,
+    period: str | None,
+    since: str | None,
+    until: str | None,
+    as_json: bool,
+    as_csv: bool,
+    format_choice: str | None,
+) -> None:
     """Per GPU: mean/peak utilisation, memory, power, energy, saturated and throttled minutes."""
-    since_day, until_day = _day_range(since, until)
+    fmt = output_format(as_json, as_csv, format_choice)
+    chosen = report_period(app, period, since, until)
+    since_day, until_day = chosen.since, chosen.until
     result = build_gpu_report(app.database, since_day, until_day)
-    if as_json:
-        click.echo(json.dumps(result.as_json(), indent=2))
+    if emit(fmt, result.as_json(), gpus_csv):
         return
     if not result.gpus:
         click.echo(
@@ -131,7 +144,7 @@ def gpus(app: AppContext, since: str | None, until: str | None, as_json: bool) -
             "[[prometheus]] and collect, or run `golocal demo`."
         )
         return
-    _console().print(gpu_table(result))
+    wide_console().print(gpu_table(result))
 
 
 def _num(value: float | None, fmt: str = ",.1f", suffix: str = "") -> str:
@@ -172,7 +185,8 @@ def gpu_table(result: GpuReport) -> Table:
         table.add_row(
             data["host"],
             str(data["gpu"]),
-            data["name"].removeprefix("NVIDIA "),
+            data["name"].removeprefix("NVIDIA ")
+            + (f" MIG {data['mig_profile']}" if data["mig_profile"] else ""),
             f"{_num(data['util_mean_percent'], ',.0f')}/{_num(data['util_peak_percent'], ',.0f')}",
             f"{_num(mem[0])}/{_num(mem[1])}",
             f"{_num(data['power_mean_w'], ',.0f')}/{_num(data['power_peak_w'], ',.0f')}",

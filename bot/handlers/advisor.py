@@ -11,7 +11,13 @@ from datetime import date
 from decimal import Decimal
 
 from golocal.bot.chat import intent
-from golocal.bot.handlers.hardware_text import hardware_line
+from golocal.bot.handlers.verdict_lines import (
+    best_move,
+    hardware_line,
+    money_line,
+    per_request_text,
+    trend_text,
+)
 from golocal.bot.handlers.wording import day_span
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
@@ -53,24 +59,6 @@ def data_note(result: Assessment) -> str:
     return "Data: " + " · ".join(parts) + "."
 
 
-def per_request_text(result: Assessment) -> str:
-    """The cloud price of a request, or that there is none yet."""
-    if result.cost_per_request is None:
-        return "not priced yet"
-    return f"{usd_display(result.cost_per_request)}/request"
-
-
-def cost_line(result: Assessment) -> str:
-    """Cloud price per request, local monthly cost, break-even and capacity in one line."""
-    break_even = f"{result.break_even:,}/day" if result.break_even is not None else "n/a"
-    capacity = f"{result.capacity:,}/day" if result.capacity is not None else "n/a"
-    return (
-        f"Cost: cloud {per_request_text(result)}; local {result.local.profile} "
-        f"{usd_display(result.local.total)}/month → break-even {break_even}; "
-        f"capacity {capacity}."
-    )
-
-
 def checklist_line(result: Assessment) -> str:
     """The five points and which way each leans; declared and unanswered ones marked."""
     marks = {"measured": "", "declared": " (declared)", "default": " (not declared)"}
@@ -95,11 +83,11 @@ def verdict_text(result: Assessment) -> str:
         share = "" if result.cloud_share is None else f", {result.cloud_share:.0%} cloud"
         lines.append(
             f"Volume: mean {result.mean_per_day:,.0f}/day, peak {result.peak_per_day:,}/day"
-            f"{share} — zone {result.zone.value}."
+            f"{share} — zone {result.zone.value}{trend_text(result)}."
         )
     if line := hardware_line(result):
         lines.append(line)
-    lines.append(cost_line(result))
+    lines.append(money_line(result))
     lines.append(checklist_line(result))
     if result.what_would_change and result.verdict is not Verdict.INSUFFICIENT_DATA:
         lines.append("Would change it: " + "; ".join(result.what_would_change) + ".")
@@ -142,6 +130,7 @@ def answer_what_if(question: str, services: Services) -> Reply:
         )
         + ".",
         f"{local}; {cloud}.",
+        best_move(before, after) + ".",
         _move("Break-even", before.break_even, after.break_even)
         + " · "
         + _move("capacity", before.capacity, after.capacity)
@@ -156,6 +145,10 @@ def answer_what_if(question: str, services: Services) -> Reply:
         "before": {
             "verdict": before.verdict.value,
             "break_even_requests_per_day": before.break_even,
+            "best_option": None if before.options is None else before.options.best.name,
+            "monthly_saving_usd": None
+            if before.options is None
+            else str(before.options.monthly_saving),
         },
         "assessment": after.as_json(),
     }

@@ -58,7 +58,13 @@ def answer_gpus(question: str, services: Services) -> Reply:
         lines.append(saturation_verdict(share, saturated, minutes))
     lines += [
         f"GPUs over {period.label}, {day_span(period.since, period.until)}: "
-        f"{len(gpus)} GPU(s) on {len(hosts)} host(s), {len(reporting)} reporting.",
+        f"{data['totals']['gpus']} GPU(s) on {len(hosts)} host(s)"
+        + (
+            f" (split into {data['totals']['mig_instances']} MIG instances)"
+            if data["totals"]["mig_instances"]
+            else ""
+        )
+        + f", {len(reporting)} reporting.",
     ]
     if means:
         lines.append(f"Utilisation: mean {sum(means) / len(means):.0f}%, peak {max(peaks):.0f}%.")

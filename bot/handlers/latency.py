@@ -12,6 +12,8 @@ from golocal.bot.periods import period_in
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
 from golocal.db.evidence import server_latency
+from golocal.db.latency import latency_histograms
+from golocal.jobs.latency import latency_summary
 
 
 @intent("latency")
@@ -39,9 +41,18 @@ def answer_latency(question: str, services: Services) -> Reply:
         return Reply("latency", text, data)
     text = (
         f"Local latency over {span}: mean {measured.mean_seconds * 1000:,.0f} ms end to end "
-        f"over {measured.requests:,} requests (measured by the inference servers).\n{cloud}"
+        f"over {measured.requests:,} requests (measured by the inference servers)."
     )
-    return Reply("latency", text, data)
+    percentiles = latency_summary(latency_histograms(services.database, period.since, period.until))
+    data["percentiles"] = percentiles
+    if percentiles["local_ttft_p50_ms"] is not None:
+        low, high = percentiles["cloud"]["range_ms"]
+        text += (
+            f"\nTime to first token p50 {percentiles['local_ttft_p50_ms']:,} ms, p95 "
+            f"{percentiles['local_ttft_p95_ms']:,} ms (measured) — cloud: typically "
+            f"{low}–{high} ms to the first token (typical, not measured)."
+        )
+    return Reply("latency", f"{text}\n{cloud}", data)
 
 
 INTENTS = [answer_latency]

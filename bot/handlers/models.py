@@ -9,8 +9,8 @@ from golocal.bot.chat import intent
 from golocal.bot.handlers.scope import coverage, narrowed, scope_of
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
-from golocal.db.evidence import model_usage
 from golocal.jobs.facts import counted_requests
+from golocal.jobs.ledger_read import ledger_model_usage
 from golocal.jobs.money import usd_display, usd_string
 
 MAX_LISTED = 8
@@ -38,7 +38,7 @@ def model_table(rows: list[Any], services: Services) -> list[dict[str, Any]]:
         )
         entry["providers"].add(row.provider)
         entry["requests"] += counted_requests(row, tpr)
-        entry["requests_estimated"] |= row.tokens_without_requests > 0
+        entry["requests_estimated"] |= row.requests_estimate is not None
         if row.cost_usd is not None:
             entry["cost"] = (entry["cost"] or Decimal(0)) + row.cost_usd
         if row.unpriced_buckets and row.location == "cloud":
@@ -76,7 +76,9 @@ def answer_models(question: str, services: Services) -> Reply:
     """Models in use over the period: class, share of requests and of spend."""
     scope = scope_of(question, services)
     rows = narrowed(
-        model_usage(services.database, scope.period.since, scope.period.until),
+        ledger_model_usage(
+            services.database, services.settings, scope.period.since, scope.period.until
+        ),
         scope,
         services,
     )

@@ -1,22 +1,26 @@
 """What a usage question is about: its period, the names it narrows to, and a split.
 
-Every usage answer (models, tokens, top users) names its period and coverage ("21 of 30
-days have data") and reports the filters it applied in ``Reply.data["filters"]``, so the
-chat can say when a question named something an answer did not narrow to.
+Every usage answer (models, tokens, top users, spend) names its period and coverage ("data
+on 21 of 30 days: partial", as the volume answer says it) and reports the filters it applied
+in ``Reply.data["filters"]``, so the chat can say when a question named something an answer
+did not narrow to.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from golocal.bot.entities import Entities, breakdown_in, find_entities, lexicon
 from golocal.bot.handlers.wording import day_span
-from golocal.bot.periods import Period, period_in
+from golocal.bot.periods import Period, question_period
 from golocal.bot.services import Services
-from golocal.db.attribution import AttributionEntry, list_attributions
+from golocal.db.attribution import AttributionEntry
 from golocal.db.evidence import ModelUsage
-from golocal.db.usage_detail import days_with_usage
+from golocal.db.usage_detail import TokenRow, token_rows
+from golocal.jobs.ledger import Ledger
+from golocal.jobs.showback import UNATTRIBUTED, all_attributions, attributed_team, key_of
 
 
 @dataclass(frozen=True)
@@ -42,8 +46,7 @@ class Scope:
 
 def scope_of(question: str, services: Services) -> Scope:
     """The scope of ``question``; the period defaults to the volume window."""
-    today = services.now().date()
-    period = period_in(question, today, services.settings.volume.window_days)
+    period = question_period(question, services)
     entities = find_entities(question, lexicon(services.database))
     return Scope(period, entities, breakdown_in(question), entities.as_json())
 
@@ -51,43 +54,67 @@ def scope_of(question: str, services: Services) -> Scope:
 def narrowed(rows: list[ModelUsage], scope: Scope, services: Services) -> list[ModelUsage]:
     """The usage rows matching every filter of ``scope`` (provider, model, team, project, key).
 
-    A team matches by the source's own team or by ``golocal attribute`` mappings.
+    A team matches as everywhere in golocal: API-key, then project mappings, then the team
+    the source stored (:func:`golocal.jobs.showback.attributed_team`).
     """
     filters = dict(scope.filters)
     team = filters.pop("team", None)
     kept = [row for row in rows if all(getattr(row, k) == v for k, v in filters.items())]
     if team is None:
         return kept
-    attributions = list_attributions(services.database)
+    attributions = all_attributions(services.database, services.settings)
     return [row for row in kept if team_of(row, attributions) == team]
 
 
-#: What usage rows a split names when the sources do not identify them.
-NOT_IDENTIFIED = "(not identified)"
+def narrowed_ledger(ledger: Ledger, scope: Scope, services: Services) -> Ledger:
+    """The ledger's entries matching every filter of ``scope`` (the spend answer's rows)."""
+    if not scope.filters:
+        return ledger
+    attributions = all_attributions(services.database, services.settings)
+    entries = [
+        entry
+        for entry in ledger.entries
+        if all(
+            key_of(entry, _LEDGER_KEYS.get(name, name), attributions) == value
+            for name, value in scope.filters.items()
+        )
+    ]
+    # the same cost-line parts: a narrowed bill still says it holds only part of a line
+    return Ledger(ledger.since, ledger.until, entries, ledger.line_parts)
 
 
-def team_of(row: ModelUsage, attributions: list[AttributionEntry]) -> str | None:
-    """A usage row's team: the source's own, else its API key's, project's or workspace's."""
-    if row.team:
-        return row.team
-    for kind in ("api_key", "project", "workspace"):
-        for entry in attributions:
-            if (
-                entry.kind == kind
-                and entry.team
-                and entry.matches(row.provider, row.project, row.api_key)
-            ):
-                return entry.team
-    return None
+_LEDGER_KEYS = {"api_key": "key"}
+#: What usage rows a split names when the sources do not identify them (as in showback).
+NOT_IDENTIFIED = UNATTRIBUTED
 
 
-def group_name(row: ModelUsage, dimension: str, attributions: list[AttributionEntry]) -> str:
+def team_of(row: ModelUsage, attributions: Sequence[AttributionEntry]) -> str | None:
+    """A usage row's team (the one rule of :func:`golocal.jobs.showback.attributed_team`)."""
+    return attributed_team(row.provider, row.project, row.api_key, row.team, attributions)
+
+
+def group_name(row: ModelUsage, dimension: str, attributions: Sequence[AttributionEntry]) -> str:
     """The name a row is grouped under when splitting by ``dimension``."""
     value = team_of(row, attributions) if dimension == "team" else getattr(row, dimension)
     return value or NOT_IDENTIFIED
 
 
+def scoped_token_rows(services: Services, scope: Scope) -> list[TokenRow]:
+    """The per-day token rows of the scope: names narrowed in SQL, a team by the mappings."""
+    filters = dict(scope.filters)
+    team = filters.pop("team", None)
+    rows = token_rows(services.database, scope.period.since, scope.period.until, filters)
+    if team is None:
+        return rows
+    attributions = all_attributions(services.database, services.settings)
+    return [
+        row
+        for row in rows
+        if attributed_team(row.provider, row.project, row.api_key, row.team, attributions) == team
+    ]
+
+
 def coverage(services: Services, scope: Scope) -> tuple[int, str]:
     """Days with data in the scope, and the sentence naming them."""
-    days = days_with_usage(services.database, scope.period.since, scope.period.until, scope.filters)
-    return days, f"{days} of {scope.period.days} days have data"
+    days = len({row.day for row in scoped_token_rows(services, scope)})
+    return days, scope.period.coverage_text(days)

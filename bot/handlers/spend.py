@@ -1,35 +1,34 @@
-"""The cost intent: "what did we spend last week?" — cloud spend by provider and model."""
+"""The cost intent: "what did we spend last week?", "cost by team last month", "who spends the
+most?" — cloud spend from the ledger (billed where a cost report covers the day), by provider
+and model, or broken down by team, project, provider, model or API key."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+import re
+from typing import Any
 
 from golocal.bot.chat import intent
-from golocal.bot.handlers.scope import coverage, group_name, narrowed, scope_of
+from golocal.bot.entities import breakdown_in
+from golocal.bot.handlers.scope import narrowed_ledger, scope_of
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
-from golocal.db.attribution import list_attributions
-from golocal.db.evidence import ModelUsage, model_usage
-from golocal.db.models import DEMO_PREFIX
-from golocal.jobs.facts import counted_requests
+from golocal.jobs.ledger import Basis
+from golocal.jobs.ledger_read import load_ledger
 from golocal.jobs.money import usd_display, usd_string
+from golocal.jobs.showback import all_attributions, spend_by
 
-SPLIT_SHOWN = 8
+_WHO = re.compile(r"\b(?:who|which (?:team|project|key)s?)\b.*\bspend", re.IGNORECASE)
+_BY_OTHER = re.compile(r"\b(?:by|per)\s+(provider|model)s?\b", re.IGNORECASE)
 
 
-def split_spend(
-    cloud: list[ModelUsage], breakdown: str | None, services: Services
-) -> dict[str, Decimal] | None:
-    """Priced cloud spend per team, project, key, model or provider, biggest first."""
-    if breakdown not in {"team", "project", "api_key", "model", "provider"}:
-        return None
-    attributions = list_attributions(services.database) if breakdown == "team" else []
-    totals: dict[str, Decimal] = {}
-    for row in cloud:
-        if row.cost_usd is not None:
-            name = group_name(row, breakdown, attributions)
-            totals[name] = totals.get(name, Decimal(0)) + row.cost_usd
-    return dict(sorted(totals.items(), key=lambda item: -item[1]))
+def dimension_in(question: str) -> str | None:
+    """The breakdown a question asks for ("by team", "who spends the most?"), if any."""
+    named = breakdown_in(question)
+    if named is not None:
+        return "key" if named == "api_key" else named
+    if match := _BY_OTHER.search(question):
+        return match.group(1).lower()
+    return "team" if _WHO.search(question) else None
 
 
 @intent("cost")
@@ -37,72 +36,73 @@ def answer_cost(question: str, services: Services) -> Reply:
     """Cloud spend over the period the question names (default: the volume window)."""
     scope = scope_of(question, services)
     period = scope.period
-    rows = narrowed(
-        model_usage(services.database, period.since, period.until),
-        scope,
-        services,
-    )
-    cloud = [r for r in rows if r.location == "cloud"]
-    tpr = services.settings.volume.tokens_per_request
-    by_provider: dict[str, Decimal] = {}
-    by_model: dict[str, Decimal] = {}
-    unpriced: set[str] = set()
-    requests = 0
-    for row in cloud:
-        requests += counted_requests(row, tpr)
-        if row.cost_usd is None:
-            unpriced.add(row.model or "(unnamed model)")
-            continue
-        by_provider[row.provider] = by_provider.get(row.provider, Decimal(0)) + row.cost_usd
-        by_model[row.model] = by_model.get(row.model, Decimal(0)) + row.cost_usd
-    total = sum(by_provider.values(), Decimal(0)) if by_provider else None
-    estimated = any(r.cost_estimated for r in cloud)
-    data = {
+    ledger = load_ledger(services.database, services.settings, period.since, period.until)
+    # "what about Anthropic?", "spend for team payments": only the entries the question names
+    ledger = narrowed_ledger(ledger, scope, services)
+    attributions = all_attributions(services.database, services.settings)
+    providers = spend_by(ledger, "provider", attributions)
+    models = spend_by(ledger, "model", attributions)
+    by = dimension_in(question)
+    data: dict[str, Any] = {
+        "period": period.to_json(ledger.days_with_data()),
         "since": period.since.isoformat(),
         "until": period.until.isoformat(),
-        "cloud_spend_usd": usd_string(total),
-        "cloud_requests": requests,
-        "estimated": estimated,
-        "unpriced_models": sorted(unpriced),
-        "by_provider": {k: usd_string(v) for k, v in sorted(by_provider.items())},
-        "by_model": {k: usd_string(v) for k, v in sorted(by_model.items())},
-        "sources": sorted({r.source for r in rows}),
-        "filters": scope.as_json(),
+        "cloud_spend_usd": usd_string(providers.total_usd),
+        "total_usd": usd_string(providers.total_usd),
+        "cloud_requests": providers.requests,
+        "estimated": providers.basis is Basis.ESTIMATED,
+        "cost_basis": providers.basis.value,
+        "unpriced_models": providers.unpriced_models,
+        "by_provider": {
+            r.key: usd_string(r.cost_usd) for r in providers.rows if r.cost_usd is not None
+        },
+        "by_model": {r.key: usd_string(r.cost_usd) for r in models.rows if r.cost_usd is not None},
+        "sources": sorted({entry.source for entry in ledger.entries}),
+        "filters": dict(scope.filters),
     }
-    split = split_spend(cloud, scope.breakdown, services)
-    if split is not None:
-        data["by_" + str(scope.breakdown)] = {k: usd_string(v) for k, v in split.items()}
-    days, covered = coverage(services, scope)
-    data["days_with_data"] = days
-    span = f"{scope.describe()} ({covered})"
-    if not cloud:
-        return Reply("cost", f"No cloud usage recorded for {span}.", data)
-    if total is None:
+    breakdown = spend_by(ledger, by, attributions) if by else None
+    if breakdown is not None:
+        data.update({k: v for k, v in breakdown.as_json().items() if k not in ("total_usd",)})
+        data["filters"]["breakdown"] = "api_key" if by == "key" else by
+    coverage = period.coverage_text(ledger.days_with_data())
+    span = scope.describe()
+    if not ledger.cloud():
+        return Reply("cost", f"No cloud usage recorded for {span} ({coverage}).", data)
+    if providers.total_usd is None:
         text = (
-            f"Cloud usage for {span} has no cost attached (unpriced: {', '.join(sorted(unpriced))})"
-            " — not $0: the sources report no money for it."
+            f"Cloud usage for {span} has no cost attached (unpriced: "
+            f"{', '.join(providers.unpriced_models)}) — not $0: the sources report no money for "
+            f"it. Coverage: {coverage}."
         )
         return Reply("cost", text, data)
-    providers = ", ".join(f"{k} {usd_display(v)}" for k, v in sorted(by_provider.items()))
-    top = sorted(by_model.items(), key=lambda item: item[1], reverse=True)[:3]
     lines = [
-        f"Cloud spend for {span}: {usd_display(total)} over {requests:,} requests ({providers}).",
-        "Top models: " + ", ".join(f"{m} {usd_display(v)}" for m, v in top) + ".",
+        f"Cloud spend for {span}: {usd_display(providers.total_usd)} over "
+        f"{providers.requests:,} requests ({', '.join(providers.lines())}).",
     ]
-    if split is not None:
-        shown = ", ".join(f"{k} {usd_display(v)}" for k, v in list(split.items())[:SPLIT_SHOWN])
-        more = f" and {len(split) - SPLIT_SHOWN} more" if len(split) > SPLIT_SHOWN else ""
-        lines.append(f"By {str(scope.breakdown).replace('_', ' ')}: {shown}{more}.")
-    notes = []
-    if estimated:
-        notes.append("part of it is estimated from a price table")
-    if unpriced:
-        notes.append("unpriced (not counted): " + ", ".join(sorted(unpriced)))
-    if any(name.startswith(DEMO_PREFIX) for name in data["sources"]):
-        notes.append("includes synthetic demo data")
+    if breakdown is not None:
+        lines.append(f"By {by}: " + ", ".join(breakdown.lines(limit=8)) + ".")
+    else:
+        lines.append("Top models: " + ", ".join(models.lines(limit=3)) + ".")
+    lines.append(f"Coverage: {coverage}.")
+    notes = _notes(providers.basis, providers.unpriced_models, data["sources"])
     if notes:
         lines.append("Note: " + "; ".join(notes) + ".")
     return Reply("cost", "\n".join(lines), data)
+
+
+def _notes(basis: Basis, unpriced: list[str], sources: list[str]) -> list[str]:
+    from golocal.db.models import DEMO_PREFIX
+
+    notes = []
+    if basis is Basis.ESTIMATED:
+        notes.append("part of it is estimated from a price table (no cost report for those days)")
+    elif basis is Basis.ALLOCATED:
+        notes.append("billed totals split by usage shares are marked allocated")
+    if unpriced:
+        notes.append("unpriced (not counted): " + ", ".join(unpriced))
+    if any(name.startswith(DEMO_PREFIX) for name in sources):
+        notes.append("includes synthetic demo data")
+    return notes
 
 
 INTENTS = [answer_cost]

@@ -23,10 +23,11 @@ from golocal.bot.handlers.scope import (
 from golocal.bot.numbers import Kind, NumberError, excerpt_number, parse_number
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
-from golocal.db.attribution import list_attributions
-from golocal.db.evidence import ModelUsage, model_usage
+from golocal.db.evidence import ModelUsage
 from golocal.jobs.facts import counted_requests
+from golocal.jobs.ledger_read import ledger_model_usage
 from golocal.jobs.money import usd_display, usd_string
+from golocal.jobs.showback import all_attributions
 
 SHOWN = 5
 #: "top 10 projects": at most this many on request
@@ -74,11 +75,13 @@ def answer_top_users(question: str, services: Services) -> Reply:
     scope = scope_of(question, services)
     shown = shown_count(question)
     rows = narrowed(
-        model_usage(services.database, scope.period.since, scope.period.until),
+        ledger_model_usage(
+            services.database, services.settings, scope.period.since, scope.period.until
+        ),
         scope,
         services,
     )
-    attributions = list_attributions(services.database)
+    attributions = all_attributions(services.database, services.settings)
     teams = {id(row): team_of(row, attributions) for row in rows}
     dimension = _dimension(question, scope.breakdown, rows, teams)
     tpr = services.settings.volume.tokens_per_request
@@ -87,7 +90,7 @@ def answer_top_users(question: str, services: Services) -> Reply:
         name = group_name(row, dimension, attributions)
         entry = groups.setdefault(name, {"requests": 0, "cost": None, "estimated": False})
         entry["requests"] += counted_requests(row, tpr)
-        entry["estimated"] |= row.tokens_without_requests > 0
+        entry["estimated"] |= row.requests_estimate is not None
         if row.cost_usd is not None:
             entry["cost"] = (entry["cost"] or Decimal(0)) + row.cost_usd
     total = sum(g["requests"] for g in groups.values())

@@ -6,27 +6,34 @@ from datetime import date
 
 from golocal.bot.chat import intent
 from golocal.bot.handlers.wording import day_span
-from golocal.bot.periods import period_in
+from golocal.bot.periods import open_day, question_period
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
 from golocal.db.models import DEMO_PREFIX
-from golocal.jobs.ledger import ledger_volume_report, load_ledger
+from golocal.jobs.ledger_read import ledger_volume_report, load_ledger
 from golocal.jobs.volume import VolumeReport, volume_zone
 
 
-def volume_report(services: Services, since: date, until: date) -> VolumeReport:
-    """The volume report for a range of UTC days, from the database."""
+def volume_report(
+    services: Services, since: date, until: date, *, open_day: date | None = None
+) -> VolumeReport:
+    """The volume report for a range of UTC days, from the ledger.
+
+    ``open_day``: a day still running (today) to leave out of the mean per day.
+    """
     ledger = load_ledger(services.database, services.settings, since, until)
-    return ledger_volume_report(ledger, services.settings)
+    return ledger_volume_report(ledger, services.settings, open_day=open_day)
 
 
 @intent("volume")
 def answer_volume(question: str, services: Services) -> Reply:
     """Requests per day over the period the question names (default: the volume window)."""
-    today = services.now().date()
-    period = period_in(question, today, services.settings.volume.window_days)
-    report = volume_report(services, period.since, period.until)
+    period = question_period(question, services)
+    report = volume_report(services, period.since, period.until, open_day=open_day(period))
     data = report.as_json()
+    data["period"] = period.to_json(report.days_with_data)
+    data["filters"] = {"breakdown": "day"}  # the answer is per day by nature
+    coverage = period.coverage_text(report.days_with_data)
     if not report.days_with_data:
         return Reply(
             "volume",
@@ -41,8 +48,8 @@ def answer_volume(question: str, services: Services) -> Reply:
     data["zone"] = zone.value
     peak = report.peak
     assert peak is not None
-    cloud = sum(day.cloud_requests for day in report.days) / len(report.days)
-    local = sum(day.local_requests for day in report.days) / len(report.days)
+    cloud = report.mean_cloud_requests_per_day
+    local = report.mean_local_requests_per_day
     low, high = thresholds.cloud_ok_below, thresholds.run_cost_model_above
     advice = {
         "below": f"under {low:,}/day: cloud is probably fine",
@@ -54,17 +61,18 @@ def answer_volume(question: str, services: Services) -> Reply:
     split = f"cloud {cloud:,.0f}, local {local:,.0f}"
     if len(report.days) == 1:
         head = f"Requests {span}: {peak.requests:,} ({split})."
+    elif not report.mean_days:
+        head = f"Requests over {span}: {report.total_requests:,} so far today, no complete day yet."
     else:
         head = (
-            f"Requests per day over {span}: mean {mean:,.0f} ({split}), "
+            f"Requests per day over {span}: mean {mean:,.0f} ({split}; over "
+            f"{len(report.mean_days)} complete day(s) with data), "
             f"peak {peak.requests:,} on {peak.day:%a %Y-%m-%d}."
         )
-    lines = [head, f"Zone: {zone.value} — {advice}."]
+    lines = [head, f"Coverage: {coverage}.", f"Zone: {zone.value} — {advice}."]
     notes = []
     if report.requests_estimated:
         notes.append("some request counts are estimated from tokens (a source reports no count)")
-    if report.days_with_data < len(report.days):
-        notes.append(f"{len(report.days) - report.days_with_data} day(s) have no data")
     if any(name.startswith(DEMO_PREFIX) for day in report.days for name in day.by_source):
         notes.append("includes synthetic demo data (`golocal demo --clear` removes it)")
     if notes:

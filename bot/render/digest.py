@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from golocal.jobs.money import usd_display
+from golocal.jobs.money import display_parts, usd_display
 
 if TYPE_CHECKING:  # slack_sdk is imported when blocks are built, not for the text digest
     from slack_sdk.models.blocks import Block, SectionBlock
@@ -22,6 +22,26 @@ TOP_LINES = 5
 
 def _money(value: str | None, unknown: str = "unpriced") -> str:
     return usd_display(None if value is None else Decimal(value), unknown=unknown)
+
+
+def _parts(items: list[dict[str, Any]]) -> list[str]:
+    """The top lines and the rest as "N others", rounded so the amounts add up to the total."""
+    priced = [item for item in items if item["cost_usd"] is not None]
+    if not priced:
+        return []
+    shown = priced[:TOP_LINES]
+    rest = priced[TOP_LINES:]
+    amounts = [Decimal(item["cost_usd"]) for item in shown]
+    if rest:
+        amounts.append(sum((Decimal(item["cost_usd"]) for item in rest), Decimal(0)))
+    rounded, _ = display_parts(amounts)
+    parts = [
+        f"{item['name']} {usd_display(amount)} ({_change(item['change_pct'])})"
+        for item, amount in zip(shown, rounded, strict=False)
+    ]
+    if rest:
+        parts.append(f"{len(rest)} others {usd_display(rounded[-1])}")
+    return parts
 
 
 def _change(pct: float | None) -> str:
@@ -58,9 +78,39 @@ def volume_lines(data: dict[str, Any]) -> list[str]:
             f"Break-even (cost model): {data['break_even_requests_per_day']:,.0f}/day vs actual "
             f"{volume['mean_requests_per_day']:,.0f}/day."
         )
+    if line := forecast_text(data.get("forecast")):
+        lines.append(line)
     if volume["requests_estimated"]:
         lines.append("Some request counts are estimated from tokens.")
     return lines
+
+
+def forecast_text(forecast: dict[str, Any] | None) -> str:
+    """The forecast in one line: threshold crossings and the month-end spend, with bands."""
+    if not forecast:
+        return ""
+    if not forecast["enough_history"]:
+        return (
+            f"Forecast: too little history ({forecast['history_weeks']} complete weeks; "
+            f"needs {forecast['min_weeks']})."
+        )
+    parts = []
+    for threshold, crossing in forecast["crossings"].items():
+        name = f"{int(threshold):,}/day"
+        if crossing["status"] == "already_above":
+            parts.append(f"already above {name}")
+        elif crossing["week"]:
+            band = f"{crossing['earliest']}–{crossing['latest'] or 'later'}"
+            parts.append(f"{name} in {crossing['week']} (80% band {band})")
+        else:
+            parts.append(f"not heading for {name}")
+    if forecast["month_end_spend_usd"] is not None:
+        low, high = forecast["month_end_spend_band_usd"]
+        parts.append(
+            f"{forecast['month']} spend {_money(forecast['month_end_spend_usd'])} "
+            f"({_money(low)}–{_money(high)})"
+        )
+    return f"Forecast ({forecast['history_weeks']}-week trend): " + "; ".join(parts) + "."
 
 
 def day_lines(data: dict[str, Any]) -> list[str]:
@@ -88,13 +138,16 @@ def spend_lines(data: dict[str, Any]) -> list[str]:
             "not in the totals."
         )
     for dimension in ("provider", "model", "team"):
-        items = spend[f"by_{dimension}"][:TOP_LINES]
-        if items:
-            parts = [
-                f"{item['name']} {_money(item['cost_usd'])} ({_change(item['change_pct'])})"
-                for item in items
-            ]
+        parts = _parts(spend[f"by_{dimension}"])
+        if parts:
             lines.append(f"By {dimension}: " + "; ".join(parts) + ".")
+    gap = (spend.get("reconcile") or {}).get("largest_gap")
+    if gap:
+        lines.append(
+            f"Largest gap between bill and estimate: {gap['provider']} on {gap['day']}, billed "
+            f"{_money(gap['billed_usd'])} vs estimated {_money(gap['estimated_usd'])} "
+            f"({gap['difference_pct']:+.1f}%): `golocal report reconcile`."
+        )
     budget = data.get("budget")
     if budget:
         lines.append(

@@ -31,6 +31,15 @@ def escape(text: str) -> str:
     return _SPECIAL.sub(lambda match: f"@{_JOINER}{match.group(1)}", escaped)
 
 
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
+
+
+def mention(user_id: str) -> str:
+    """golocal's own mention of the person who acted: ``<@U…>`` for a well-formed Slack user
+    id (from Slack's own payload), anything else escaped like data."""
+    return f"<@{user_id}>" if _USER_ID.fullmatch(user_id) else escape(user_id)
+
+
 def clip_escaped(text: str, limit: int) -> str:
     """Escaped ``text`` cut to ``limit`` characters without splitting an ``&…;`` entity."""
     if len(text) <= limit:

@@ -1,7 +1,8 @@
 """The Slack app factory: a Bolt app with golocal's listeners, built on request, never at import.
 
-The Web API client gets slack_sdk's retry handlers (HTTP 429 with ``Retry-After``, connection
-errors — https://api.slack.com/apis/rate-limits), and ``settings.slack_api_url``
+The Web API client gets slack_sdk's retry handlers — HTTP 429 with ``Retry-After``
+(https://api.slack.com/apis/rate-limits), 500/503 and connection errors with exponential
+back-off — so a chat answer survives a transient Slack failure, and ``settings.slack_api_url``
 (``GOLOCAL_SLACK_API_URL``) as its base URL so tests and proxies can stand in for Slack.
 """
 
@@ -16,7 +17,9 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 
 from golocal.bot.posting import slack_failure
 from golocal.bot.services import Services
@@ -32,6 +35,10 @@ from golocal.jobs import selfmetrics
 log = logging.getLogger(__name__)
 #: Bolt's own log records go here (under golocal's logging configuration).
 bolt_log = logging.getLogger("golocal.slack.bolt")
+
+
+#: 0.5 s, 1 s, 2 s between retries of a failed call.
+_BACKOFF = BackoffRetryIntervalCalculator(backoff_factor=0.5)
 
 
 class _ClientGivenFilter(logging.Filter):
@@ -56,7 +63,8 @@ def web_client(settings: Settings, token: str | None = None) -> WebClient:
         timeout=15,
         retry_handlers=[
             RateLimitErrorRetryHandler(max_retry_count=3),
-            ConnectionErrorRetryHandler(max_retry_count=2),
+            ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=_BACKOFF),
+            ServerErrorRetryHandler(max_retry_count=3, interval_calculator=_BACKOFF),
         ],
     )
 

@@ -208,35 +208,43 @@ def submitted_answers(view: dict[str, Any]) -> tuple[list[tuple[str, str, str]],
 
 def handle_submission(
     ack: Any, services: Services, client: WebClient, *, user: str, view: dict[str, Any]
-) -> None:
-    """Validate and store a submission; ``ack`` carries field errors or closes the modal."""
-    channel = _origin_channel(view)
+) -> str | None:
+    """Validate a submission, ack it (field errors keep the modal open), then store it.
+
+    The ack carries only what needs no database: the admin check and each field's
+    validation. Storing happens after the ack; the person is told the outcome in the
+    channel the modal came from, and it is returned (``None`` when nothing was stored)
+    for the App Home to show.
+    """
+    channel = origin_channel(view)
     if not is_admin(services.settings, user, client):
         log.warning("checklist answers from %s refused: not in [slack] admins", user)
         ack(response_action="errors", errors={"code_location": ONLY_ADMINS[:150]})
         _tell(client, channel, user, ONLY_ADMINS)
-        return
+        return None
     answers, errors = submitted_answers(view)
     if errors:
         ack(response_action="errors", errors=errors)
-        return
-    current = {(a.key, a.scope): a.value for a in current_answers(services.database)}
-    changed = [(k, s, v) for k, s, v in answers if current.get((k, s)) != v]
+        return None
+    ack()
     try:
+        current = {(a.key, a.scope): a.value for a in current_answers(services.database)}
+        changed = [(k, s, v) for k, s, v in answers if current.get((k, s)) != v]
         for key, scope, value in changed:
             set_answer(
                 services.database, key, value, answered_by=user, scope=scope, at=services.now()
             )
     except Exception as exc:
-        reply = reply_for_error(exc)
-        ack(response_action="errors", errors={"code_location": reply.text[:150]})
-        return
-    ack()
+        outcome = f"Your checklist answers were not saved: {reply_for_error(exc).text}"
+        _tell(client, channel, user, outcome)
+        return outcome
     log.info("checklist: %s stored %d changed answer(s)", user, len(changed))
-    _tell(client, channel, user, f"Saved {len(changed)} changed answer(s) to the checklist.")
+    outcome = f"Saved {len(changed)} changed answer(s) to the checklist."
+    _tell(client, channel, user, outcome)
+    return outcome
 
 
-def _origin_channel(view: dict[str, Any]) -> str | None:
+def origin_channel(view: dict[str, Any]) -> str | None:
     """The channel the modal was opened from, from the view's ``private_metadata``."""
     try:
         metadata = json.loads(view.get("private_metadata") or "{}")

@@ -29,6 +29,7 @@ from golocal.bot.render.blocks import MAX_VIEW_BLOCKS, context, cut_list, fit, h
 from golocal.bot.replies import reply_for_error
 from golocal.bot.services import Services
 from golocal.db.dashboard import gpu_utilisation, open_alert_count, open_alerts
+from golocal.db.deliveries import blocked_channels
 from golocal.db.sources import all_source_states
 from golocal.jobs.money import usd_display
 from golocal.jobs.volume import volume_zone
@@ -72,9 +73,8 @@ def _volume(services: Services, today: date) -> list[Block]:
                 "*Requests/day (7 d)*\nNo usage data yet: run `golocal collect` or `golocal demo`."
             )
         ]
-    days = len(report.days)
-    cloud = sum(day.cloud_requests for day in report.days) / days
-    local = sum(day.local_requests for day in report.days) / days
+    cloud = report.mean_cloud_requests_per_day
+    local = report.mean_local_requests_per_day
     thresholds = services.settings.thresholds
     zone = volume_zone(
         report.mean_requests_per_day, thresholds.cloud_ok_below, thresholds.run_cost_model_above
@@ -136,9 +136,13 @@ def _alerts(services: Services) -> list[Block]:
 
 def _sources(services: Services) -> list[Block]:
     states = all_source_states(services.database)
+    held = [
+        f"• :no_entry: Slack channel {c.channel}: not posting ({c.error}) — {c.fix}"
+        for c in blocked_channels(services.database)
+    ]
     if not states:
-        return [section("*Sources*\nNo source has reported yet.")]
-    lines = []
+        return [section("*Sources*\n" + "\n".join(held or ["No source has reported yet."]))]
+    lines = held
     for state in states:
         if state.failing:
             lines.append(
@@ -153,11 +157,13 @@ def _sources(services: Services) -> list[Block]:
     return [section("*Sources*\n" + "\n".join(cut_list(lines, 15)))]
 
 
-def home_blocks(services: Services) -> list[Block]:
-    """The dashboard's blocks, within the 100 blocks of a Home view."""
+def home_blocks(services: Services, notice: str | None = None) -> list[Block]:
+    """The dashboard's blocks, within the 100 blocks of a Home view; ``notice`` on top."""
     now = services.now().astimezone(UTC)
     today = now.date()
     blocks: list[Block] = [header("golocal — local, cloud or both?")]
+    if notice:
+        blocks.append(section(f":white_check_mark: {notice} ({now:%H:%M} UTC)"))
     blocks += _part("Verdict", lambda: _verdict(services))
     blocks += [DividerBlock()]
     blocks += _part("Requests/day", lambda: _volume(services, today))
@@ -178,9 +184,9 @@ def home_blocks(services: Services) -> list[Block]:
     return fit(blocks, MAX_VIEW_BLOCKS)
 
 
-def home_view(services: Services) -> dict[str, Any]:
-    """The Home tab view as a dict for views.publish."""
-    return View(type="home", blocks=home_blocks(services)).to_dict()
+def home_view(services: Services, notice: str | None = None) -> dict[str, Any]:
+    """The Home tab view as a dict for views.publish (``notice``: a confirmation on top)."""
+    return View(type="home", blocks=home_blocks(services, notice)).to_dict()
 
 
 def publish_home(client: WebClient, build_view: Callable[[], dict[str, Any]], user_id: str) -> bool:

@@ -36,6 +36,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
 from golocal.bot.slack.payloads import Garbled, parse_payload
+from golocal.config.addresses import parse_host_port
 from golocal.errors import UsageError
 
 log = logging.getLogger(__name__)
@@ -139,11 +140,10 @@ def parse_address(address: str) -> tuple[str, int]:
     Raises:
         UsageError: not HOST:PORT, or a port outside 0–65535.
     """
-    host, sep, port_text = address.rpartition(":")
-    host = host.strip("[]")
-    if not sep or not host or not port_text.isdigit() or int(port_text) > 65535:
-        raise UsageError(f"--http wants HOST:PORT (e.g. 0.0.0.0:3000), got {address!r}")
-    return host, int(port_text)
+    try:
+        return parse_host_port(address)
+    except ValueError:
+        raise UsageError(f"--http wants HOST:PORT (e.g. 0.0.0.0:3000), got {address!r}") from None
 
 
 def serve_http(

@@ -97,13 +97,13 @@ def _check(payload: dict[str, Any]) -> None:
         return
     _need(_is_str(kind), "no type or command")
     if kind == "event_callback":
-        event = payload.get("event")
+        event: Any = payload.get("event")
         _need(isinstance(event, dict), "event is not an object")
         _need(_is_str(event.get("type")), "event has no type")
         _need(payload.get("event_id") is None or _is_str(payload["event_id"]), "bad event_id")
     elif kind == "block_actions":
         _check_user(payload)
-        actions = payload.get("actions")
+        actions: Any = payload.get("actions")
         _need(isinstance(actions, list) and bool(actions), "no actions")
         _need(
             all(isinstance(a, dict) and _is_str(a.get("action_id")) for a in actions),
@@ -111,14 +111,14 @@ def _check(payload: dict[str, Any]) -> None:
         )
     elif kind in {"view_submission", "view_closed"}:
         _check_user(payload)
-        view = payload.get("view")
+        view: Any = payload.get("view")
         _need(isinstance(view, dict), "view is not an object")
         metadata = view.get("private_metadata") or ""
         _need(isinstance(metadata, str), "private_metadata is not a string")
         if metadata:
             parsed = _json(metadata, "private_metadata")
             _need(parsed is None or isinstance(parsed, dict), "private_metadata is not an object")
-        state = view.get("state")
+        state: Any = view.get("state")
         _need(state is None or isinstance(state, dict), "view state is not an object")
         if isinstance(state, dict):
             values = state.get("values")

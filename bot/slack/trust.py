@@ -80,14 +80,14 @@ def actor(body: dict[str, Any]) -> Actor:
             bot=None,
             external_channel=external,
         )
-    user = body.get("user")
-    user = user if isinstance(user, dict) else {}
-    team = body.get("team")
-    team = team if isinstance(team, dict) else {}
+    found_user = body.get("user")
+    user: dict[str, Any] = found_user if isinstance(found_user, dict) else {}
+    found_team = body.get("team")
+    team_of: dict[str, Any] = found_team if isinstance(found_team, dict) else {}
     return Actor(
         kind=_str(body.get("type")) or "request",
         user=_str(user.get("id")),
-        team=_str(user.get("team_id")) or _str(team.get("id")),
+        team=_str(user.get("team_id")) or _str(team_of.get("id")),
         enterprise=_str(user.get("enterprise_id")),
         bot=None,
         external_channel=external,

@@ -1,34 +1,54 @@
-"""vLLM servers seen through a Prometheus fleet: per-minute increases and gauges.
+"""vLLM servers seen through a Prometheus fleet: exact per-minute increases and gauges.
 
-Prometheus already scrapes the servers, so golocal asks it for one-minute windows instead of
-keeping its own baselines: ``increase(...[60s])`` evaluated every 60 s (PromQL handles
-counter resets per series, the same rule golocal applies to its own scrapes), summed over
-``engine`` and ``finished_reason`` per ``instance`` and ``model_name``. Metric names as in
-vLLM 0.33.0 (``vllm/v1/metrics/loggers.py``). A window without two samples has no value:
-the minute is "not reported", never 0.
+Prometheus already scrapes the servers, so golocal reads what it stored instead of keeping
+its own baselines. Counters are read as **raw samples** (an instant query of the
+range-vector selector ``name[<n>s]``) and turned into increases here, between consecutive
+samples of each series, a decrease being a reset (the new value counts) — the rule golocal
+applies to its own scrapes. ``increase()`` is not used: it extrapolates to the window's
+edges (123 requests stored for 120 served). Each increase belongs to the minute of its later
+sample; a series that missed a scrape simply has a longer step, never a reset.
+
+Gauges are read with ``query_range`` at one-minute steps, the value at ``t`` standing for
+the minute before it. Per ``instance`` and ``model_name``: counters and queue depths are
+summed over ``engine`` (data-parallel ranks), the KV cache is the fullest engine's, and
+``vllm:gpu_cache_usage_perc`` stands in where ``vllm:kv_cache_usage_perc`` is absent
+(vLLM before 0.9). Requests follow the direct scrape's rule (``finished_reason`` ``error`` is a
+failure, not a request; ``abort`` is a request, also counted apart). Metric names as in vLLM
+0.33.0 (``vllm/v1/metrics/loggers.py``). A minute without samples is "not reported", never 0.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from golocal.jobs.sources.prometheus_api import RangeResult
+from golocal.jobs.sources.inference import COUNTERS, PROFILES, counter_keys
 
 WINDOW_SECONDS = 60
-_BY = "sum by (instance, model_name)"
+#: how far before a window each counter's previous sample is looked for (Prometheus'
+#: default lookback delta: a series scraped less often than this is stale anyway)
+LOOKBACK_SECONDS = 300
 
-#: column -> PromQL, evaluated every WINDOW_SECONDS; each value covers the minute before it.
-SERVER_QUERIES: dict[str, str] = {
-    "requests": f"{_BY} (increase(vllm:request_success_total[{WINDOW_SECONDS}s]))",
-    "prompt_tokens": f"{_BY} (increase(vllm:prompt_tokens_total[{WINDOW_SECONDS}s]))",
-    "generation_tokens": f"{_BY} (increase(vllm:generation_tokens_total[{WINDOW_SECONDS}s]))",
-    "running": f"{_BY} (vllm:num_requests_running)",
-    "waiting": f"{_BY} (vllm:num_requests_waiting)",
-    "kv_cache": "max by (instance, model_name) (vllm:kv_cache_usage_perc)",
+#: counters read as raw samples → the column they feed (requests split by outcome)
+COUNTER_SERIES: dict[str, str] = {
+    "vllm:request_success_total": "requests",
+    "vllm:prompt_tokens_total": "prompt_tokens",
+    "vllm:generation_tokens_total": "generation_tokens",
+    "vllm:e2e_request_latency_seconds_sum": "latency_sum_s",
+    "vllm:e2e_request_latency_seconds_count": "latency_count",
 }
-COUNTER_COLUMNS = ("requests", "prompt_tokens", "generation_tokens")
+#: gauges read at one-minute steps → the value they feed
+GAUGE_SERIES: dict[str, str] = {
+    "vllm:num_requests_running": "running",
+    "vllm:num_requests_waiting": "waiting",
+    "vllm:kv_cache_usage_perc": "kv_cache",
+    "vllm:gpu_cache_usage_perc": "kv_cache_before_0_9",
+}
+#: the counter columns a fleet minute can fill: the same as a scraped server's
+COUNTER_COLUMNS = COUNTERS
+
+Matrix = Iterable[tuple[str, Mapping[str, str], Iterable[tuple[float, float]]]]
 
 
 @dataclass
@@ -41,19 +61,65 @@ class FleetServerMinute:
     values: dict[str, float] = field(default_factory=dict)
 
 
-def fleet_server_minutes(results: Mapping[str, RangeResult]) -> list[FleetServerMinute]:
-    """Combine the answers to :data:`SERVER_QUERIES` (by column) into per-minute records."""
-    minutes: dict[tuple[str, str, float], FleetServerMinute] = {}
-    for column, result in results.items():
-        for _name, labels, values in result.series:
-            instance = labels.get("instance", "")
-            model = labels.get("model_name", "")
-            for at, value in values:
-                if math.isnan(value) or math.isinf(value):
-                    continue
-                start = at - WINDOW_SECONDS
-                key = (instance, model, start)
-                record = minutes.get(key) or FleetServerMinute(instance, model, start)
-                record.values[column] = value
-                minutes[key] = record
-    return sorted(minutes.values(), key=lambda m: (m.instance, m.model, m.minute_start))
+class _Minutes:
+    def __init__(self) -> None:
+        self.records: dict[tuple[str, str, float], FleetServerMinute] = {}
+
+    def get(self, labels: Mapping[str, str], minute_start: float) -> FleetServerMinute:
+        instance, model = labels.get("instance", ""), labels.get("model_name", "")
+        key = (instance, model, minute_start)
+        record = self.records.get(key)
+        if record is None:
+            record = self.records[key] = FleetServerMinute(instance, model, minute_start)
+        return record
+
+
+def _increases(samples: Iterable[tuple[float, float]]) -> Iterable[tuple[float, float]]:
+    """(time of the later sample, increase) for each pair of consecutive samples."""
+    previous: tuple[float, float] | None = None
+    for at, value in sorted(s for s in samples if math.isfinite(s[1]) and s[1] >= 0):
+        if previous is not None:
+            before = previous[1]
+            yield at, value if value < before else value - before
+        previous = (at, value)
+
+
+def fleet_server_minutes(
+    counters: Matrix, gauges: Matrix, *, start: float, end: float
+) -> list[FleetServerMinute]:
+    """Per-minute records from raw counter samples and one-minute gauge steps.
+
+    Only increases whose later sample falls in ``[start, end)`` and gauge steps in
+    ``(start, end]`` count, so consecutive windows never count a sample twice.
+    """
+    minutes = _Minutes()
+    vllm = PROFILES["vllm"]
+    for name, labels, samples in counters:
+        column = COUNTER_SERIES.get(name)
+        if column is None:
+            continue
+        keys = counter_keys(vllm, column, labels)
+        for at, increase in _increases(samples):
+            if not start <= at < end:
+                continue
+            record = minutes.get(labels, at - at % WINDOW_SECONDS)
+            for key in keys:
+                record.values[key] = record.values.get(key, 0.0) + increase
+    for name, labels, values in gauges:
+        column = GAUGE_SERIES.get(name)
+        if column is None:
+            continue
+        for at, value in values:
+            if math.isnan(value) or not start < at <= end:
+                continue
+            record = minutes.get(labels, at - WINDOW_SECONDS)
+            seen = record.values.get(column)
+            if column.startswith("kv_cache"):
+                record.values[column] = value if seen is None else max(seen, value)
+            else:
+                record.values[column] = value + (seen or 0.0)
+    for record in minutes.records.values():
+        legacy = record.values.pop("kv_cache_before_0_9", None)
+        if legacy is not None and "kv_cache" not in record.values:
+            record.values["kv_cache"] = legacy
+    return sorted(minutes.records.values(), key=lambda m: (m.instance, m.model, m.minute_start))

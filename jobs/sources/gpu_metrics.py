@@ -10,8 +10,16 @@ Both a directly scraped ``/metrics`` body and a Prometheus ``query_range`` answe
   ``DCGM_FI_DEV_GPU_TEMP`` (°C), ``DCGM_FI_DEV_SM_CLOCK`` (MHz); labels ``gpu``, ``UUID``
   (``uuid`` with the old namespace), ``modelName``, ``Hostname`` (``hostname`` on main since
   #655) — both spellings accepted.
+  MIG instances (``docs/`` "MIG support") carry ``GPU_I_ID`` and ``GPU_I_PROFILE`` beside
+  their parent's ``UUID``: each instance is its own device (``<UUID>/gi<GPU_I_ID>``), never
+  merged into its parent or a sibling. An instance has no ``DCGM_FI_DEV_GPU_UTIL``; its
+  ``DCGM_FI_PROF_GR_ENGINE_ACTIVE`` (a ratio) stands in. Clock-event reasons are the bitmask
+  ``DCGM_FI_DEV_CLOCKS_EVENT_REASONS`` (``DCGM_FI_DEV_CLOCK_THROTTLE_REASONS`` before DCGM
+  3.3), decoded with NVML's bits: a sample is throttled when a power, thermal, slowdown,
+  board-limit or reliability bit is set (idle, clock settings and SyncBoost are not).
 * ``golocal agent``: the ``golocal_gpu_*`` families below, labels ``gpu``, ``uuid``,
-  ``name``, ``host``.
+  ``name``, ``host`` (and ``parent_uuid``, ``mig_profile`` for a MIG device). A Prometheus
+  fleet reads these series as well as dcgm-exporter's.
 """
 
 from __future__ import annotations
@@ -22,6 +30,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
+
+from golocal.jobs.sources.nvml import THROTTLE_MASK
 
 MIB = 1024 * 1024
 
@@ -55,6 +65,9 @@ _FIELDS: dict[str, tuple[str, float]] = {
     # prometheus-client's text parser names a counter's samples ``<family>_total``
     "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION_total": ("energy_j", 1e-3),
     "DCGM_FI_DEV_GPU_TEMP": ("temperature_c", 1.0),
+    "DCGM_FI_PROF_GR_ENGINE_ACTIVE": ("gr_active_percent", 100.0),
+    "DCGM_FI_DEV_CLOCKS_EVENT_REASONS": ("clock_reasons", 1.0),
+    "DCGM_FI_DEV_CLOCK_THROTTLE_REASONS": ("clock_reasons", 1.0),
     "golocal_gpu_utilization_percent": ("util_percent", 1.0),
     "golocal_gpu_memory_utilization_percent": ("mem_util_percent", 1.0),
     "golocal_gpu_memory_used_bytes": ("mem_used_mib", 1 / MIB),
@@ -71,6 +84,9 @@ _FIELDS: dict[str, tuple[str, float]] = {
 DCGM_SERIES = tuple(
     name for name in _FIELDS if name.startswith("DCGM_") and not name.endswith("_total")
 )
+#: ... and the ``golocal agent`` series, scraped by the same Prometheus.
+AGENT_SERIES = tuple(name for name in _FIELDS if name.startswith("golocal_gpu_"))
+FLEET_GPU_SERIES = DCGM_SERIES + AGENT_SERIES
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +98,12 @@ class GpuPoint:
     uuid: str
     at: float
     name: str = ""
+    #: a MIG instance: its physical GPU's UUID and its profile (``3g.40gb``); "" otherwise
+    parent_uuid: str = ""
+    mig_profile: str = ""
     util_percent: float | None = None
+    #: DCGM's graphics-engine activity (%), where GPU_UTIL is not reported (MIG instances)
+    gr_active_percent: float | None = None
     mem_util_percent: float | None = None
     mem_used_mib: float | None = None
     mem_free_mib: float | None = None
@@ -107,8 +128,20 @@ class GpuPoint:
         return self.mem_used_mib + self.mem_free_mib + (self.mem_reserved_mib or 0.0)
 
 
-def gpu_identity(labels: Mapping[str, str], default_host: str) -> tuple[str, int, str, str]:
-    """(host, index, uuid, name) from either label spelling."""
+@dataclass(frozen=True, slots=True)
+class GpuIdentity:
+    """Which device a series is about: a whole GPU, or one MIG instance of one."""
+
+    host: str
+    index: int
+    uuid: str
+    name: str
+    parent_uuid: str = ""
+    mig_profile: str = ""
+
+
+def gpu_identity(labels: Mapping[str, str], default_host: str) -> GpuIdentity:
+    """The device from either label spelling (dcgm-exporter's or ``golocal agent``'s)."""
     host = labels.get("Hostname") or labels.get("hostname") or labels.get("host") or default_host
     uuid = labels.get("UUID") or labels.get("uuid") or ""
     name = labels.get("modelName") or labels.get("name") or ""
@@ -116,7 +149,14 @@ def gpu_identity(labels: Mapping[str, str], default_host: str) -> tuple[str, int
         index = int(labels.get("gpu", "0"))
     except ValueError:
         index = 0
-    return host, index, uuid, name
+    instance = labels.get("GPU_I_ID") or ""
+    if instance:  # dcgm-exporter: the parent's UUID plus the GPU instance id
+        profile = labels.get("GPU_I_PROFILE") or ""
+        return GpuIdentity(host, index, f"{uuid}/gi{instance}", name, uuid, profile)
+    parent = labels.get("parent_uuid") or ""
+    if parent:  # golocal agent: the MIG device's own UUID
+        return GpuIdentity(host, index, uuid, name, parent, labels.get("mig_profile") or "")
+    return GpuIdentity(host, index, uuid, name)
 
 
 class PointBuilder:
@@ -131,15 +171,33 @@ class PointBuilder:
         spec = _FIELDS.get(sample_name)
         if spec is None or math.isnan(value) or math.isinf(value):
             return
-        host, index, uuid, name = gpu_identity(labels, self.default_host)
-        key = (host, index, uuid, at)
-        point = self.points.get(key) or GpuPoint(host=host, index=index, uuid=uuid, at=at)
-        if name and not point.name:
-            point = replace(point, name=name)
-        self.points[key] = replace(point, **{spec[0]: value * spec[1]})
+        field_name, factor = spec
+        if field_name == "clock_reasons":
+            if value < 0 or value >= 2**64:
+                return  # not a bitmask
+            field_name, value = "throttled", float(bool(int(value) & THROTTLE_MASK))
+        who = gpu_identity(labels, self.default_host)
+        key = (who.host, who.index, who.uuid, at)
+        point = self.points.get(key) or GpuPoint(
+            host=who.host,
+            index=who.index,
+            uuid=who.uuid,
+            at=at,
+            parent_uuid=who.parent_uuid,
+            mig_profile=who.mig_profile,
+        )
+        if who.name and not point.name:
+            point = replace(point, name=who.name)
+        self.points[key] = replace(point, **{field_name: value * factor})
 
     def result(self) -> list[GpuPoint]:
-        return sorted(self.points.values(), key=lambda p: (p.host, p.index, p.uuid, p.at))
+        points = [
+            replace(p, util_percent=p.gr_active_percent)
+            if p.util_percent is None and p.gr_active_percent is not None
+            else p
+            for p in self.points.values()
+        ]
+        return sorted(points, key=lambda p: (p.host, p.index, p.uuid, p.at))
 
 
 def parse_gpu_metrics(text: str, *, at: float, default_host: str) -> list[GpuPoint]:
@@ -149,9 +207,12 @@ def parse_gpu_metrics(text: str, *, at: float, default_host: str) -> list[GpuPoi
     not Prometheus text.
     """
     builder = PointBuilder(default_host)
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            builder.add(sample.name, sample.labels, at, sample.value)
+    try:
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                builder.add(sample.name, sample.labels, at, sample.value)
+    except OverflowError:  # a 400-digit sample value: not a number a GPU reports
+        raise ValueError("a sample value is out of range") from None
     return builder.result()
 
 

@@ -150,6 +150,26 @@ PROFILES: dict[str, MetricNames] = {
 }
 
 
+#: Latency histograms whose buckets are kept (metric → family name), per kind of server:
+#: vLLM https://docs.vllm.ai/en/stable/usage/metrics/ (``vllm:time_to_first_token_seconds``,
+#: ``vllm:e2e_request_latency_seconds``, ``vllm:request_queue_time_seconds``); SGLang
+#: https://docs.sglang.io/references/production_metrics.html. TGI's latency families are
+#: summaries (quantiles, not buckets) and llama.cpp exposes none.
+LATENCY_HISTOGRAMS: dict[str, dict[str, str]] = {
+    "vllm": {
+        "ttft": "vllm:time_to_first_token_seconds",
+        "e2e": "vllm:e2e_request_latency_seconds",
+        "queue": "vllm:request_queue_time_seconds",
+    },
+    "sglang": {
+        "ttft": "sglang:time_to_first_token_seconds",
+        "e2e": "sglang:e2e_request_latency_seconds",
+    },
+}
+#: Counter names of histogram buckets: ``hist:<metric>:<le>``.
+HIST_PREFIX = "hist:"
+
+
 class MetricsFormatError(ValueError):
     """The body is not Prometheus text."""
 
@@ -185,6 +205,9 @@ def parse_metrics(kind: str, text: str, *, restart_marker: float | None = None) 
         MetricsFormatError: the body cannot be parsed.
     """
     names = PROFILES[kind]
+    wanted_buckets = {
+        family + "_bucket": metric for metric, family in LATENCY_HISTOGRAMS.get(kind, {}).items()
+    }
     wanted_counters = {n: key for key, ns in names.counters.items() for n in ns}
     wanted_gauges = {n: key for key, ns in names.gauges.items() for n in ns}
     created: dict[str, float] = {}
@@ -200,10 +223,17 @@ def parse_metrics(kind: str, text: str, *, restart_marker: float | None = None) 
                     models.add(labels[names.model_label])
                 if sample.name.endswith("_created"):
                     base = sample.name.removesuffix("_created")
-                    for suffix in ("_total", "_sum", "_count", ""):
+                    for suffix in ("_total", "_sum", "_count", "_bucket", ""):
                         created[_series_id(base + suffix, labels)] = sample.value
+                elif sample.name in wanted_buckets and not math.isnan(sample.value):
+                    # each bucket bound is a cumulative counter of its own
+                    bound = labels.pop("le", "")
+                    key = f"{HIST_PREFIX}{wanted_buckets[sample.name]}:{bound}"
+                    _keep_max(
+                        values.setdefault(key, {}), _series_id(sample.name, labels), sample.value
+                    )
                 elif sample.name in wanted_counters and not math.isnan(sample.value):
-                    for key in _counter_keys(names, wanted_counters[sample.name], labels):
+                    for key in counter_keys(names, wanted_counters[sample.name], labels):
                         _keep_max(
                             values.setdefault(key, {}),
                             _series_id(sample.name, labels),
@@ -216,7 +246,7 @@ def parse_metrics(kind: str, text: str, *, restart_marker: float | None = None) 
                         _series_id(sample.name, labels),
                         sample.value,
                     )
-    except (ValueError, TypeError, IndexError) as exc:
+    except (ValueError, TypeError, IndexError, OverflowError) as exc:
         raise MetricsFormatError(f"not Prometheus text: {exc}") from None
     scrape = ServerScrape(models=sorted(models))
     for key, series in values.items():
@@ -228,8 +258,8 @@ def parse_metrics(kind: str, text: str, *, restart_marker: float | None = None) 
         # add up over engines, for the cache the fullest one matters
         for name in names.gauges[key]:
             if name in by_name:
-                series = by_name[name].values()
-                scrape.gauges[key] = max(series) if key == "kv_cache" else sum(series)
+                found = list(by_name[name].values())
+                scrape.gauges[key] = max(found) if key == "kv_cache" else sum(found)
                 break
     return scrape
 
@@ -239,7 +269,7 @@ def _keep_max(seen: dict[str, float], series: str, value: float) -> None:
     seen[series] = max(seen.get(series, value), value)
 
 
-def _counter_keys(names: MetricNames, key: str, labels: Mapping[str, str]) -> tuple[str, ...]:
+def counter_keys(names: MetricNames, key: str, labels: Mapping[str, str]) -> tuple[str, ...]:
     """The counters one request-counter sample adds to, by its outcome label."""
     outcomes = names.outcomes
     if key != "requests" or outcomes is None:

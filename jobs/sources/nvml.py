@@ -6,6 +6,12 @@ wrapped: a field whose query raises ``NVMLError_NotSupported`` (or another per-f
 error) is ``None`` and the rest of the GPU is still read; a GPU that raises ``GpuIsLost``
 is reported lost while the others are read; a missing library or driver is a normal state
 (a laptop, CI) described as "no local GPU telemetry: <reason>", never a crash.
+
+A GPU in MIG mode reports no utilisation of its own: its MIG devices
+(``nvmlDeviceGetMaxMigDeviceCount``/``nvmlDeviceGetMigDeviceHandleByIndex``) are read as
+devices of their own after it, with their memory and whatever utilisation NVML gives for
+them. Drivers before R535 lack ``nvmlDeviceGetCurrentClocksEventReasons``: the older
+``nvmlDeviceGetCurrentClocksThrottleReasons`` (same bits) is read instead.
 """
 
 from __future__ import annotations
@@ -23,8 +29,10 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-#: Clock-event reason bits (nvmlClocksEventReason*), decoded by name. GpuIdle means "nothing
-#: to do", not a throttle, and the two clock-setting bits are an operator's choice.
+#: Clock-event reason bits (nvmlClocksEventReason*/nvmlClocksThrottleReason*), decoded by
+#: name. GpuIdle means "nothing to do", not a throttle; the two clock-setting bits are an
+#: operator's choice; SyncBoost holds GPUs of a sync-boost group at one clock (a policy,
+#: not a limit). BoardLimit and Reliability clocks are held down by the board: throttles.
 CLOCK_EVENT_REASONS: dict[int, str] = {
     0x1: "GpuIdle",
     0x2: "ApplicationsClocksSetting",
@@ -35,8 +43,14 @@ CLOCK_EVENT_REASONS: dict[int, str] = {
     0x40: "HwThermalSlowdown",
     0x80: "HwPowerBrakeSlowdown",
     0x100: "DisplayClockSetting",
+    0x200: "BoardLimit",
+    0x400: "Reliability",
 }
-NOT_THROTTLES = frozenset({"GpuIdle", "ApplicationsClocksSetting", "DisplayClockSetting"})
+NOT_THROTTLES = frozenset(
+    {"GpuIdle", "ApplicationsClocksSetting", "DisplayClockSetting", "SyncBoost"}
+)
+#: the bits that mean a throttle (dcgm-exporter's reasons bitmask is decoded with it too)
+THROTTLE_MASK = sum(bit for bit, name in CLOCK_EVENT_REASONS.items() if name not in NOT_THROTTLES)
 
 MIB = 1024 * 1024
 
@@ -71,6 +85,9 @@ class GpuReading:
     mem_clock_mhz: int | None = None
     clock_event_reasons: tuple[str, ...] | None = None
     processes: tuple[GpuProcess, ...] | None = None
+    #: a MIG device: the UUID of the GPU it is carved from, and its profile (``3g.40gb``)
+    parent_uuid: str | None = None
+    mig_profile: str | None = None
 
     @property
     def throttled(self) -> bool | None:
@@ -132,9 +149,10 @@ class _Nvml:
             except pynvml.NVMLError as exc:
                 self.unavailable = f"no local GPU telemetry: {_reason(pynvml, exc)}"
                 return None
-            self.module = pynvml
+            module: ModuleType = pynvml
+            self.module = module
             atexit.register(self.shutdown)
-            return pynvml
+            return module
 
     def shutdown(self) -> None:
         with self.lock:
@@ -183,7 +201,9 @@ def _query(pynvml: ModuleType, call: Callable[[], T]) -> T | None:
         return None
 
 
-def _read_gpu(pynvml: ModuleType, index: int) -> GpuReading:
+def _read_gpu(pynvml: ModuleType, index: int) -> list[GpuReading]:
+    """One GPU, followed by its MIG devices when it is in MIG mode."""
+
     def q(call: Callable[[], T]) -> T | None:
         return _query(pynvml, call)
 
@@ -191,12 +211,13 @@ def _read_gpu(pynvml: ModuleType, index: int) -> GpuReading:
     try:
         handle = q(lambda: pynvml.nvmlDeviceGetHandleByIndex(index))
         if handle is None:
-            return GpuReading(index=index, error="cannot get a handle for this GPU")
+            return [GpuReading(index=index, error="cannot get a handle for this GPU")]
         uuid = q(lambda: pynvml.nvmlDeviceGetUUID(handle))
         name = q(lambda: pynvml.nvmlDeviceGetName(handle))
-        return _read_handle(pynvml, q, handle, index, uuid, name)
+        reading = _read_handle(pynvml, q, handle, index, uuid, name)
+        return [reading, *_mig_devices(pynvml, handle, index, uuid)]
     except _GpuLost:
-        return GpuReading(index=index, uuid=uuid, name=name, lost=True, error="GPU is lost")
+        return [GpuReading(index=index, uuid=uuid, name=name, lost=True, error="GPU is lost")]
 
 
 def _read_handle(
@@ -213,7 +234,7 @@ def _read_handle(
         memory = q(lambda: pynvml.nvmlDeviceGetMemoryInfo(handle))
     power_mw = q(lambda: pynvml.nvmlDeviceGetPowerUsage(handle))
     limit_mw = q(lambda: pynvml.nvmlDeviceGetEnforcedPowerLimit(handle))
-    reasons = q(lambda: pynvml.nvmlDeviceGetCurrentClocksEventReasons(handle))
+    reasons = _clock_event_reasons(pynvml, q, handle)
     processes = q(lambda: pynvml.nvmlDeviceGetComputeRunningProcesses(handle))
     return GpuReading(
         index=index,
@@ -246,6 +267,56 @@ def _read_handle(
     )
 
 
+def _clock_event_reasons(
+    pynvml: ModuleType, q: Callable[[Callable[[], Any]], Any], handle: Any
+) -> int | None:
+    """The clock-event reasons bitmask; drivers before R535 only have the older name."""
+    try:
+        return pynvml.nvmlDeviceGetCurrentClocksEventReasons(handle)
+    except pynvml.NVMLError_FunctionNotFound:
+        return q(lambda: pynvml.nvmlDeviceGetCurrentClocksThrottleReasons(handle))
+    except pynvml.NVMLError_GpuIsLost:
+        raise _GpuLost from None
+    except pynvml.NVMLError as exc:
+        log.debug("NVML query failed: %s", exc)
+        return None
+
+
+def _mig_devices(pynvml: ModuleType, handle: Any, index: int, parent: str | None) -> list[Any]:
+    """The MIG devices of a GPU in MIG mode (empty when MIG is off or unsupported)."""
+
+    def q(call: Callable[[], T]) -> T | None:
+        return _query(pynvml, call)
+
+    mode = q(lambda: pynvml.nvmlDeviceGetMigMode(handle))
+    if not mode or mode[0] != pynvml.NVML_DEVICE_MIG_ENABLE:
+        return []
+    readings = []
+    for slot in range(q(lambda: pynvml.nvmlDeviceGetMaxMigDeviceCount(handle)) or 0):
+        # an empty slot answers NotFound: not every slot holds an instance
+        mig = q(lambda slot=slot: pynvml.nvmlDeviceGetMigDeviceHandleByIndex(handle, slot))
+        if mig is None:
+            continue
+        name = q(lambda mig=mig: pynvml.nvmlDeviceGetName(mig))
+        util = q(lambda mig=mig: pynvml.nvmlDeviceGetUtilizationRates(mig))
+        memory = q(lambda mig=mig: pynvml.nvmlDeviceGetMemoryInfo(mig))
+        # power, energy, clocks and temperature belong to the whole GPU: not repeated here
+        readings.append(
+            GpuReading(
+                index=index,
+                uuid=q(lambda mig=mig: pynvml.nvmlDeviceGetUUID(mig)),
+                name=name,
+                util_percent=None if util is None else float(util.gpu),
+                mem_util_percent=None if util is None else float(util.memory),
+                memory_total_bytes=None if memory is None else int(memory.total),
+                memory_used_bytes=None if memory is None else int(memory.used),
+                parent_uuid=parent,
+                mig_profile=name.rsplit("MIG ", 1)[-1] if name and "MIG " in name else None,
+            )
+        )
+    return readings
+
+
 def _optional_int(value: Any) -> int | None:
     return None if value is None else int(value)
 
@@ -266,7 +337,7 @@ def read_gpus() -> NvmlSample:
     except pynvml.NVMLError as exc:
         return NvmlSample(at=at, unavailable=f"no local GPU telemetry: {_reason(pynvml, exc)}")
     driver = _query(pynvml, pynvml.nvmlSystemGetDriverVersion)
-    gpus = tuple(_read_gpu(pynvml, index) for index in range(count))
+    gpus = tuple(reading for index in range(count) for reading in _read_gpu(pynvml, index))
     return NvmlSample(
         at=at, gpus=gpus, driver_version=driver, duration_s=time.perf_counter() - started
     )

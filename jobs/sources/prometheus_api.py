@@ -1,4 +1,5 @@
-"""The Prometheus HTTP API's ``query_range``, for fleets that already run dcgm-exporter.
+"""The Prometheus HTTP API (``query_range``, and ``query`` of range-vector selectors for raw
+counter samples), for fleets that already run dcgm-exporter and vLLM.
 
 Source: prometheus/prometheus ``docs/querying/api.md`` and ``web/api/v1/api.go`` (d15adb9).
 The envelope is ``{status, data, errorType?, error?, warnings?, infos?}``; a matrix result is
@@ -11,6 +12,7 @@ Warnings are logged and the data kept.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,35 +48,110 @@ def _retryable(exc: BaseException) -> bool:
     return isinstance(exc, PrometheusError) and exc.retryable
 
 
+#: sample times outside this range (Unix seconds) are not from a real TSDB
+_TIME_RANGE = (0.0, 1e11)
+_MAX_TEXT = 300
+
+
+def _text(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT] + "…"
+
+
+def _sample(pair: Any) -> tuple[float, float]:
+    """``[unix_time, "value"]``: a time that is not a sane number is malformed; a value
+    that does not fit a float (``"1" * 400``, ``"+Inf"``) is "no data" (NaN), never a number
+    golocal would store."""
+    if not isinstance(pair, list | tuple) or len(pair) != 2:
+        raise ValueError("not [time, value]")
+    raw_time, raw_value = pair
+    if isinstance(raw_time, bool) or not isinstance(raw_time, int | float | str):
+        raise ValueError("time is not a number")
+    at = float(raw_time)
+    if not math.isfinite(at) or not _TIME_RANGE[0] <= at <= _TIME_RANGE[1]:
+        raise ValueError("time out of range")
+    if not isinstance(raw_value, str | int | float) or isinstance(raw_value, bool):
+        raise ValueError("value is not a string")
+    value = float(raw_value)
+    return at, value if math.isfinite(value) else math.nan
+
+
 def parse_envelope(status_code: int, payload: Any) -> RangeResult:
-    """Turn a decoded ``query_range`` answer into a :class:`RangeResult`.
+    """Turn a decoded ``query_range`` (or range-vector ``query``) answer into a
+    :class:`RangeResult`.
+
+    Anything the API does not document — a ``status``, ``data``, ``result``, ``metric`` or
+    sample that is not the documented type — is a :class:`PrometheusError`, never a crash.
 
     Raises:
         PrometheusError: an error answer (retryable for timeout/unavailable) or a shape
             this API does not document.
     """
-    if not isinstance(payload, Mapping) or payload.get("status") not in {"success", "error"}:
+    status = payload.get("status") if isinstance(payload, Mapping) else None
+    if not isinstance(status, str) or status not in {"success", "error"}:
         raise PrometheusError(f"not a Prometheus API answer (HTTP {status_code})")
-    if payload["status"] == "error":
-        error_type = str(payload.get("errorType") or "unknown")
+    assert isinstance(payload, Mapping)
+    if status == "error":
+        error_type = _text(payload.get("errorType") or "unknown")
         raise PrometheusError(
-            f"Prometheus {error_type}: {payload.get('error') or 'no message'}",
+            f"Prometheus {error_type}: {_text(payload.get('error') or 'no message')}",
             retryable=error_type in RETRIED_ERROR_TYPES,
         )
     data = payload.get("data")
     if not isinstance(data, Mapping) or data.get("resultType") != "matrix":
         raise PrometheusError("Prometheus answered without a matrix result")
-    result = RangeResult(warnings=[str(w) for w in payload.get("warnings") or []])
-    for item in data.get("result") or []:
-        labels = dict(item.get("metric") or {})
+    warnings = payload.get("warnings") or []
+    items = data.get("result") or []
+    if not isinstance(items, list) or not isinstance(warnings, list):
+        raise PrometheusError("Prometheus answered a result that is not a list")
+    result = RangeResult(warnings=[_text(w) for w in warnings])
+    for item in items:
+        metric = item.get("metric") if isinstance(item, Mapping) else None
+        values = item.get("values") if isinstance(item, Mapping) else None
+        if not isinstance(metric, Mapping) or not isinstance(values, list | None):
+            raise PrometheusError("Prometheus answered a series that is not {metric, values}")
+        labels = {str(k): v for k, v in metric.items()}
+        if not all(isinstance(v, str) for v in labels.values()):
+            raise PrometheusError("Prometheus answered a label value that is not a string")
         name = labels.pop("__name__", "")
         try:
-            values = [(float(t), float(v)) for t, v in item.get("values") or []]
-        except (TypeError, ValueError):
+            samples = [_sample(pair) for pair in values or []]
+        except (TypeError, ValueError) as exc:
             raise PrometheusError(
-                "Prometheus answered a sample that is not [time, value]"
+                f"Prometheus answered a sample that is malformed ({exc})"
             ) from None
-        result.series.append((name, labels, values))
+        result.series.append((name, labels, samples))
+    return result
+
+
+def _post(
+    client: httpx.Client, url: str, data: dict[str, Any], query: str, attempts: int
+) -> RangeResult:
+    @retry(
+        retry=retry_if_exception(_retryable),
+        stop=stop_after_attempt(attempts),
+        wait=wait_exponential(multiplier=0.2, max=2),
+        reraise=True,
+    )
+    def attempt() -> RangeResult:
+        try:
+            response = client.post(url, data=data)
+        except httpx.TimeoutException:
+            raise PrometheusError("Prometheus did not answer in time") from None
+        except httpx.HTTPError as exc:
+            raise PrometheusError(f"cannot reach Prometheus ({type(exc).__name__})") from None
+        try:
+            payload = response.json()
+        except ValueError:
+            raise PrometheusError(
+                f"Prometheus answered HTTP {response.status_code} without JSON",
+                retryable=response.status_code == 503,
+            ) from None
+        return parse_envelope(response.status_code, payload)
+
+    result = attempt()
+    for warning in result.warnings:
+        log.warning("Prometheus warned about %r: %s", query, warning)
     return result
 
 
@@ -93,33 +170,26 @@ def query_range(
     Raises:
         PrometheusError: the server is unreachable, or answered an error.
     """
+    data = {"query": query, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": step}
+    return _post(client, f"{base_url}/api/v1/query_range", data, query, attempts)
 
-    @retry(
-        retry=retry_if_exception(_retryable),
-        stop=stop_after_attempt(attempts),
-        wait=wait_exponential(multiplier=0.2, max=2),
-        reraise=True,
-    )
-    def attempt() -> RangeResult:
-        try:
-            response = client.post(
-                f"{base_url}/api/v1/query_range",
-                data={"query": query, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": step},
-            )
-        except httpx.TimeoutException:
-            raise PrometheusError("Prometheus did not answer in time") from None
-        except httpx.HTTPError as exc:
-            raise PrometheusError(f"cannot reach Prometheus ({type(exc).__name__})") from None
-        try:
-            payload = response.json()
-        except ValueError:
-            raise PrometheusError(
-                f"Prometheus answered HTTP {response.status_code} without JSON",
-                retryable=response.status_code == 503,
-            ) from None
-        return parse_envelope(response.status_code, payload)
 
-    result = attempt()
-    for warning in result.warnings:
-        log.warning("Prometheus warned about %r: %s", query, warning)
-    return result
+def raw_samples(
+    client: httpx.Client,
+    base_url: str,
+    selector: str,
+    *,
+    end: float,
+    seconds: int,
+    attempts: int = 3,
+) -> RangeResult:
+    """Every stored sample of ``selector`` in the ``seconds`` before ``end``: an instant
+    ``query`` of the range-vector selector ``selector[<seconds>s]``, which Prometheus answers
+    with the raw samples (no evaluation steps, no extrapolation).
+
+    Raises:
+        PrometheusError: the server is unreachable, or answered an error.
+    """
+    query = f"{selector}[{seconds}s]"
+    data = {"query": query, "time": f"{end:.3f}"}
+    return _post(client, f"{base_url}/api/v1/query", data, query, attempts)

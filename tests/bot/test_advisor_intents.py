@@ -86,7 +86,7 @@ def test_declared_answers_move_the_verdict(services, demo_db):
     ("question", "understood"),
     [
         ("what if we had 3,000 requests a day?", "3,000 requests/day"),
-        ("what if we bought an 8xH100 node?", "buying h100x8-node"),
+        ("what if we bought an 8xH100 node?", "buying 8× H100 SXM 80 GB"),
         ("what if cloud prices rose 30%?", "cloud prices +30%"),
     ],
 )
@@ -151,6 +151,13 @@ def test_compare_fills_seven_dimensions_saying_which_are_measured(services):
     assert sources["latency"] == "measured"  # the demo's vLLM servers report latency
     assert sources["compliance"] == "typical"
     assert "200–500 ms" in rows[1]["cloud"]
+    # like for like: local time to first token beside the cloud's first-token figure, which
+    # is typical (no collected source measures cloud latency), never passed off as measured
+    assert "time to first token p50" in rows[1]["local"]
+    assert "typical, not measured" in rows[1]["cloud"] and rows[1]["cloud_source"] == "typical"
+    latency = reply.data["assessment"]["latency"]
+    assert latency["local_ttft_p50_ms"] < latency["local_ttft_p95_ms"]
+    assert latency["cloud"]["source"] == "typical" and latency["cloud"]["metric"] == "ttft"
 
 
 def test_empty_database_is_insufficient_data_with_a_hint(sqlite_database):
@@ -211,3 +218,28 @@ def test_slack_shows_every_line_of_compare_and_what_if(services, question, must_
     shown = json.dumps(blocks, ensure_ascii=False)
     for text in must_show:
         assert text in shown
+
+
+def test_forecast_in_the_verdict_chat_and_digest_agree(services, demo_db):
+    from golocal.jobs.digest import build_digest
+
+    verdict = answer("should we go local?", services).data["forecast"]
+    assert verdict["enough_history"] is True and verdict["history_weeks"] >= 4
+    assert "numpy.polyfit" in verdict["method"]
+    assert set(verdict["crossings"]) == {"500", "2000"}
+    for crossing in verdict["crossings"].values():
+        assert crossing["status"] in {"already_above", "crossing", "falling", "beyond_horizon"}
+    reply = answer("when will we pass 2,000 a day?", services)
+    assert reply.intent == "forecast"
+    assert reply.data["forecast"] == verdict
+    assert reply.text.startswith("Forecast: ") and "80% band" in reply.text
+    digest = build_digest(demo_db, services.settings, "2026-W10", now=NOW).data["forecast"]
+    assert digest["method"] == verdict["method"] and digest["enough_history"] is True
+
+
+def test_latency_answer_sets_local_ttft_beside_the_clouds_typical_first_token(services):
+    reply = answer("what is our latency?", services)
+    assert reply.intent == "latency"
+    assert "Time to first token p50" in reply.text and "typical, not measured" in reply.text
+    percentiles = reply.data["percentiles"]
+    assert percentiles["local_ttft_p50_ms"] <= percentiles["local_ttft_p95_ms"]

@@ -145,7 +145,9 @@ def test_report_volume_json_contract(database, database_url, capsys, monkeypatch
     totals = data["totals"]
     assert totals["requests"] == 1312
     assert totals["cost_usd"] == "18.2405"
-    assert totals["mean_requests_per_day"] == round(1312 / 3, 1)
+    # one "mean per day": over the complete days with data, not over empty days as zeros
+    assert totals["mean_requests_per_day"] == 1312.0
+    assert totals["mean_days"] == 1
     assert (totals["peak_day"], totals["peak_requests"]) == ("2026-03-02", 1312)
 
 

@@ -64,6 +64,9 @@ def test_fleet_demo_verdict_names_its_64_h100s_from_telemetry(fleet_db):
     assert hardware["owned_capex_usd"] == "2400000.00"  # 64 × $30,000 + 8 HGX nodes × $60,000
     assert reply.data["cost_model"]["energy_source"] == "measured"
     assert "64× NVIDIA H100 80GB HBM3" in reply.text
+    # the spare capacity is what the fleet carries beside today's local load
+    assert 0 < hardware["spare_requests_per_day"] < hardware["capacity_requests_per_day"]
+    assert 0 < hardware["util_mean"] < 1
 
 
 def test_one_gpu_demo_verdict_names_its_gpu(small_db):
@@ -85,3 +88,78 @@ def test_team_without_gpus_gets_the_cheapest_purchase_that_carries_its_peak(gpul
     assert Decimal(hardware["purchase_usd"]) > 0
     assert reply.data["cost_model"]["energy_source"] == "profile"  # nothing measured to use
     assert "recommended purchase" in reply.text
+
+
+def test_verdict_states_every_option_the_best_and_its_monthly_saving(fleet_db):
+    reply = _verdict(fleet_db)
+    data = reply.data
+    options = data["options"]
+    assert set(options) == {"today", "cloud", "local", "hybrid"}
+    for option in options.values():
+        assert Decimal(option["monthly_usd"]) >= 0 and "tco_3y_usd" in option
+    assert 0 <= options["hybrid"]["local_share"] <= 1
+    best = data["best_option"]
+    assert best in options and options[best]["feasible"] is True
+    feasible = [Decimal(o["monthly_usd"]) for o in options.values() if o["feasible"]]
+    assert Decimal(options[best]["monthly_usd"]) == min(feasible)
+    saving = Decimal(options["today"]["monthly_usd"]) - Decimal(options[best]["monthly_usd"])
+    assert Decimal(data["monthly_saving_usd"]) == saving
+    money = next(line for line in reply.text.splitlines() if line.startswith("Money a month:"))
+    assert f"best: {best}" in money and "3-year TCO" in money
+
+
+def _ask(db, question):
+    return answer(question, Services(settings=Settings(), database=db, clock=lambda: NOW))
+
+
+def test_how_much_would_we_save_answers_with_the_verdicts_figures(fleet_db):
+    verdict = _verdict(fleet_db).data
+    reply = _ask(fleet_db, "how much would we save?")
+    assert reply.intent == "savings"
+    assert reply.data["monthly_saving_usd"] == verdict["monthly_saving_usd"]
+    assert reply.data["options"] == verdict["options"]
+    first = reply.text.splitlines()[0]
+    assert first.startswith(f"Best option: {verdict['best_option']}")
+    assert "3-year TCO:" in reply.text and "Payback:" in reply.text
+
+
+def test_is_local_cheaper_is_answered_with_the_money(fleet_db):
+    reply = _ask(fleet_db, "is local cheaper?")
+    assert any(line.startswith("Money a month:") for line in reply.text.splitlines())
+
+
+@pytest.mark.parametrize(
+    ("question", "gpu", "count"),
+    [
+        ("what if we bought 2 H100s?", "h100-sxm", 2),
+        ("what if we bought 4 RTX 5090s?", "rtx-5090", 4),
+        ("what if we had 2 RTX 4090s?", "rtx-4090", 2),
+        ("what if we bought a node of 8 H200?", "h200", 8),
+    ],
+)
+def test_what_if_hardware_prices_exactly_what_was_asked(small_db, question, gpu, count):
+    reply = _ask(small_db, question)
+    hardware = reply.data["assessment"]["hardware"]
+    assert hardware["source"] == "catalogue" and hardware["owned"] is False
+    assert [(g["catalogue"], g["count"]) for g in hardware["gpus"]] == [(gpu, count)]
+    assert Decimal(hardware["purchase_usd"]) > 0
+    # today still runs the team's own RTX 4090: the option 'today' did not change
+    assert (
+        reply.data["assessment"]["options"]["today"] == _verdict(small_db).data["options"]["today"]
+    )
+
+
+def test_what_if_volume_doubled_scales_the_measured_volume(small_db):
+    before = _verdict(small_db).data["volume"]["mean_per_day"]
+    reply = _ask(small_db, "what if volume doubled?")
+    assert reply.data["understood"] == ["volume ×2"]
+    assert reply.data["assessment"]["volume"]["mean_per_day"] == pytest.approx(2 * before, abs=0.1)
+
+
+def test_with_a_week_of_history_the_forecast_says_it_has_too_little(small_db):
+    data = _verdict(small_db).data["forecast"]
+    assert data["enough_history"] is False and data["history_weeks"] < data["min_weeks"]
+    assert data["crosses_2000_per_day_week"] is None
+    reply = _ask(small_db, "when will we pass 2,000 a day?")
+    assert reply.intent == "forecast"
+    assert "too little history" in reply.text

@@ -9,12 +9,12 @@ import pytest
 
 from golocal.db.attribution import list_attributions, remove_attribution, set_attribution
 from golocal.db.evidence import (
-    billed_cloud_spend,
     gpu_incident_count,
     gpu_power,
     model_usage,
     server_latency,
 )
+from golocal.db.ledger import billed_lines
 from golocal.db.models import AlertIncident, CostLine, GpuMinute, GpuRollup, ServerRollup
 from golocal.db.telemetry import insert_rows, register_gpu, register_server
 from golocal.db.usage import upsert_usage_buckets
@@ -206,7 +206,7 @@ def test_server_latency_and_gpu_incidents(database):
     assert gpu_incident_count(database, SINCE, UNTIL) == 1
 
 
-def test_billed_spend_per_provider(database):
+def test_billed_lines_per_day(database):
     with database.session() as session:
         for amount in ("1.10", "2.20"):
             session.add(
@@ -220,7 +220,12 @@ def test_billed_spend_per_provider(database):
                     collected_at=DAY,
                 )
             )
-    assert billed_cloud_spend(database, SINCE, UNTIL) == {"openai": Decimal("3.30")}
+    lines = billed_lines(database, SINCE, UNTIL)
+    assert sorted((line.provider, line.line_item, line.amount) for line in lines) == [
+        ("openai", "1.10", Decimal("1.10")),
+        ("openai", "2.20", Decimal("2.20")),
+    ]
+    assert {line.day for line in lines} == {DAY.date()}
 
 
 def test_attribution_is_upserted_listed_and_removed(database):

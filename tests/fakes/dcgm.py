@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -101,35 +102,81 @@ def query_range_handler(
     host_label: str = "Hostname",
     warnings: list[str] | None = None,
 ) -> Callable[[Request], Reply]:
-    """Answer ``query_range`` for raw DCGM series: ``values[name](t)`` is the string value."""
+    """Answer ``query_range`` for raw DCGM series: ``values[name](t)`` is the string value.
+
+    Understands a bare series name, a ``{__name__=~"…", instance=~"…"}`` selector and the
+    per-instance series count golocal's batched fleet reads start with.
+    """
 
     def handle(request: Request) -> Reply:
         query = request.params["query"][0]
         start, end = float(request.params["start"][0]), float(request.params["end"][0])
         step = float(request.params["step"][0])
-        produce = values.get(query)
-        if produce is None:
-            return matrix([], warnings)
         times = []
         t = start
         while t <= end:
             times.append(t)
             t += step
+        discovery = _DISCOVERY.fullmatch(query)
+        if discovery is not None:  # series per instance
+            names, instances = _selected(discovery.group(1), values)
+            counts: dict[str, int] = {}
+            for g in gpus:
+                if instances(_instance(g)):
+                    counts[_instance(g)] = counts.get(_instance(g), 0) + len(names)
+            return matrix(
+                [
+                    {"metric": {"instance": i}, "values": [[round(t, 3), str(n)] for t in times]}
+                    for i, n in counts.items()
+                    if n
+                ],
+                warnings,
+            )
+        if query.startswith("{"):  # {__name__=~"a|b", instance=~"x|y"}
+            names, instances = _selected(query, values)
+        else:
+            names, instances = ([query] if query in values else []), (lambda _i: True)
         result = [
             {
                 "metric": {
-                    "__name__": query,
+                    "__name__": name,
                     "gpu": str(g.gpu),
                     "UUID": g.uuid,
                     "modelName": g.model,
                     host_label: g.host,
-                    "instance": f"{g.host}:9400",
+                    "instance": _instance(g),
                     "job": "dcgm",
                 },
-                "values": [[round(t, 3), produce(t)] for t in times],
+                "values": [[round(t, 3), values[name](t)] for t in times],
             }
+            for name in names
             for g in gpus
+            if instances(_instance(g))
         ]
         return matrix(result, warnings)
 
     return handle
+
+
+# The two query shapes golocal's batched fleet reads send besides bare names (selector
+# syntax: prometheus/prometheus docs/querying/basics.md).
+_DISCOVERY = re.compile(r"count by \(instance\) \((\{.*\})\)")
+_MATCHER = re.compile(r'(\w+)=~"((?:[^"\\]|\\.)*)"')
+
+
+def _instance(gpu: DcgmGpu) -> str:
+    return f"{gpu.host}:9400"
+
+
+def _selected(
+    selector: str, values: Mapping[str, Callable[[float], str]]
+) -> tuple[list[str], Callable[[str], bool]]:
+    """The value names a ``{__name__=~…, instance=~…}`` selector picks, and its instance test."""
+    patterns = {
+        label: re.compile(re.sub(r"\\(.)", r"\1", literal))
+        for label, literal in _MATCHER.findall(selector)
+    }
+    name_pattern = patterns.get("__name__")
+    names = [n for n in values if name_pattern is None or name_pattern.fullmatch(n)]
+    instance_pattern = patterns.get("instance")
+    return names, lambda i: instance_pattern is None or bool(instance_pattern.fullmatch(i))

@@ -58,6 +58,8 @@ class VllmEngine:
     kv_cache: float = 0.0
     #: process start (``_created``); ``None`` renders no ``_created`` (multiprocess mode)
     created: float | None = 1_790_000_000.0
+    #: cumulative ``vllm:time_to_first_token_seconds`` buckets (le → count); None: not shown
+    ttft: dict[str, float] | None = None
 
 
 class _VllmCollector:
@@ -82,6 +84,9 @@ class _VllmCollector:
         latency = HistogramMetricFamily(
             "vllm:e2e_request_latency_seconds", "End-to-end latency", labels=labels
         )
+        ttft = HistogramMetricFamily(
+            "vllm:time_to_first_token_seconds", "Time to first token", labels=labels
+        )
         for e in self.engines:
             values = [MODEL, str(e.engine)]
             running.add_metric(values, e.running)
@@ -94,6 +99,8 @@ class _VllmCollector:
             count = sum(e.success.values())
             buckets = [(str(b), count * min(1.0, b / 5)) for b in VLLM_BUCKETS] + [("+Inf", count)]
             latency.add_metric(values, buckets, e.latency_sum)
+            if e.ttft is not None:
+                ttft.add_metric(values, list(e.ttft.items()), 0.0)
         http = CounterMetricFamily(
             "http_requests", "Total HTTP requests", labels=["handler", "method", "status"]
         )
@@ -102,6 +109,8 @@ class _VllmCollector:
         preempt = CounterMetricFamily("vllm:num_preemptions", "Preemptions", labels=labels)
         preempt.add_metric([MODEL, "0"], 7)
         yield from (http, running, waiting, kv, success, preempt, prompt, generation, latency)
+        if any(e.ttft is not None for e in self.engines):
+            yield ttft
 
 
 def vllm_metrics(engines: list[VllmEngine], *, http_requests: float = 0.0) -> str:

@@ -1,5 +1,10 @@
 """Scripted NVML: patches the real ``pynvml`` module's functions per test scenario.
 
+MIG (NVML docs "Multi-Instance GPU Management"): a GPU in MIG mode answers
+``nvmlDeviceGetMigMode`` with ``[1, 1]`` and its utilisation query with NotSupported; its
+MIG slots (``nvmlDeviceGetMaxMigDeviceCount``, 7 on an A100/H100) hold device handles or
+answer NotFound; a MIG device is named ``<GPU name> MIG <profile>``.
+
 The exceptions are nvidia-ml-py's own (``pynvml.NVMLError(code)`` builds the
 ``NVMLError_<Name>`` subclass, as in nvidia-ml-py 13.615.71 ``pynvml.py``), so the code
 under test catches exactly what it would catch on a real machine.
@@ -35,6 +40,10 @@ class ScriptedGpu:
     reasons: Any = 0x4
     processes: Any = field(default_factory=lambda: [(4242, 42 * 1024**3), (4343, None)])
     lost: bool = False
+    #: a driver before R535: no nvmlDeviceGetCurrentClocksEventReasons symbol
+    old_driver: bool = False
+    #: MIG mode on: the devices in the GPU's MIG slots (``None`` for an empty slot)
+    mig: list[ScriptedGpu | None] | None = None
 
 
 def _answer(value: Any, gpu: ScriptedGpu) -> Any:
@@ -86,6 +95,22 @@ def install(
         value = _answer(gpu.processes, gpu)
         return [SimpleNamespace(pid=pid, usedGpuMemory=mem) for pid, mem in value]
 
+    def event_reasons(gpu: ScriptedGpu) -> Any:
+        if gpu.old_driver:  # pynvml's _nvmlGetFunctionPointer on a driver without the symbol
+            raise pynvml.NVMLError(pynvml.NVML_ERROR_FUNCTION_NOT_FOUND)
+        return _answer(gpu.reasons, gpu)
+
+    def mig_mode(gpu: ScriptedGpu) -> Any:
+        if gpu.mig is None:
+            return [pynvml.NVML_DEVICE_MIG_DISABLE, pynvml.NVML_DEVICE_MIG_DISABLE]
+        return [pynvml.NVML_DEVICE_MIG_ENABLE, pynvml.NVML_DEVICE_MIG_ENABLE]
+
+    def mig_handle(gpu: ScriptedGpu, slot: int) -> Any:
+        device = (gpu.mig or [])[slot] if slot < len(gpu.mig or []) else None
+        if device is None:
+            raise pynvml.NVMLError(pynvml.NVML_ERROR_NOT_FOUND)
+        return device
+
     patches = {
         "nvmlInit": init,
         "nvmlShutdown": lambda: log.append("shutdown"),
@@ -101,7 +126,11 @@ def install(
         "nvmlDeviceGetTotalEnergyConsumption": lambda g: _answer(g.energy_mj, g),
         "nvmlDeviceGetTemperature": lambda g, sensor: _answer(g.temperature, g),
         "nvmlDeviceGetClockInfo": clock,
-        "nvmlDeviceGetCurrentClocksEventReasons": lambda g: _answer(g.reasons, g),
+        "nvmlDeviceGetCurrentClocksEventReasons": event_reasons,
+        "nvmlDeviceGetCurrentClocksThrottleReasons": lambda g: _answer(g.reasons, g),
+        "nvmlDeviceGetMigMode": mig_mode,
+        "nvmlDeviceGetMaxMigDeviceCount": lambda g: 7,
+        "nvmlDeviceGetMigDeviceHandleByIndex": mig_handle,
         "nvmlDeviceGetComputeRunningProcesses": processes,
     }
     for name, function in patches.items():

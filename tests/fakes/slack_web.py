@@ -14,15 +14,28 @@ limited — and rejects what Slack would reject:
   (the ``upload_url`` it hands out takes the file's raw bytes and answers 200 ``OK - <size>``;
   the bytes are kept in :attr:`FakeSlackWeb.uploads` by file id)
 * https://api.slack.com/methods/usergroups.users.list
+* https://api.slack.com/methods/reactions.add, reactions.remove (``channel``, ``timestamp``,
+  ``name``)
 * https://api.slack.com/methods/apps.connections.open (needs an app-level ``xapp-`` token)
 * https://api.slack.com/reference/block-kit/blocks (section text 3,000, header 150,
   10 fields of 2,000 characters)
 * https://api.slack.com/apis/rate-limits (429 + ``Retry-After`` seconds)
 * https://api.slack.com/interactivity/handling#message_responses (``response_url`` answers
   ``ok``)
+* https://api.slack.com/metadata/using (``metadata`` on chat.postMessage: ``event_type`` and
+  ``event_payload``, returned by conversations.history / conversations.replies only with
+  ``include_all_metadata``)
+* https://api.slack.com/methods/conversations.history (newest first, ``limit``) and
+  https://api.slack.com/methods/conversations.replies (the parent first, then its replies)
+* https://api.slack.com/web#evaluating_responses — errors such as ``not_in_channel``,
+  ``channel_not_found``, ``invalid_auth``; ``missing_scope`` also says which scope was
+  ``needed`` and which were ``provided`` (as python-slack-sdk's
+  ``slack_sdk/web/base_client.py`` surfaces them in ``SlackApiError.response``)
 
 Tests script failures with :meth:`FakeSlackWeb.fail_next` (e.g. a 500, or a 429 with
-``Retry-After: 0``, then success) and drop what is left with :meth:`clear_failures`. Use it
+``Retry-After: 0``, then success), :meth:`FakeSlackWeb.fail_after_accept` (Slack posts the
+message, then answers 500 — what a timeout or gateway error looks like from the client) and
+drop what is left with :meth:`clear_failures`. Use it
 through the ``fake_slack_web`` fixture (:func:`fake_slack_web`) or :func:`running_fake_slack_web`.
 """
 
@@ -98,6 +111,10 @@ class FakeSlackWeb:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.failures: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = {}
+        #: methods whose next calls succeed but are answered with this HTTP status
+        self.after_accept: dict[str, list[int]] = {}
+        #: messages in each channel as Slack stores them (oldest first), metadata included
+        self.history: dict[str, list[dict[str, Any]]] = {}
         self.socket_url = "ws://127.0.0.1:9/link"
         #: members of user groups, for usergroups.users.list
         self.usergroups: dict[str, list[str]] = {}
@@ -131,18 +148,37 @@ class FakeSlackWeb:
         error: str = "ratelimited",
         retry_after: int | None = 1,
         times: int = 1,
+        **fields: str,
     ) -> None:
-        """Answer the next ``times`` calls of ``method`` with a failure."""
+        """Answer the next ``times`` calls of ``method`` with a failure (``fields`` added)."""
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         with self.lock:
             self.failures.setdefault(method, []).extend(
-                [(status, {"ok": False, "error": error}, headers)] * times
+                [(status, {"ok": False, "error": error, **fields}, headers)] * times
             )
+
+    def fail_after_accept(self, method: str, *, status: int = 500, times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` take effect, then are answered ``status``."""
+        with self.lock:
+            self.after_accept.setdefault(method, []).extend([status] * times)
 
     def clear_failures(self) -> None:
         """Forget the scripted failures not answered yet."""
         with self.lock:
             self.failures.clear()
+            self.after_accept.clear()
+
+    def posts_in(self, channel: str, key: str | None = None) -> list[dict[str, Any]]:
+        """Messages stored in ``channel`` (with metadata key ``key``, if given)."""
+        with self.lock:
+            stored = list(self.history.get(channel, []))
+        if key is None:
+            return stored
+        return [
+            m
+            for m in stored
+            if (m.get("metadata") or {}).get("event_payload", {}).get("key") == key
+        ]
 
     def calls_to(self, method: str) -> list[Call]:
         with self.lock:
@@ -189,6 +225,12 @@ class FakeSlackWeb:
         if not token:
             return self._answer(method, args, token, {"ok": False, "error": "not_authed"})
         body = self._result(method, args, token)
+        with self.lock:
+            accepted = self.after_accept.get(method)
+            status = accepted.pop(0) if accepted and body.get("ok") else None
+        if status is not None:
+            self._record(Call(method, args, token, status, False, response=body))
+            return status, {"ok": False, "error": "internal_error"}, {}
         return self._answer(method, args, token, body)
 
     def _answer(
@@ -201,6 +243,12 @@ class FakeSlackWeb:
         with self.lock:
             self.calls.append(call)
             self.lock.notify_all()
+
+    def _store(self, method: str, args: dict[str, Any], ts: str) -> None:
+        _store_message(self, method, args, ts)
+
+    def _conversation(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        return _conversation(self, method, args)
 
     def _result(self, method: str, args: dict[str, Any], token: str) -> dict[str, Any]:
         error = {"ok": False}
@@ -231,10 +279,12 @@ class FakeSlackWeb:
                 problems = block_problems(args["blocks"], MAX_MESSAGE_BLOCKS)
                 if problems:
                     return {**error, "error": "invalid_blocks", "errors": problems}
-            self._ts += 1
-            ts = args.get("ts") or f"{self._ts}.000100"
+            with self.lock:
+                self._ts += 1
+                ts = args.get("ts") or f"{self._ts}.000100"
             if method == "chat.postEphemeral":
                 return {"ok": True, "message_ts": ts}
+            self._store(method, args, ts)
             return {
                 "ok": True,
                 "channel": args["channel"],
@@ -258,6 +308,12 @@ class FakeSlackWeb:
             if problems:
                 return {**error, "error": "invalid_arguments", "errors": problems}
             return {"ok": True, "view": {**view, "id": "V0000001"}}
+        if method in {"reactions.add", "reactions.remove"}:
+            if not args.get("channel") or not args.get("timestamp") or not args.get("name"):
+                return {**error, "error": "invalid_arguments"}
+            return {"ok": True}
+        if method in {"conversations.history", "conversations.replies"}:
+            return self._conversation(method, args)
         if method == "usergroups.users.list":
             if args.get("usergroup") not in self.usergroups:
                 return {**error, "error": "no_such_subteam"}
@@ -281,6 +337,60 @@ class FakeSlackWeb:
                 "files": [{"id": f["id"], "title": f.get("title", "")} for f in files],
             }
         return {**error, "error": "unknown_method"}
+
+
+def _json_arg(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) and value[:1] in "[{" else value
+
+
+def _flag(value: Any) -> bool:
+    return value is True or str(value).lower() in {"1", "true"}
+
+
+def _store_message(fake: FakeSlackWeb, method: str, args: dict[str, Any], ts: str) -> None:
+    channel = args["channel"]
+    with fake.lock:
+        stored = fake.history.setdefault(channel, [])
+        if method == "chat.update":
+            for message in stored:
+                if message["ts"] == ts:
+                    message.update(text=args.get("text"), blocks=_json_arg(args.get("blocks")))
+            return
+        message = {
+            "type": "message",
+            "user": BOT_USER_ID,
+            "bot_id": "BBOT0001",
+            "app_id": "A0000APP",
+            "ts": ts,
+            "text": args.get("text"),
+            "blocks": _json_arg(args.get("blocks")),
+        }
+        if args.get("thread_ts"):
+            message["thread_ts"] = args["thread_ts"]
+        metadata = _json_arg(args.get("metadata"))
+        if isinstance(metadata, dict):
+            message["metadata"] = metadata
+        stored.append(message)
+
+
+def _conversation(fake: FakeSlackWeb, method: str, args: dict[str, Any]) -> dict[str, Any]:
+    channel = args.get("channel")
+    with fake.lock:
+        if channel not in fake.history:
+            known = channel and channel.startswith(("C", "G", "D"))
+            if not known:
+                return {"ok": False, "error": "channel_not_found"}
+        stored = [dict(m) for m in fake.history.get(channel, [])]
+    limit = int(args.get("limit") or 100)
+    if method == "conversations.history":
+        picked = [m for m in stored if m.get("thread_ts") in {None, m["ts"]}][::-1][:limit]
+    else:
+        parent = args.get("ts")
+        picked = [m for m in stored if m["ts"] == parent or m.get("thread_ts") == parent][:limit]
+    if not _flag(args.get("include_all_metadata")):
+        for message in picked:
+            message.pop("metadata", None)
+    return {"ok": True, "messages": picked, "has_more": False}
 
 
 def _handler(fake: FakeSlackWeb) -> type[BaseHTTPRequestHandler]:

@@ -72,6 +72,9 @@ def test_metrics_read_back_with_the_prometheus_parser(served: str) -> None:
         "uuid": "GPU-00000000-0000-4000-8000-000000000000",
         "name": "NVIDIA H100 80GB HBM3",
         "host": "node1",
+        # set on MIG devices only; Prometheus drops an empty label
+        "parent_uuid": "",
+        "mig_profile": "",
     }
     assert power == pytest.approx(512.345)
     assert samples[("golocal_gpu_energy_joules_total", "0", None)][1] == pytest.approx(4_821_033)
@@ -184,3 +187,27 @@ def test_collect_from_a_golocal_agent(
     assert gpus["GPU-b"].memory_total_mib == 81920
     assert {m.samples for m in minutes} == {2}
     assert all(m.throttled_s == 30.0 for m in minutes)  # SwPowerCap / HwThermalSlowdown
+
+
+def test_mig_devices_travel_from_the_agent_as_devices_of_their_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    mig = ScriptedGpu(
+        uuid="MIG-1111",
+        name="NVIDIA A100-SXM4-80GB MIG 3g.40gb",
+        util=NOT_SUPPORTED,
+        memory=(40 * 1024**3, 12_000 * 1024**2, 0),
+        memory_v2=False,
+    )
+    install(monkeypatch, [ScriptedGpu(uuid="GPU-aaa", util=NOT_SUPPORTED, mig=[mig])])
+    agent = GpuAgent(host="node1", sample_seconds=3600)
+    agent.sample_once()
+    points = parse_gpu_metrics(agent.metrics_text().decode(), at=0.0, default_host="node1")
+    by_uuid = {p.uuid: p for p in points}
+    assert set(by_uuid) == {"GPU-aaa", "MIG-1111"}
+    assert (by_uuid["MIG-1111"].parent_uuid, by_uuid["MIG-1111"].mig_profile) == (
+        "GPU-aaa",
+        "3g.40gb",
+    )
+    assert by_uuid["MIG-1111"].mem_used_mib == 12_000
+    assert by_uuid["MIG-1111"].power_w is None and by_uuid["GPU-aaa"].power_w is not None

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from golocal.bot.alert_notify import notify_alerts
 from golocal.bot.posting import Attachment, Message
-from golocal.bot.publish import notify_alerts, run_alerts
+from golocal.bot.publish import run_alerts
 from golocal.bot.services import Services
 from golocal.config.settings import Budget, Settings, load_settings
 from golocal.db.alerts import firing_incidents, recent_incidents

@@ -100,3 +100,24 @@ def test_admin_viewer_key_is_an_admin_key(gateway, make_settings, make_request, 
     result = _run(make_settings, make_request, gateway, USER_KEY)
     assert result.ok and "WARNING" not in result.message
     assert _stored(database) == {("gpt-4o", "hash_b"): 50}
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        (GatewayRow(DAY, "gpt-4o", "hash_a", -5, 100, 10, 0.01), "requests is negative: -5"),
+        (GatewayRow(DAY, "gpt-4o", "hash_a", 5, 2**60, 10, 0.01), "input_tokens is above 2^53"),
+        (GatewayRow(DAY, "gpt-4o", "hash_a", 5, 100, 10, 5e12), "cost is absurd"),
+        (GatewayRow(DAY, "gpt-4o", "hash_a", 5, 100, 10, -0.5), "cost is negative"),
+    ],
+    ids=["negative-requests", "tokens-above-2^53", "absurd-spend", "negative-spend"],
+)
+def test_a_nonsense_gateway_page_is_rejected_whole(
+    row, reason, gateway, make_settings, make_request, database
+):
+    gateway.rows += [GatewayRow(DAY, "gpt-4o-mini", "hash_b", 7, 100, 10, 0.01), row]
+    result = _run(make_settings, make_request, gateway, MASTER)
+    assert not result.ok
+    assert result.message.startswith("litellm: page 1 rejected: 2026-02-03 gpt-4o")
+    assert reason in result.message
+    assert _stored(database) == {}  # not even the sane row of that page

@@ -8,11 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from golocal.jobs.collect import merge_costs, merge_usage, priced
 from golocal.jobs.http_client import MalformedResponse
 from golocal.jobs.pricing import TokenCounts, estimate_cost
 from golocal.jobs.sources.copilot import parse_report
 from golocal.jobs.sources.records import CostRecord, UsageRecord, split_windows, variant_of
+from golocal.jobs.window_store import merge_costs, merge_usage, priced
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

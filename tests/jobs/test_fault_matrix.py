@@ -8,20 +8,39 @@ line, what was stored and the source's status.
 
 from __future__ import annotations
 
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
 import time
-from datetime import date, timedelta
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from email.utils import format_datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 
-from golocal.db.sources import source_state
+from golocal.db import migrate
+from golocal.db.database import normalise_url, open_database
+from golocal.db.sources import record_failure, record_success, source_state
 from golocal.db.usage import count_usage_buckets
+from golocal.errors import DatabaseError
 from golocal.jobs.collect import collect_sources
+from golocal.jobs.digest import last_complete_week
+from golocal.jobs.schedule import digest_week_due
+from tests.cli_runner import run_golocal
 from tests.fakes.openai import USAGE_PATH, FakeOpenAI, days
 from tests.fakes.server import LoopbackServer, Reply, Request, json_reply
+from tests.jobs.conftest import NOW
 
 KEY = "sk-admin-fault-matrix-0123456789"
 START = date(2026, 1, 1)
 COSTS = "/v1/organization/costs"
+DIALECTS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 def _page(day: date, *, has_more: bool, next_page: str | None) -> dict:
@@ -122,16 +141,18 @@ def test_a_timeout_fails_the_source_after_its_attempts(
     assert source_state(database, "openai").consecutive_failures == 1
 
 
-def test_a_malformed_page_mid_backfill_keeps_the_pages_before_it(
+def test_a_malformed_page_mid_backfill_keeps_the_windows_before_it(
     fake, make_settings, make_request, database
 ):
-    fake.page_cap = 1
+    for day in days(START + timedelta(days=3), 37):
+        fake.add_usage(day, "gpt-4o", "proj_a")
+    # OpenAI serves at most 31 days a page: the second window's first page is garbage
     fake.fail(USAGE_PATH, Reply(200, "<html>proxy error</html>"), after=1)
-    result = _collect(make_request, _settings(make_settings, fake.base_url))
+    result = _collect(make_request, _settings(make_settings, fake.base_url), until_days=40)
     assert not result.ok
     assert "not JSON" in result.message
-    assert count_usage_buckets(database) == 1  # the first page stays
-    assert source_state(database, "openai").cursor is None  # the next run retries it
+    assert count_usage_buckets(database) == 31  # the first window stays
+    assert source_state(database, "openai").cursor is None  # the next run retries
 
 
 @pytest.mark.parametrize("status", [401, 403])
@@ -151,7 +172,7 @@ def test_a_repeated_cursor_stops_paging(scripted, make_settings, make_request, d
     assert not result.ok
     assert "sent the page cursor 'page_same' again: stopped paging" in result.message
     assert len(scripted.requests_to(USAGE_PATH)) == 2
-    assert count_usage_buckets(database) == 1  # what came before is kept
+    assert count_usage_buckets(database) == 0  # a window is stored whole or not at all
     assert source_state(database, "openai").cursor is None
 
 
@@ -192,3 +213,275 @@ def test_an_answer_over_the_size_limit_is_refused(scripted, make_settings, make_
     result = _collect(make_request, settings)
     assert not result.ok
     assert "answered more than 0.1 MiB; refused" in result.message
+
+
+@pytest.mark.parametrize(
+    ("day", "requests", "said"),
+    [
+        (NOW.date() - timedelta(days=1), -5, "requests is negative: -5"),
+        (NOW.date() + timedelta(days=3), 1, "is in the future"),
+    ],
+)
+def test_negative_and_future_buckets_are_rejected(
+    day, requests, said, scripted, make_settings, make_request, database
+):
+    page = _page(day, has_more=False, next_page=None)
+    page["data"][0]["results"][0]["num_model_requests"] = requests
+    scripted.script(USAGE_PATH, json_reply(page))
+    settings = _settings(make_settings, scripted.url + "/v1")
+    since = NOW.date() - timedelta(days=1)
+    (result,) = collect_sources(
+        ["openai"], make_request(settings, since, NOW.date() + timedelta(days=5))
+    )
+    assert not result.ok
+    assert "rejected" in result.message and said in result.message, result.message
+    assert count_usage_buckets(database) == 0
+
+
+# --- database faults ----------------------------------------------------------------------
+
+
+class SilentServer:
+    """A TCP server on 127.0.0.1 that accepts every connection and never answers: a hung
+    database (or a proxy in front of one) as the client sees it."""
+
+    def __init__(self) -> None:
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        self.port = self._socket.getsockname()[1]
+        self._held: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self._socket.accept()
+            except OSError:
+                return
+            self._held.append(connection)
+
+    def close(self) -> None:
+        self._socket.close()
+        for connection in self._held:
+            connection.close()
+
+
+def test_a_hung_postgresql_gives_one_line_in_seconds(capsys, monkeypatch):
+    hung = SilentServer()
+    try:
+        monkeypatch.setenv(
+            "GOLOCAL_DATABASE_URL", f"postgresql://golocal:pw@127.0.0.1:{hung.port}/golocal"
+        )
+        result = run_golocal(capsys, "sources")  # the default connect_timeout applies
+    finally:
+        hung.close()
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"error: cannot connect to the database at 127.0.0.1:{hung.port}"
+    )
+    assert "timeout" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_postgresql_down_at_start_is_one_line(capsys, monkeypatch):
+    monkeypatch.setenv("GOLOCAL_DATABASE_URL", "postgresql://golocal:pw@127.0.0.1:9/golocal")
+    result = run_golocal(capsys, "report", "volume")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: cannot connect to the database at 127.0.0.1:9")
+    assert len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.postgres
+def test_postgresql_sessions_carry_a_statement_timeout(postgres_url):
+    database = open_database(postgres_url, check_schema=False)
+    try:
+        with database.engine.connect() as connection:
+            assert connection.execute(text("SHOW statement_timeout")).scalar() == "1min"
+    finally:
+        database.dispose()
+
+
+def test_disk_full_mid_run_is_one_line_naming_the_file(
+    fake, sqlite_database, capsys, monkeypatch, tmp_path
+):
+    path = tmp_path / "golocal.db"
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("GOLOCAL_DATABASE_URL", url)
+    monkeypatch.setenv("OPENAI_ADMIN_KEY", KEY)
+    monkeypatch.setenv("GOLOCAL_OPENAI_BASE_URL", fake.base_url)
+    for day in days(START, 60):
+        fake.add_usage(day, "gpt-4o", f"proj_{day.day}", api_key_id="k" * 200)
+    # a disk with no free page left: SQLite answers SQLITE_FULL, as on a full file system
+    with sqlite3.connect(path) as raw:
+        pages = raw.execute("PRAGMA page_count").fetchone()[0]
+
+    @event.listens_for(Engine, "connect")
+    def _cap(dbapi_connection, _record):
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            dbapi_connection.execute(f"PRAGMA max_page_count = {pages + 2}")
+
+    try:
+        result = run_golocal(capsys, "collect", "openai", "--since", "2026-01-01")
+    finally:
+        event.remove(Engine, "connect", _cap)
+    assert result.exit_code == 1
+    assert result.stderr == f"error: cannot use the SQLite database {path}: the disk is full\n"
+
+
+def test_a_read_only_database_is_one_line_naming_the_file(sqlite_database, tmp_path):
+    path = tmp_path / "golocal.db"
+    read_only = open_database(f"sqlite:///file:{path}?mode=ro&uri=true")
+    try:
+        with pytest.raises(DatabaseError) as refused:
+            record_failure(read_only, "openai", "x", at=NOW)
+    finally:
+        read_only.dispose()
+    assert refused.value.message == (
+        f"cannot use the SQLite database file:{path}: the database is read-only"
+    )
+
+
+@pytest.mark.parametrize(
+    "dialect", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_concurrent_db_upgrades_both_succeed(dialect, tmp_path, request):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GOLOCAL_")}
+    env["XDG_STATE_HOME"] = str(tmp_path / "state")
+    for round_ in range(3):
+        if dialect == "sqlite":
+            url, drop = f"sqlite:///{tmp_path / f'race{round_}.db'}", None
+        else:
+            url, drop = _fresh_postgres_database(request)
+        env["GOLOCAL_DATABASE_URL"] = url
+        upgrades = [
+            subprocess.Popen(
+                [sys.executable, "-m", "golocal", "db", "upgrade"],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        outcomes = [(p.wait(timeout=120), *p.communicate()) for p in upgrades]
+        if drop:
+            drop()
+        assert [code for code, _, _ in outcomes] == [0, 0], outcomes
+        said = sorted(out.split(" (")[0].split(" from")[0] for _, out, _ in outcomes)
+        assert said == ["database already at the newest revision", "database upgraded"]
+
+
+def _fresh_postgres_database(request):
+    admin_url = os.environ.get("GOLOCAL_TEST_POSTGRES_URL")
+    if not admin_url:
+        request.getfixturevalue("postgres_url")  # skips (or fails under CI) with the reason
+    admin = normalise_url(admin_url)
+    name = f"golocal_race_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        # best effort: a background worker of the server may still hold the new database
+        for statement in (
+            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+            f'DROP DATABASE "{name}"',
+        ):
+            try:
+                with engine.connect() as connection:
+                    connection.execute(text(statement))
+                break
+            except DBAPIError:
+                time.sleep(0.5)
+        engine.dispose()
+
+    return admin.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.mark.parametrize(
+    "dialect", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_a_newer_revision_names_the_version_needed_and_upgrade_does_not_crash(
+    dialect, tmp_path, request, capsys, monkeypatch
+):
+    if dialect == "sqlite":
+        url, drop = f"sqlite:///{tmp_path / 'newer.db'}", None
+    else:
+        url, drop = _fresh_postgres_database(request)
+    try:
+        database = open_database(url, check_schema=False)
+        migrate.upgrade(database.engine)
+        with database.engine.begin() as connection:  # as a future golocal 9.0 would leave it
+            connection.execute(text("UPDATE alembic_version SET version_num = '0099_future'"))
+            connection.execute(
+                text(
+                    "INSERT INTO schema_releases (revision, golocal_version, upgraded_at) "
+                    "VALUES ('0099_future', '9.0.0', '2030-01-01 00:00:00')"
+                )
+            )
+        database.dispose()
+        monkeypatch.setenv("GOLOCAL_DATABASE_URL", url)
+        for args in (("sources",), ("db", "upgrade")):
+            result = run_golocal(capsys, *args)
+            assert result.exit_code == 1, args
+            assert "is at revision 0099_future" in result.stderr
+            assert "Install golocal 9.0.0 or newer" in result.stderr
+            assert len(result.stderr.splitlines()) == 1
+    finally:
+        if drop:
+            drop()
+
+
+# --- clock faults ---------------------------------------------------------------------------
+
+
+def test_a_clock_ahead_of_the_provider_collects_nothing(
+    scripted, make_settings, make_request, database
+):
+    provider_now = datetime.now(UTC) - timedelta(days=10)  # ours is 10 days ahead of theirs
+    page = _page(START, has_more=False, next_page=None)
+    scripted.script(
+        USAGE_PATH,
+        Reply(200, page, headers={"Date": format_datetime(provider_now, usegmt=True)}),
+    )
+    result = _collect(make_request, _settings(make_settings, scripted.url + "/v1"))
+    assert not result.ok
+    assert "h ahead of OpenAI's" in result.message and "fix the clock (NTP)" in result.message
+    assert count_usage_buckets(database) == 0
+    assert source_state(database, "openai").cursor is None
+
+
+def test_a_cursor_left_in_the_future_is_brought_back_to_now(
+    fake, make_settings, make_request, database
+):
+    future = NOW + timedelta(days=10)
+    record_success(database, "openai", kind="cloud", at=future, cursor=future)
+    settings = _settings(make_settings, fake.base_url)
+    (result,) = collect_sources(["openai"], make_request(settings))  # no dates: from the cursor
+    assert result.ok
+    assert result.windows > 0
+    assert result.message.startswith("2026-03-08 to 2026-03-11")
+    assert source_state(database, "openai").cursor == NOW
+
+
+@pytest.mark.parametrize(
+    ("zone", "local_now", "expected"),
+    [
+        # Monday 09:00 in Sydney is Sunday 22:00 UTC: the week's last UTC day is not over
+        ("Australia/Sydney", datetime(2026, 11, 23, 9, 0), None),
+        ("Australia/Sydney", datetime(2026, 11, 23, 11, 15), "2026-W47"),
+        ("Pacific/Auckland", datetime(2026, 11, 23, 9, 0), None),
+        ("Pacific/Auckland", datetime(2026, 11, 23, 13, 15), "2026-W47"),
+        ("Europe/Berlin", datetime(2026, 11, 23, 9, 0), "2026-W47"),
+        ("America/New_York", datetime(2026, 11, 23, 9, 0), "2026-W47"),
+        ("UTC", datetime(2026, 11, 23, 9, 0), "2026-W47"),
+    ],
+)
+def test_the_digest_waits_until_the_week_has_ended_in_utc_and_locally(
+    zone, local_now, expected, make_settings
+):
+    settings = make_settings(f'timezone = "{zone}"\n')
+    now = local_now.replace(tzinfo=ZoneInfo(zone))
+    assert digest_week_due(now, settings) == expected
+    complete = last_complete_week(now, settings.tz)
+    assert complete == (expected or "2026-W46")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from golocal.db.database import Database
 from golocal.db.models import ServerMinute, UsageBucket
 from golocal.jobs.telemetry import collect_telemetry
+from tests.cli_runner import run_golocal
 from tests.fakes.inference_servers import (
     VllmEngine,
     llamacpp_metrics,
@@ -123,7 +125,12 @@ def test_llamacpp_input_tokens_include_cached_prompt_tokens(
 
 
 def test_sglang_tensor_parallel_gauges_are_one_value_not_a_sum(
-    database: Database, fake: LoopbackServer, tmp_path: Path
+    database: Database,
+    database_url: str,
+    fake: LoopbackServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     settings = _settings(tmp_path, fake.url, "sglang")
     bodies = [
@@ -135,6 +142,13 @@ def test_sglang_tensor_parallel_gauges_are_one_value_not_a_sum(
     assert (minute.running_max, minute.waiting_max) == (6, 2)  # not 24 and 8
     assert minute.requests == 100
     assert minute.prompt_tokens == 10**6
+    monkeypatch.setenv("GOLOCAL_DATABASE_URL", database_url)
+    report = run_golocal(
+        capsys, "report", "volume", "--since", "2026-03-02", "--until", "2026-03-03", "--json"
+    )
+    assert report.exit_code == 0, report.stderr
+    (day,) = json.loads(report.stdout)["days"]
+    assert (day["local_requests"], day["input_tokens"]) == (100, 10**6)
 
 
 def test_tgi_successes_are_requests_and_failures_apart(

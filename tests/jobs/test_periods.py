@@ -177,6 +177,8 @@ def test_find_period_in_a_question(question: str, since: str | None, until: str 
         "spend between March 5 and February 30",
         "requests in the last 99999 days",
         "cost on 03/04/2026",
+        "what did we spend in the last 24 hours?",
+        "requests over the past fortnight",
     ],
 )
 def test_find_period_refuses_a_period_it_cannot_read(question: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,13 +12,11 @@ from sqlalchemy import select
 
 from golocal.config.settings import Settings
 from golocal.db.database import Database
-from golocal.db.models import Gpu, GpuMinute, InferenceServer, ServerMinute
+from golocal.db.models import Gpu, GpuMinute
 from golocal.db.sources import source_state
-from golocal.db.usage import source_days
-from golocal.jobs.sources.fleet_servers import SERVER_QUERIES
 from golocal.jobs.telemetry import collect_telemetry
 from tests.fakes.dcgm import DcgmGpu, matrix, prometheus_error, query_range_handler
-from tests.fakes.server import LoopbackServer, Reply, Request
+from tests.fakes.server import LoopbackServer
 from tests.jobs.telemetry_fixtures import T0, fake, settings_for
 
 __all__ = ["fake"]  # the fixture
@@ -48,6 +46,7 @@ def test_prometheus_fleet_query_range(
         prometheus_error("timeout", "query timed out in expression evaluation", 503),
         query_range_handler(values, gpus, host_label="hostname", warnings=["partial data"]),
     )
+    fake.script("/api/v1/query", matrix([]))  # no vLLM counters in this fleet
     settings = _prometheus_settings(tmp_path, fake.url)
 
     with caplog.at_level(logging.WARNING):
@@ -102,64 +101,3 @@ def test_prometheus_unavailable_gives_up_after_retries(
     assert not result.ok
     assert result.message == "Prometheus unavailable: too many queries"
     assert len(fake.requests) == 3
-
-
-def test_prometheus_fleet_vllm_servers(
-    database: Database, fake: LoopbackServer, tmp_path: Path
-) -> None:
-    per_minute = {
-        "requests": "12",
-        "prompt_tokens": "2.4e+04",
-        "generation_tokens": "3600",
-        "running": "5",
-        "waiting": "2",
-        "kv_cache": "0.95",
-    }
-    by_query = {query: column for column, query in SERVER_QUERIES.items()}
-
-    def handle(request: Request) -> Reply:
-        query = request.params["query"][0]
-        column = by_query.get(query)
-        if column is None:
-            return matrix([])
-        start, end = float(request.params["start"][0]), float(request.params["end"][0])
-        step = float(request.params["step"][0])
-        times = [start + i * step for i in range(int((end - start) // step) + 1)]
-        # 10.0.0.6 has a minute without two samples in the window: NaN, i.e. no data
-        return matrix(
-            [
-                {
-                    "metric": {"instance": instance, "model_name": "Qwen/Qwen2.5-Coder-32B"},
-                    "values": [
-                        [
-                            t,
-                            "NaN"
-                            if instance.startswith("10.0.0.6") and i == 0
-                            else per_minute[column],
-                        ]
-                        for i, t in enumerate(times)
-                    ],
-                }
-                for instance in ("10.0.0.5:8000", "10.0.0.6:8000")
-            ]
-        )
-
-    fake.script("/api/v1/query_range", handle)
-    settings = _prometheus_settings(tmp_path, fake.url)
-
-    (result,) = collect_telemetry(database, settings, now=T0)
-    (again,) = collect_telemetry(database, settings, now=T0 + timedelta(seconds=15))
-
-    assert result.ok, result.message
-    assert result.message == "0 GPU samples, 9 inference-server minutes"
-    assert again.message == "0 GPU samples, 0 inference-server minutes"  # same minute: nothing new
-    with database.session() as session:
-        names = session.scalars(select(InferenceServer.name).order_by(InferenceServer.name)).all()
-        rows = session.scalars(select(ServerMinute)).all()
-    assert names == ["fleet/10.0.0.5:8000", "fleet/10.0.0.6:8000"]
-    assert sum(r.requests or 0 for r in rows) == 12 * 9  # 5 + 4 minutes
-    assert all(r.saturated_s == 60.0 for r in rows)
-    days = {d.source: d for d in source_days(database, date(2026, 3, 2), date(2026, 3, 3))}
-    assert days["fleet/10.0.0.5:8000"].requests == 60
-    assert days["fleet/10.0.0.5:8000"].location == "local"
-    assert days["fleet/10.0.0.6:8000"].input_tokens == 24_000 * 4

@@ -1,8 +1,10 @@
 """The ``/golocal <question>`` slash command (https://api.slack.com/interactivity/slash-commands).
 
 The ack goes back at once (Slack waits 3 seconds); the answer is computed afterwards in a lazy
-listener and sent through the command's ``response_url``. An empty question answers the help.
-``/golocal update our answers`` opens the checklist modal for admins.
+listener and sent through the command's ``response_url``. Answers are ephemeral — only the
+asker sees them — with a "Share in channel" button (:mod:`golocal.bot.slack.listeners.actions`);
+an answer that takes over a second shows "Answering…" first, replaced in place. An empty
+question answers the help. ``/golocal update our answers`` opens the checklist modal for admins.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from golocal.bot.services import Services
 from golocal.bot.slack.answering import Answerer
 from golocal.bot.slack.checklist_modal import ONLY_ADMINS, is_admin, open_checklist_modal
 from golocal.bot.slack.conversation import answer_in_conversation, question_text, respond_reply
+from golocal.bot.slack.feedback import ANSWERING, loading
 
 COMMAND = "/golocal"
 _ANSWERS = re.compile(r"^(update|change|edit|set)?\s*(our\s+)?(checklist\s+)?answers$", re.I)
@@ -49,15 +52,20 @@ def register(app: App, services: Services, answerer: Answerer) -> None:
             return
         # a user's slash commands in one channel are one conversation
         key = ("command", str(command.get("channel_id")), str(command.get("user_id")))
-        reply = answer_in_conversation(
-            answerer.reply,
-            services,
-            answerer.conversations,
-            key,
-            question,
-            user=str(command.get("user_id") or ""),
-            client=client,
-        )
-        respond_reply(respond, reply, in_channel=reply.intent not in {"help", "error"})
+        with loading(
+            lambda: respond(text=ANSWERING, response_type="ephemeral"),
+            lambda: None,  # the answer replaces it
+        ) as shown:
+            reply = answer_in_conversation(
+                answerer.reply,
+                services,
+                answerer.conversations,
+                key,
+                question,
+                user=str(command.get("user_id") or ""),
+                client=client,
+            )
+        shareable = reply.intent not in {"help", "error", "clarify", "bad_input"}
+        respond_reply(respond, reply, share=question if shareable else None, replace=shown.is_set())
 
     app.command(COMMAND)(ack=acknowledge, lazy=[answer_command])

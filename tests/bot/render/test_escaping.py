@@ -189,6 +189,10 @@ def test_alerts_through_the_slack_poster(name: str, fake_slack_web: FakeSlackWeb
         notify_count=0,
         channel=None,
         thread_ts=None,
+        acked_by=name,
+        acked_at=NOW,
+        snoozed_by=name,
+        snoozed_until=NOW + timedelta(hours=1),
     )
     poster = SlackPoster("xoxb-test", fake_slack_web.api_url, messages_per_second=1000)
     for kind in ("open", "update", "reminder", "resolve"):

@@ -55,9 +55,11 @@ def test_slash_command_is_acked_then_answered_through_response_url(
     response = http_app.post_form(slash(fake_slack_web, "how many requests per day?"))
     assert response.status_code == 200
     [call] = fake_slack_web.wait_for("response_url")
-    assert call.args["response_type"] == "in_channel"
+    assert call.args["response_type"] == "ephemeral"  # only the asker sees it
     assert "No usage data" in call.args["text"]
-    assert call.args["blocks"]
+    share = call.args["blocks"][-1]["elements"][0]
+    assert share["text"]["text"] == "Share in channel"
+    assert share["value"] == "how many requests per day?"
 
 
 def test_empty_slash_command_answers_the_help(
@@ -332,6 +334,7 @@ def test_valid_submission_is_stored_with_who_and_when(
     )
     assert response.status_code == 200
     assert response.text in {"", "{}"} or "errors" not in response.json()
+    fake_slack_web.wait_for("chat.postEphemeral")  # stored after the ack, then confirmed
     stored = {(a.key, a.scope): a for a in current_answers(services.database)}
     assert stored[("code_location", "")].value == "proprietary"
     assert stored[("code_location", "team:payments")].value == "regulated"

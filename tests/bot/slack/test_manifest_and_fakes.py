@@ -39,6 +39,9 @@ def test_manifest_has_exactly_the_scopes_and_events_used() -> None:
         "im:history",
         "files:write",
         "usergroups:read",
+        "channels:history",
+        "groups:history",
+        "reactions:write",
     ]
     assert _list_after(text, "bot_events") == ["app_mention", "app_home_opened", "message.im"]
     assert re.search(rf"- command: {re.escape(COMMAND)}\n", text)

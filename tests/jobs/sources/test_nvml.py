@@ -126,3 +126,56 @@ def test_decode_clock_event_reasons() -> None:
         "HwThermalSlowdown",
         "0x1000",
     )
+
+
+def test_a_driver_before_r535_falls_back_to_throttle_reasons(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    install(monkeypatch, [ScriptedGpu(old_driver=True, reasons=0x40)])
+    (gpu,) = nvml.read_gpus().gpus
+    assert gpu.clock_event_reasons == ("HwThermalSlowdown",)
+    assert gpu.throttled is True
+
+
+def test_sync_boost_is_not_a_throttle_and_board_limit_is_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    install(
+        monkeypatch,
+        [ScriptedGpu(reasons=0x10), ScriptedGpu(uuid="GPU-1", reasons=0x200 | 0x400 | 0x1)],
+    )
+    boosted, limited = nvml.read_gpus().gpus
+    assert boosted.clock_event_reasons == ("SyncBoost",)
+    assert boosted.throttled is False
+    assert limited.clock_event_reasons == ("GpuIdle", "BoardLimit", "Reliability")
+    assert limited.throttled is True
+
+
+def test_mig_devices_are_read_as_devices_of_their_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    def instance(uuid: str, profile: str, used: int) -> ScriptedGpu:
+        return ScriptedGpu(
+            uuid=uuid,
+            name=f"NVIDIA A100-SXM4-80GB MIG {profile}",
+            util=NOT_SUPPORTED,
+            memory=(40 * 1024**3, used, 0),
+            memory_v2=False,
+        )
+
+    parent = ScriptedGpu(
+        uuid="GPU-aaa",
+        name="NVIDIA A100-SXM4-80GB",
+        util=NOT_SUPPORTED,  # a GPU in MIG mode has no utilisation of its own
+        mig=[
+            instance("MIG-1111", "4g.40gb", 30_000 * 1024**2),
+            None,
+            instance("MIG-2222", "3g.40gb", 12_000 * 1024**2),
+        ],
+    )
+    install(monkeypatch, [parent])
+    whole, first, second = nvml.read_gpus().gpus
+    assert (whole.uuid, whole.parent_uuid, whole.util_percent) == ("GPU-aaa", None, None)
+    assert whole.power_w is not None  # power stays with the whole GPU
+    assert (first.uuid, first.parent_uuid, first.mig_profile) == ("MIG-1111", "GPU-aaa", "4g.40gb")
+    assert (second.mig_profile, second.index) == ("3g.40gb", 0)
+    assert first.memory_used_bytes + second.memory_used_bytes == 42_000 * 1024**2
+    assert first.power_w is None and first.energy_mj is None  # not counted twice

@@ -82,3 +82,61 @@ def test_garbage_is_not_prometheus_text() -> None:
 def test_ollama_shape_is_checked() -> None:
     with pytest.raises(MetricsFormatError):
         parse_ollama_ps({"error": "unauthorized"})
+
+
+def _matrix(result: object) -> dict[str, object]:
+    return {"status": "success", "data": {"resultType": "matrix", "result": result}}
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"status": ["success"]},
+        {"status": {"a": 1}},
+        {"status": 7},
+        _matrix("not a list"),
+        _matrix({"metric": {}}),
+        _matrix(["a string, not a series"]),
+        _matrix([{"metric": ["gpu", "0"], "values": []}]),
+        _matrix([{"metric": {"gpu": 0}, "values": []}]),
+        _matrix([{"metric": {}, "values": "1,2"}]),
+        _matrix([{"metric": {}, "values": [[1700000000]]}]),
+        _matrix([{"metric": {}, "values": [["1" * 400, "1"]]}]),
+        _matrix([{"metric": {}, "values": [[1e25, "1"]]}]),
+        _matrix([{"metric": {}, "values": [[1700000000, None]]}]),
+        {"status": "success", "data": {"resultType": "matrix", "result": []}, "warnings": "x"},
+    ],
+    ids=[
+        "status-list",
+        "status-object",
+        "status-number",
+        "result-string",
+        "result-object",
+        "series-string",
+        "metric-list",
+        "label-not-string",
+        "values-string",
+        "sample-without-value",
+        "time-400-digits",
+        "time-1e25",
+        "value-null",
+        "warnings-string",
+    ],
+)
+def test_undocumented_shapes_are_an_error_not_a_crash(payload: object) -> None:
+    with pytest.raises(PrometheusError):
+        parse_envelope(200, payload)
+
+
+def test_a_400_digit_value_is_no_data_not_a_number() -> None:
+    result = parse_envelope(
+        200, _matrix([{"metric": {}, "values": [[1700000000, "9" * 400], [1700000015, "2"]]}])
+    )
+    ((_, _, values),) = result.series
+    assert math.isnan(values[0][1]) and values[1] == (1700000015.0, 2.0)
+
+
+def test_an_error_message_is_bounded() -> None:
+    with pytest.raises(PrometheusError) as caught:
+        parse_envelope(400, {"status": "error", "errorType": "bad_data", "error": "x" * 10_000})
+    assert len(caught.value.message) < 400

@@ -1,0 +1,440 @@
+"""Benchmark: a 1,024-GPU fleet (128 hosts x 8) through a real Prometheus, and a year of it.
+
+1. Collection cycle. One loopback server plays 128 hosts, each a dcgm-exporter (8 GPUs) and
+   a vLLM instance; Debian's ``prometheus`` scrapes all 256 targets every
+   ``--scrape-seconds``. golocal's ``[[prometheus]]`` source then collects the last
+   ``schedule.telemetry_seconds`` (15 s) every interval, as the scheduler does; the median
+   cycle time is printed against the interval (target <= 10 %), with the number of HTTP
+   queries per cycle and the largest answer (the queries are batched and bounded).
+2. A year of rollups. Hourly rollups of every GPU for ``--days`` (365) days are written as
+   collection would leave them (hourly rows, then daily, weekly and monthly from them), plus
+   a year of cloud usage, on SQLite and (with ``--postgres-url`` or
+   ``GOLOCAL_TEST_POSTGRES_URL``) PostgreSQL; the database size is printed (target <= 1 GiB).
+3. Answer time on that year: ``report gpus`` for the last 7 days and for 365 days, and
+   "should we go local?" on the year's database and on a 7-day one; p95 of ``--repeat``
+   answers each and the 365/7 ratios (targets: p95 <= 200 ms, ratio <= 1.5).
+
+    .venv/bin/python bench/fleet.py [--hosts 128] [--days 365] [--skip-cycle] [--skip-year]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+from sqlalchemy import create_engine, text
+
+from golocal.bot.chat import answer
+from golocal.bot.services import Services
+from golocal.config.settings import Settings, load_settings
+from golocal.db import migrate
+from golocal.db.bulk import insert_columns
+from golocal.db.database import Database, create_database_engine, normalise_url, open_database
+from golocal.db.models import GpuRollup
+from golocal.db.rollups import RetentionPolicy, apply_retention, rollup_weeks_and_months
+from golocal.db.telemetry import register_gpu, table_counts
+from golocal.db.usage import upsert_usage_buckets
+from golocal.jobs.gpu_report import build_gpu_report
+from golocal.jobs.telemetry import collect_telemetry, telemetry_client
+
+GPUS_PER_HOST = 8
+MEMORY_MIB, IDLE_W, MAX_W = 81559, 70.0, 700.0
+TARGET_CYCLE_SHARE = 0.10
+TARGET_P95_MS = 200.0
+TARGET_RATIO = 1.5
+TARGET_BYTES = 2**30
+
+
+# --- 1. the collection cycle -----------------------------------------------------------
+
+
+def exporter_text(kind: str, host: int, at: float) -> str:
+    """A dcgm-exporter or vLLM ``/metrics`` body for one host at time ``at``."""
+    if kind == "dcgm":
+        lines = []
+        families = {
+            "DCGM_FI_DEV_GPU_UTIL": lambda g: 40 + 5 * g,
+            "DCGM_FI_DEV_MEM_COPY_UTIL": lambda g: 20 + g,
+            "DCGM_FI_DEV_FB_USED": lambda g: 40000 + 100 * g,
+            "DCGM_FI_DEV_FB_FREE": lambda g: 41000 - 100 * g,
+            "DCGM_FI_DEV_FB_RESERVED": lambda g: 559,
+            "DCGM_FI_DEV_POWER_USAGE": lambda g: 300 + 10 * g,
+            "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION": lambda g: int((300 + 10 * g) * at * 1000),
+            "DCGM_FI_DEV_GPU_TEMP": lambda g: 60 + g,
+        }
+        for name, value in families.items():
+            kind_ = "counter" if name.endswith("CONSUMPTION") else "gauge"
+            lines.append(f"# TYPE {name} {kind_}")
+            for gpu in range(GPUS_PER_HOST):
+                labels = (
+                    f'gpu="{gpu}",UUID="GPU-{host:03d}-{gpu}",modelName="NVIDIA H100 80GB HBM3",'
+                    f'Hostname="gpu-node-{host:03d}"'
+                )
+                lines.append(f"{name}{{{labels}}} {value(gpu)}")
+        return "\n".join(lines) + "\n"
+    served = int(at) // 2  # one request every two seconds per instance
+    labels = 'engine="0",model_name="Qwen/Qwen2.5-Coder-32B-Instruct"'
+    return (
+        "# TYPE vllm:request_success_total counter\n"
+        f'vllm:request_success_total{{{labels},finished_reason="stop"}} {served}\n'
+        "# TYPE vllm:prompt_tokens_total counter\n"
+        f"vllm:prompt_tokens_total{{{labels}}} {served * 1800}\n"
+        "# TYPE vllm:generation_tokens_total counter\n"
+        f"vllm:generation_tokens_total{{{labels}}} {served * 280}\n"
+        "# TYPE vllm:num_requests_running gauge\n"
+        f"vllm:num_requests_running{{{labels}}} 4\n"
+        "# TYPE vllm:num_requests_waiting gauge\n"
+        f"vllm:num_requests_waiting{{{labels}}} 0\n"
+        "# TYPE vllm:kv_cache_usage_perc gauge\n"
+        f"vllm:kv_cache_usage_perc{{{labels}}} 0.42\n"
+    )
+
+
+@contextmanager
+def exporters() -> Iterator[str]:
+    """One loopback server answering ``/dcgm/<host>`` and ``/vllm/<host>``; yields host:port."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            match = re.fullmatch(r"/(dcgm|vllm)/(\d+)", self.path)
+            if match is None:
+                self.send_error(404)
+                return
+            body = exporter_text(match.group(1), int(match.group(2)), time.time()).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; version=0.0.4")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def prometheus(address: str, hosts: int, scrape_seconds: int, folder: Path) -> Iterator[str]:
+    """Debian's prometheus scraping every host's two endpoints; yields its base URL."""
+    import shutil
+    import socket
+    import subprocess
+
+    binary = shutil.which("prometheus")
+    if binary is None:
+        raise SystemExit("prometheus is not installed (Debian package prometheus)")
+    jobs = [
+        {"job_name": f"{kind}-{host:03d}", "metrics_path": f"/{kind}/{host}",
+         "static_configs": [{"targets": [address]}]}
+        for host in range(hosts)
+        for kind in ("dcgm", "vllm")
+    ]  # fmt: skip
+    config = folder / "prometheus.yml"
+    config.write_text(
+        json.dumps(
+            {
+                "global": {"scrape_interval": f"{scrape_seconds}s", "scrape_timeout": "1s"},
+                "scrape_configs": jobs,
+            }
+        )
+    )
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log = (folder / "prometheus.log").open("wb")
+    process = subprocess.Popen(
+        [binary, f"--config.file={config}", f"--storage.tsdb.path={folder / 'tsdb'}",
+         f"--web.listen-address=127.0.0.1:{port}"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/-/ready", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+def measure_cycles(hosts: int, cycles: int, scrape_seconds: int) -> None:
+    with tempfile.TemporaryDirectory() as scratch, exporters() as address:
+        folder = Path(scratch)
+        with prometheus(address, hosts, scrape_seconds, folder) as url:
+            expected = hosts * GPUS_PER_HOST
+            print(f"  waiting for Prometheus to scrape {hosts * 2} targets ({expected} GPUs)…")
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                answer_ = httpx.get(
+                    f"{url}/api/v1/query", params={"query": "count(DCGM_FI_DEV_GPU_UTIL)"}
+                ).json()
+                result = answer_["data"]["result"]
+                if result and float(result[0]["value"][1]) >= expected:
+                    break
+                time.sleep(1)
+            config = folder / "golocal.toml"
+            config.write_text(
+                f'database_url = "sqlite:///{folder / "golocal.db"}"\n'
+                f'[[prometheus]]\nname = "fleet"\nurl = "{url}"\nstep_seconds = 15\n'
+            )
+            settings = load_settings(config)
+            database = open_database(settings.effective_database_url)
+            interval = settings.schedule.telemetry_seconds
+            queries: list[int] = []
+            largest = [0]
+
+            def count(response: httpx.Response) -> None:
+                response.read()
+                queries.append(1)
+                largest[0] = max(largest[0], len(response.content))
+
+            client = telemetry_client(settings)
+            client.event_hooks["response"] = [count]
+            collect_telemetry(database, settings, client=client)  # first read: 5 minutes back
+            times, per_cycle, rows = [], [], 0
+            for _ in range(cycles):
+                time.sleep(interval)
+                queries.clear()
+                started = time.perf_counter()
+                (result,) = collect_telemetry(database, settings, client=client)
+                times.append(time.perf_counter() - started)
+                per_cycle.append(len(queries))
+                assert result.ok, result.message
+                rows = result.rows
+            client.close()
+            gpus = table_counts(database).get("gpus", 0)
+            database.dispose()
+    median = statistics.median(times)
+    share = median / interval
+    print(f"collection cycle, {gpus:,} GPUs and {hosts} vLLM instances via a real Prometheus:")
+    print(
+        f"  last result: {rows:,} rows; {statistics.median(per_cycle):.0f} HTTP queries per cycle"
+    )
+    print(f"  largest answer: {largest[0] / 1024:,.0f} KiB")
+    print(
+        f"  median cycle {median:.2f} s of a {interval} s interval = {share:.1%} "
+        f"(target <= {TARGET_CYCLE_SHARE:.0%}: "
+        + ("met)" if share <= TARGET_CYCLE_SHARE else "NOT met)")
+    )
+
+
+# --- 2. a year of rollups ------------------------------------------------------------
+
+
+def fresh_postgres(admin_url: str) -> tuple[str, Callable[[], None]]:
+    admin = normalise_url(admin_url)
+    name = f"golocal_fleet_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin.set(database=name).render_as_string(hide_password=False)
+    migrated = create_database_engine(url)
+    migrate.upgrade(migrated)
+    migrated.dispose()
+
+    def drop() -> None:
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+    return url, drop
+
+
+def write_year(database: Database, hosts: int, days: int, now: datetime) -> None:
+    """Hourly rollups of every GPU for ``days`` days, their daily/weekly/monthly rollups,
+    and a cloud usage bucket per day: what a year of collection leaves behind."""
+    first = (now - timedelta(days=days)).replace(hour=0)
+    ids = [
+        register_gpu(
+            database, source="fleet", host=f"gpu-node-{i // GPUS_PER_HOST:03d}",
+            gpu_index=i % GPUS_PER_HOST, uuid=f"GPU-{i // GPUS_PER_HOST:03d}-{i % GPUS_PER_HOST}",
+            name="NVIDIA H100 80GB HBM3", memory_total_mib=MEMORY_MIB, power_limit_w=MAX_W,
+            seen_at=now,
+        )
+        for i in range(hosts * GPUS_PER_HOST)
+    ]  # fmt: skip
+    rng = np.random.default_rng(2026)
+    office = np.exp(-(((np.arange(24) - 13) / 3.5) ** 2))
+    usage = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        weekday = 1.0 if day.weekday() < 5 else 0.3
+        load = np.clip(5 + 90 * office * weekday + rng.normal(0, 5, (len(ids), 24)), 0, 100)
+        power = IDLE_W + (MAX_W - IDLE_W) * load / 100
+        hours = [day + timedelta(hours=h) for h in range(24)]
+        hourly = {
+            "util_mean": np.round(load, 2), "util_max": np.round(np.minimum(100, load + 3), 1),
+            "mem_util_mean": np.round(load * 0.6, 2),
+            "mem_used_mean_mib": np.round(MEMORY_MIB * (0.5 + 0.45 * load / 100), 1),
+            "mem_used_max_mib": np.round(MEMORY_MIB * (0.5 + 0.45 * load / 100), 1),
+            "power_mean_w": np.round(power, 2), "power_max_w": np.round(power * 1.03, 1),
+            "energy_j": np.round(power * 3600, 1), "temp_max_c": np.round(35 + 45 * load / 100, 1),
+            "throttled_s": np.where(load > 97, 60.0, 0.0), "saturated_s": np.zeros_like(load),
+        }  # fmt: skip
+        sums = {"energy_j", "throttled_s", "saturated_s"}
+        maxes = {"util_max", "mem_used_max_mib", "power_max_w", "temp_max_c"}
+        columns: dict[str, list[Any]] = {
+            "gpu_id": np.repeat(ids, 24).tolist() + ids,
+            "resolution": ["hour"] * (len(ids) * 24) + ["day"] * len(ids),
+            "bucket_start": hours * len(ids) + [day] * len(ids),
+            "minutes": [60] * (len(ids) * 24) + [1440] * len(ids),
+            "samples": [240] * (len(ids) * 24) + [5760] * len(ids),
+        }
+        for name, values in hourly.items():
+            fold = (
+                values.sum(1)
+                if name in sums
+                else values.max(1)
+                if name in maxes
+                else values.mean(1)
+            )
+            columns[name] = values.ravel().tolist() + fold.tolist()
+        insert_columns(database, GpuRollup, columns)
+        requests = int(3000 * weekday * rng.uniform(0.9, 1.1))
+        usage.append(
+            {"source": "openai", "bucket_start": day, "bucket_seconds": 86400,
+             "location": "cloud", "provider": "openai", "model": "gpt-4.1",
+             "requests": requests, "input_tokens": requests * 2600,
+             "output_tokens": requests * 420,
+             "cost_usd": (Decimal(requests * 2600 * 2 + requests * 420 * 8) / 10**6)}
+        )  # fmt: skip
+    upsert_usage_buckets(database, usage)
+    rollup_weeks_and_months(database, first, now + timedelta(days=1))
+
+
+def database_bytes(database: Database, path: Path | None) -> int:
+    with database.engine.connect() as connection:
+        if database.dialect == "postgresql":
+            return int(
+                connection.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
+            )
+    assert path is not None
+    with database.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path.stat().st_size
+
+
+def p95_ms(function: Callable[[], object], repeat: int) -> float:
+    function()  # warm up
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        timings.append((time.perf_counter() - started) * 1000)
+    ordered = sorted(timings)
+    return ordered[max(0, min(len(ordered) - 1, round(0.95 * len(ordered)) - 1))]
+
+
+def measure_year(url: str, path: Path | None, hosts: int, days: int, repeat: int) -> None:
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    label = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    started = time.perf_counter()
+    database = open_database(url)
+    write_year(database, hosts, days, now)
+    written = time.perf_counter() - started
+    size = database_bytes(database, path)
+    counts = table_counts(database)
+    print(f"{label}: {hosts * GPUS_PER_HOST:,} GPUs x {days} days written in {written:.0f} s")
+    print(f"  rows: {', '.join(f'{t} {n:,}' for t, n in counts.items() if n)}")
+    print(
+        f"  database size: {size / 2**20:,.0f} MiB (target <= {TARGET_BYTES / 2**20:,.0f} MiB: "
+        f"{'met' if size <= TARGET_BYTES else 'NOT met'})"
+    )
+    until = now.date()
+    week = p95_ms(lambda: build_gpu_report(database, until - timedelta(days=7), until), repeat)
+    year = p95_ms(lambda: build_gpu_report(database, until - timedelta(days=days), until), repeat)
+    print(
+        f"  report gpus p95: 7 days {week:.0f} ms, {days} days {year:.0f} ms, "
+        f"ratio {year / week:.2f}"
+    )
+    services = Services(settings=Settings(), database=database, clock=lambda: now)
+    ask = p95_ms(lambda: answer("should we go local?", services), repeat)
+    verdict = answer("should we go local?", services).data.get("verdict")
+    print(f'  "should we go local?" p95 on {days} days: {ask:.0f} ms (verdict {verdict})')
+    # the trade-off an operator can make: hourly detail for 90 days, days for the year
+    apply_retention(database, RetentionPolicy(14, 90, None), now=now)
+    if database.dialect == "postgresql":
+        with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.exec_driver_sql("VACUUM FULL")
+    else:
+        with database.engine.connect() as c:
+            c.exec_driver_sql("VACUUM")
+    smaller = database_bytes(database, path)
+    database.dispose()
+    print(f"  with retention.hourly_days = 90 (days kept for the year): {smaller / 2**20:,.0f} MiB")
+    if path is None:
+        return
+    short_path = path.with_name("week.db")
+    short = open_database(f"sqlite:///{short_path}")
+    write_year(short, hosts, 7, now)
+    services = Services(settings=Settings(), database=short, clock=lambda: now)
+    ask_week = p95_ms(lambda: answer("should we go local?", services), repeat)
+    short.dispose()
+    print(
+        f'  "should we go local?" p95 on 7 days: {ask_week:.0f} ms, ratio {ask / ask_week:.2f} '
+        f"(targets p95 <= {TARGET_P95_MS:.0f} ms, ratio <= {TARGET_RATIO})"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hosts", type=int, default=128)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--cycles", type=int, default=5)
+    parser.add_argument("--scrape-seconds", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--skip-cycle", action="store_true")
+    parser.add_argument("--skip-year", action="store_true")
+    parser.add_argument("--postgres-url", default=os.environ.get("GOLOCAL_TEST_POSTGRES_URL"))
+    args = parser.parse_args(argv)
+    if not args.skip_cycle:
+        measure_cycles(args.hosts, args.cycles, args.scrape_seconds)
+    if args.skip_year:
+        return 0
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "year.db"
+        measure_year(f"sqlite:///{path}", path, args.hosts, args.days, args.repeat)
+    if args.postgres_url:
+        url, drop = fresh_postgres(args.postgres_url)
+        try:
+            measure_year(url, None, args.hosts, args.days, args.repeat)
+        finally:
+            drop()
+    else:
+        print("PostgreSQL: skipped (no --postgres-url or GOLOCAL_TEST_POSTGRES_URL)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""Batched, bounded reads of a Prometheus fleet: which series and steps one query asks for.
+
+A fleet of thousands of GPUs must never cost a query per GPU, per series, or an answer
+without a bound. golocal reads the GPU series of a window in three moves:
+
+1. one discovery query counts, per scrape ``instance`` (a node's exporter), how many of the
+   wanted series it has: ``count by (instance) ({__name__=~"…"})`` every five minutes across
+   the window, the largest count per instance kept;
+2. instances are grouped (per-host batching) so one query covers at most
+   :data:`SERIES_PER_QUERY` series, all wanted names at once through one ``__name__``
+   regex, restricted to the batch with an ``instance`` regex;
+3. a window is cut into chunks of whole steps so one answer holds at most
+   :data:`SAMPLES_PER_QUERY` samples (series x steps).
+
+A 15-second collection of 1,024 GPUs (128 nodes) is then one discovery and four range
+queries; 10,000 GPUs are about forty, each answer bounded. The functions here are pure: the
+queries are built and the batches cut here, and sent by :mod:`golocal.jobs.telemetry`.
+Selector and regex syntax: Prometheus ``docs/querying/basics.md`` (RE2, fully anchored;
+label values are string literals where ``\\`` and ``"`` are escaped).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+SERIES_PER_QUERY = 5_000
+SAMPLES_PER_QUERY = 100_000
+DISCOVERY_STEP = 300
+
+# RE2 metacharacters; everything else stands for itself
+_RE2_SPECIAL = re.compile(r"([\\.+*?()|\[\]{}^$])")
+
+
+def regex_alternation(values: Iterable[str]) -> str:
+    """A PromQL string literal (without its quotes) of a regex matching exactly ``values``."""
+    escaped = (_RE2_SPECIAL.sub(r"\\\1", value) for value in values)
+    pattern = "|".join(escaped)
+    return pattern.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def selector(names: Sequence[str], instances: Sequence[str] | None = None) -> str:
+    """``{__name__=~"a|b", instance=~"x|y"}``: every wanted series of those instances."""
+    matchers = [f'__name__=~"{regex_alternation(names)}"']
+    if instances is not None:
+        matchers.append(f'instance=~"{regex_alternation(instances)}"')
+    return "{" + ",".join(matchers) + "}"
+
+
+def discovery_query(names: Sequence[str]) -> str:
+    """Wanted series per instance (a range query of it every :data:`DISCOVERY_STEP` seconds
+    sees every series the window's steps can see: Prometheus looks 5 minutes back)."""
+    # an instant selector keeps each series' name: a range function over several names
+    # would drop it and collide ("vector cannot contain metrics with the same labelset")
+    return f"count by (instance) ({selector(names)})"
+
+
+def discovery_range(start: float, end: float) -> tuple[float, float]:
+    """The discovery query's range: steps of :data:`DISCOVERY_STEP` ending at ``end`` and
+    starting at or before ``start``."""
+    steps = max(0, -int(-(end - start) // DISCOVERY_STEP))
+    return end - steps * DISCOVERY_STEP, end
+
+
+def group_instances(
+    series_per_instance: Mapping[str, int], limit: int | None = None
+) -> list[list[str]]:
+    """Instances in batches of at most ``limit`` (:data:`SERIES_PER_QUERY`) series; an
+    instance never splits."""
+    limit = SERIES_PER_QUERY if limit is None else limit
+    batches: list[list[str]] = []
+    current: list[str] = []
+    total = 0
+    for instance in sorted(series_per_instance):
+        count = max(0, series_per_instance[instance])
+        if current and total + count > limit:
+            batches.append(current)
+            current, total = [], 0
+        current.append(instance)
+        total += count
+    if current:
+        batches.append(current)
+    return batches
+
+
+def time_chunks(
+    start: float, end: float, step: float, series: int, budget: int | None = None
+) -> list[tuple[float, float]]:
+    """``[start, end]`` cut into query ranges of whole steps, each at most ``budget``
+    (:data:`SAMPLES_PER_QUERY`) samples.
+
+    The evaluation times stay ``start + k * step`` across chunks, exactly those of one query
+    over the whole window.
+    """
+    if end < start:
+        return []
+    budget = SAMPLES_PER_QUERY if budget is None else budget
+    steps = int((end - start) // step) + 1
+    per_chunk = max(1, budget // max(1, series))
+    chunks = []
+    for first in range(0, steps, per_chunk):
+        last = min(steps, first + per_chunk) - 1
+        chunks.append((start + first * step, start + last * step))
+    return chunks

@@ -1,0 +1,126 @@
+"""Chat answers read any period, say their coverage, and never answer another period."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from golocal.bot.chat import answer
+from golocal.bot.services import Services
+from golocal.config.settings import load_settings
+from golocal.db.usage import upsert_usage_buckets
+from golocal.errors import GolocalError
+
+NOW = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
+
+
+def _seed(database, days: list[date]) -> None:
+    rows = []
+    for day in days:
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        rows.append(
+            {
+                "source": "openai",
+                "bucket_start": start,
+                "bucket_seconds": 86400,
+                "location": "cloud",
+                "provider": "openai",
+                "model": "gpt-4o",
+                "project": "proj_a",
+                "requests": 600,
+                "input_tokens": 1_000_000,
+                "output_tokens": 100_000,
+                "cost_usd": Decimal("3.25"),
+                "cost_estimated": True,
+            }
+        )
+    upsert_usage_buckets(database, rows)
+
+
+@pytest.fixture
+def services(database):
+    return Services(settings=load_settings(None), database=database, clock=lambda: NOW)
+
+
+def _ask(question: str, services: Services):
+    try:
+        return answer(question, services)
+    except GolocalError as exc:
+        return exc
+
+
+def test_requests_per_day_in_march_answers_march(database, services):
+    _seed(database, [date(2026, 3, 2), date(2026, 3, 3), date(2026, 11, 20)])
+    reply = _ask("how many requests per day in March?", services)
+    assert reply.intent == "volume"
+    assert reply.data["period"] == {
+        "since": "2026-03-01",
+        "until": "2026-04-01",
+        "label": "March 2026",
+        "days": 31,
+        "days_with_data": 2,
+        "partial": True,
+        "through_today": False,
+    }
+    assert "March 2026" in reply.text
+    assert "data on 2 of 31 days: partial" in reply.text
+    # one mean per day: over the days with data, not 1,200 / 31
+    assert reply.data["totals"]["mean_requests_per_day"] == 600.0
+
+
+def test_what_did_we_spend_this_year_is_the_year_to_date(database, services):
+    _seed(database, [date(2026, 1, 5), date(2026, 11, 20)])
+    reply = _ask("what did we spend this year?", services)
+    assert reply.intent == "cost"
+    assert (reply.data["period"]["since"], reply.data["period"]["until"]) == (
+        "2026-01-01",
+        "2026-11-28",
+    )
+    assert Decimal(reply.data["cloud_spend_usd"]) == Decimal("6.50")
+    assert reply.data["period"]["partial"] is True
+
+
+def test_last_month_with_four_days_of_data_says_so(database, services):
+    _seed(database, [date(2026, 10, d) for d in (3, 4, 5, 6)])
+    reply = _ask("what did we spend last month?", services)
+    assert reply.data["period"]["days_with_data"] == 4
+    assert "data on 4 of 31 days: partial" in reply.text
+
+
+def test_cost_by_team_last_month(database, services):
+    _seed(database, [date(2026, 10, 3)])
+    reply = _ask("cost by team last month", services)
+    assert reply.intent == "cost"
+    assert reply.data["by"] == "team"
+    assert reply.data["unattributed_usd"] == "3.2500"
+    assert "By team: (unattributed) (estimated) $3.25" in reply.text
+    assert "not split by team" not in reply.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what did we spend between March 5 and February 30?",
+        "what did we spend in the last 99999 days?",
+    ],
+)
+def test_a_period_it_cannot_read_is_refused_not_replaced(database, services, question):
+    _seed(database, [date(2026, 11, 20)])
+    reply = _ask(question, services)
+    text = reply.message if isinstance(reply, GolocalError) else reply.text
+    assert "I can't read that period" in text
+
+
+def test_the_configured_time_zone_decides_which_day_is_today(database):
+    # 23:30 UTC on 30 November is already 1 December in Tokyo
+    settings = load_settings(None).model_copy(update={"timezone": "Asia/Tokyo"})
+    clock = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
+    services = Services(settings=settings, database=database, clock=lambda: clock)
+    _seed(database, [date(2026, 11, 30)])
+    reply = _ask("what did we spend this month?", services)
+    assert reply.data["period"]["since"] == "2026-12-01"
+    assert reply.data["cloud_spend_usd"] is None
+    utc = Services(settings=load_settings(None), database=database, clock=lambda: clock)
+    assert _ask("what did we spend this month?", utc).data["period"]["since"] == "2026-11-01"

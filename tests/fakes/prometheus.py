@@ -1,0 +1,106 @@
+"""A Prometheus server holding raw samples, answering its HTTP API as Prometheus does.
+
+prometheus/prometheus ``docs/querying/api.md`` and ``docs/querying/basics.md`` (d15adb9):
+
+* ``POST /api/v1/query`` with ``query=<metric>[<n>s]`` and ``time``: a range-vector selector
+  answers ``resultType: matrix`` with every **raw** stored sample in ``(time - n, time]``
+  (no evaluation steps, no extrapolation).
+* ``POST /api/v1/query_range`` with ``query=<metric>`` (a plain selector), ``start``, ``end``
+  and ``step``: at every step ``t`` each series' latest sample in ``(t - 5m, t]`` (the
+  default lookback delta), ``resultType: matrix``.
+
+Sample values are strings, as ``strconv.FormatFloat(v, 'f', -1, 64)`` writes them; times
+are Unix seconds (JSON numbers). Other PromQL is answered ``bad_data`` (HTTP 400), the way
+Prometheus answers a query it cannot parse — this fake holds data, it does not evaluate.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from tests.fakes.server import JSON, LoopbackServer, Reply, Request, json_reply
+
+LOOKBACK_S = 300.0
+_SELECTOR = re.compile(r"^([A-Za-z_:][A-Za-z0-9_:]*)(?:\[(\d+)s\])?$")
+
+
+@dataclass
+class Series:
+    name: str
+    labels: dict[str, str]
+    samples: list[tuple[float, float]] = field(default_factory=list)
+
+
+def format_value(value: float) -> str:
+    """Go's ``FormatFloat(v, 'f', -1, 64)``: shortest round-trip digits, no exponent."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    return format(Decimal(repr(value)), "f").removesuffix(".0")
+
+
+def _error(error_type: str, message: str, status: int) -> Reply:
+    return json_reply({"status": "error", "errorType": error_type, "error": message}, status)
+
+
+class FakePrometheus(LoopbackServer):
+    """A Prometheus whose TSDB is :attr:`series` (add samples with :meth:`add`)."""
+
+    def __init__(self) -> None:
+        super().__init__(default_content_type=JSON)
+        self.series: list[Series] = []
+
+    def add(self, name: str, labels: dict[str, str], samples: list[tuple[float, float]]) -> None:
+        for series in self.series:
+            if series.name == name and series.labels == labels:
+                series.samples = sorted([*series.samples, *samples])
+                return
+        self.series.append(Series(name, dict(labels), sorted(samples)))
+
+    def _matrix(self, result: list[dict[str, object]]) -> Reply:
+        return json_reply({"status": "success", "data": {"resultType": "matrix", "result": result}})
+
+    def handle(self, request: Request) -> Reply:
+        query = request.first("query") or ""
+        match = _SELECTOR.match(query.strip())
+        if request.path not in ("/api/v1/query", "/api/v1/query_range"):
+            return Reply(404, "404 page not found", content_type="text/plain")
+        if match is None:
+            return _error("bad_data", f"this fake does not evaluate {query!r}", 400)
+        name, seconds = match.group(1), match.group(2)
+        chosen = [s for s in self.series if s.name == name]
+        if request.path == "/api/v1/query":
+            if seconds is None:
+                return _error("bad_data", "this fake answers range-vector selectors only", 400)
+            at = float(request.first("time") or 0)
+            since = at - float(seconds)
+            return self._matrix(
+                [
+                    {
+                        "metric": {"__name__": s.name, **s.labels},
+                        "values": [[t, format_value(v)] for t, v in s.samples if since < t <= at],
+                    }
+                    for s in chosen
+                    if any(since < t <= at for t, _ in s.samples)
+                ]
+            )
+        if seconds is not None:
+            return _error("bad_data", 'invalid expression type "range vector" for range query', 400)
+        start, end = float(request.first("start") or 0), float(request.first("end") or 0)
+        step = float(request.first("step") or 0)
+        result = []
+        for s in chosen:
+            values = []
+            t = start
+            while t <= end + 1e-9:
+                latest = [(at, v) for at, v in s.samples if t - LOOKBACK_S < at <= t]
+                if latest:
+                    values.append([round(t, 3), format_value(latest[-1][1])])
+                t += step
+            if values:
+                result.append({"metric": {"__name__": s.name, **s.labels}, "values": values})
+        return self._matrix(result)

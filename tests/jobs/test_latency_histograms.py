@@ -1,0 +1,98 @@
+"""Latency histogram buckets: kept from vLLM's /metrics, percentiles like histogram_quantile."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from golocal.db.database import Database
+from golocal.db.latency import LatencyHistogram, latency_histograms
+from golocal.jobs.latency import latency_summary, quantile
+from tests.fakes.inference_servers import VllmEngine, vllm_metrics
+from tests.fakes.server import LoopbackServer
+from tests.jobs.telemetry_fixtures import T0, fake
+from tests.jobs.test_inference_semantics import _scrape_all, _settings
+
+__all__ = ["fake"]  # fixtures
+
+INF = math.inf
+BUCKETS = [(0.1, 20), (0.25, 50), (0.5, 60), (INF, 60)]
+
+
+@pytest.mark.parametrize(
+    ("q", "seconds"),
+    [
+        (0.5, 0.15),  # rank 30 of 60: 10 of the 30 in (0.1, 0.25] → 0.1 + 0.15 × 1/3
+        (0.25, 0.1 * 15 / 20),  # rank 15 in the first bucket, interpolated from 0
+        (0.95, 0.25 + 0.25 * (57 - 50) / 10),
+        (1.0, 0.5),
+    ],
+)
+def test_quantile_interpolates_inside_the_bucket_like_histogram_quantile(q, seconds):
+    assert quantile(q, BUCKETS) == pytest.approx(seconds)
+
+
+def test_a_rank_in_the_inf_bucket_is_the_highest_finite_bound_and_empty_is_none():
+    assert quantile(0.99, [(0.1, 10), (INF, 100)]) == 0.1
+    assert quantile(0.5, []) is None and quantile(0.5, [(0.1, 0), (INF, 0)]) is None
+
+
+def test_cloud_is_typical_not_measured_and_ttft_stands_beside_ttft():
+    histograms = [
+        LatencyHistogram("a", "m", "ttft", BUCKETS),
+        LatencyHistogram("b", "m", "ttft", BUCKETS),
+    ]
+    summary = latency_summary(histograms)
+    assert summary["local_ttft_p50_ms"] == 150 and summary["local_ttft_requests"] == 120
+    assert summary["local_e2e_p50_ms"] is None  # not measured: None, never 0
+    assert summary["cloud"]["source"] == "typical"
+    assert summary["cloud"]["label"] == "typical, not measured"
+    assert summary["cloud"]["metric"] == "ttft"
+    assert [s["server"] for s in summary["servers"]] == ["a", "b"]
+
+
+def test_vllm_ttft_buckets_are_stored_as_hourly_increases(
+    database: Database, fake: LoopbackServer, tmp_path: Path
+) -> None:
+    settings = _settings(tmp_path, fake.url, "vllm")
+    before = {"0.1": 10.0, "0.25": 30.0, "0.5": 40.0, "+Inf": 40.0}
+    after = {"0.1": 30.0, "0.25": 80.0, "0.5": 100.0, "+Inf": 100.0}
+    bodies = [
+        vllm_metrics([VllmEngine(success={"stop": 40.0}, ttft=before)]),
+        vllm_metrics([VllmEngine(success={"stop": 100.0}, ttft=after)]),
+    ]
+    _scrape_all(database, settings, bodies, fake)
+    day = T0.date()
+    found = {
+        h.metric: h
+        for h in latency_histograms(database, day, date.fromordinal(day.toordinal() + 1))
+    }
+    # the first scrape is the baseline; the second adds what each cumulative bucket grew by
+    assert found["ttft"].buckets == [(0.1, 20), (0.25, 50), (0.5, 60), (INF, 60)]
+    assert found["ttft"].server == "box"
+    # the end-to-end histogram vLLM always exposes is kept too
+    assert found["e2e"].buckets[-1] == (INF, 60)
+    summary = latency_summary(list(found.values()))
+    assert summary["local_ttft_p50_ms"] == 150
+
+
+def test_latency_buckets_follow_the_hourly_retention(database: Database) -> None:
+    from datetime import timedelta
+
+    from golocal.db.latency import add_latency_buckets
+    from golocal.db.rollups import RetentionPolicy, apply_retention
+    from golocal.db.telemetry import register_server
+
+    server = register_server(database, name="box", kind="vllm", url="", model=None, seen_at=T0)
+    old, recent = T0, T0 + timedelta(days=399)
+    for at in (old, recent, recent):  # two scrapes in one hour add up
+        add_latency_buckets(database, server, at, {"hist:ttft:0.1": 3, "hist:ttft:+Inf": 4})
+    deleted = apply_retention(
+        database, RetentionPolicy(14, 400, None), now=T0 + timedelta(days=401)
+    )
+    assert deleted["server_latency_buckets"] == 2  # the old hour's two bounds
+    kept = latency_histograms(database, recent.date(), recent.date() + timedelta(days=1))
+    assert kept[0].buckets == [(0.1, 6), (INF, 8)]

@@ -1,0 +1,115 @@
+"""Real time-series databases for the fleet tests: Debian's Prometheus and VictoriaMetrics.
+
+The ``tsdb`` fixture runs each test once per engine (``prometheus``, ``victoria-metrics``,
+the single-node binary) and hands it a function that starts the real server on a free
+loopback port, with a temporary configuration and data directory, scraping the given
+``/metrics`` URLs every second. Both answer the same Prometheus HTTP API
+(``/api/v1/query_range``), which is all golocal's fleet source uses. Where a binary is
+missing the test skips with the reason; under CI (``CI`` set) it fails, because ``.ci/run``
+installs both packages.
+
+Engine flags: Prometheus ``--web.listen-address``, ``--storage.tsdb.path`` (prometheus
+2.42 ``cmd/prometheus/main.go``); VictoriaMetrics ``-httpListenAddr``, ``-storageDataPath``,
+``-promscrape.config``, and ``-search.latencyOffset=0s`` / ``-search.disableCache`` so
+samples are queryable at once (VictoriaMetrics 1.79 ``app/vmselect/searchutils`` and
+``app/vmselect/promql``); ``/internal/force_flush`` makes freshly scraped samples
+searchable (``app/vmstorage``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from tests.ops.processes import free_port, require_binary, server_process, wait_for
+
+ENGINES = {
+    # engine -> (binary, Debian package, readiness path)
+    "prometheus": ("prometheus", "prometheus", "/-/ready"),
+    "victoria-metrics": ("victoria-metrics", "victoria-metrics", "/health"),
+}
+
+
+@dataclass(frozen=True)
+class Tsdb:
+    """A running engine: its API base URL."""
+
+    engine: str
+    url: str
+
+    def instant(self, promql: str) -> list[dict[str, object]]:
+        """An instant query's result vector (made fresh for VictoriaMetrics first)."""
+        if self.engine == "victoria-metrics":
+            httpx.get(f"{self.url}/internal/force_flush", timeout=5)
+        answer = httpx.post(f"{self.url}/api/v1/query", data={"query": promql}, timeout=5).json()
+        assert answer["status"] == "success", answer
+        return list(answer["data"]["result"])
+
+    def wait_until(self, promql: str, predicate: Callable[[list[float]], bool]) -> None:
+        """Wait until the values of an instant query satisfy ``predicate``."""
+
+        def probe() -> bool:
+            return predicate([float(item["value"][1]) for item in self.instant(promql)])  # type: ignore[index]
+
+        wait_for(probe, timeout=60, what=f"{self.engine}: {promql}")
+
+
+StartTsdb = Callable[[list[str]], Tsdb]
+
+
+@pytest.fixture(params=sorted(ENGINES))
+def tsdb(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StartTsdb]:
+    """``start(["http://127.0.0.1:PORT/metrics", ...])`` -> a scraping :class:`Tsdb`."""
+    engine = request.param
+    binary_name, package, ready = ENGINES[engine]
+    binary = require_binary(binary_name, package)
+    with ExitStack() as running:
+
+        def start(targets: list[str]) -> Tsdb:
+            folder = tmp_path / engine
+            folder.mkdir()
+            config = folder / "scrape.yml"  # JSON is YAML
+            config.write_text(json.dumps(_scrape_config(targets)), encoding="utf-8")
+            port = free_port()
+            url = f"http://127.0.0.1:{port}"
+            if engine == "prometheus":
+                command = [
+                    binary,
+                    f"--config.file={config}",
+                    f"--storage.tsdb.path={folder / 'data'}",
+                    f"--web.listen-address=127.0.0.1:{port}",
+                ]
+            else:
+                command = [
+                    binary,
+                    f"-promscrape.config={config}",
+                    f"-storageDataPath={folder / 'data'}",
+                    f"-httpListenAddr=127.0.0.1:{port}",
+                    "-search.latencyOffset=0s",
+                    "-search.disableCache",
+                ]
+            running.enter_context(server_process(command, url + ready, log=folder / "log"))
+            return Tsdb(engine, url)
+
+        yield start
+
+
+def _scrape_config(targets: list[str]) -> dict[str, object]:
+    jobs = []
+    for number, target in enumerate(targets):
+        parts = urlsplit(target)
+        jobs.append(
+            {
+                "job_name": f"target{number}",
+                "metrics_path": parts.path or "/metrics",
+                "static_configs": [{"targets": [parts.netloc]}],
+            }
+        )
+    return {"global": {"scrape_interval": "1s", "scrape_timeout": "1s"}, "scrape_configs": jobs}
