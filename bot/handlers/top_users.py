@@ -1,7 +1,7 @@
 """The top_users intent: which team, project or API key uses the most, where sources say.
 
 Providers identify usage by project/workspace and API key id; teams come from the gateway
-or from ``golocal attribute``. Usage no source attributes is counted as "(not identified)",
+or from ``golocal attribute``. Usage no source attributes is counted as "(unattributed)",
 never dropped, so the shares add up.
 """
 
