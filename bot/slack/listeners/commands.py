@@ -66,6 +66,8 @@ def register(app: App, services: Services, answerer: Answerer) -> None:
                 client=client,
             )
         shareable = reply.intent not in {"help", "error", "clarify", "bad_input"}
-        respond_reply(respond, reply, share=question if shareable else None, replace=shown.is_set())
+        # a follow-up ("and yesterday?") is shared as the whole question it was read as
+        read = (reply.data.get("recognised") or {}).get("read") or question
+        respond_reply(respond, reply, share=read if shareable else None, replace=shown.is_set())
 
     app.command(COMMAND)(ack=acknowledge, lazy=[answer_command])

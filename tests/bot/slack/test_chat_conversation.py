@@ -108,3 +108,14 @@ def test_slash_command_follow_ups_per_user_and_channel(
     http_app.post_form(second)
     calls = fake_slack_web.wait_for("response_url", count=2)
     assert "No usage data for yesterday" in calls[1].args["text"]
+    blocks = calls[1].args["blocks"]
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+    share = [
+        element
+        for block in blocks
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"] == "golocal_share_answer"
+    ]
+    # sharing reposts the whole question, not "and yesterday?" alone
+    assert share and share[0]["value"] == "how many requests yesterday"
