@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from golocal.bot.entities import breakdown_in, find_entities, lexicon, static_lexicon
+from golocal.bot.entities import (
+    breakdown_in,
+    find_entities,
+    forget_lexicon,
+    lexicon,
+    static_lexicon,
+)
 from golocal.db.attribution import set_attribution
 
 
 def test_names_come_from_the_data_and_are_refreshed_after_a_minute(database):
+    forget_lexicon(database)  # the PostgreSQL database object is shared between tests
     before = lexicon(database, now=1000.0)
     assert "payments" not in before.teams
     set_attribution(database, external_id="proj_payments", updated_by="t", team="payments")
