@@ -39,9 +39,12 @@ def daily(rows: list[TokenRow]) -> list[TokenDay]:
         groups[row.day].append(row)
     return [
         TokenDay(
-            day,
-            *(_sum([getattr(row, name) for row in group]) for name in _COLUMNS),
-            sum(row.buckets_without_cached for row in group),
+            day=day,
+            input_tokens=_sum([row.input_tokens for row in group]),
+            cached_input_tokens=_sum([row.cached_input_tokens for row in group]),
+            cache_write_tokens=_sum([row.cache_write_tokens for row in group]),
+            output_tokens=_sum([row.output_tokens for row in group]),
+            buckets_without_cached=sum(row.buckets_without_cached for row in group),
         )
         for day, group in sorted(groups.items())
     ]

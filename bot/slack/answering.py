@@ -55,13 +55,13 @@ def counted(answerer: Answerer) -> Answerer:
     ones ``/metrics`` serves.
     """
 
-    def reply(question: str) -> Reply:
+    def reply(question: str | Asked) -> Reply:
         result = answerer.reply(question)
         if result.intent == "error" and "incident" in result.data:
             selfmetrics.observe_answer_failed()
         return result
 
-    return Answerer(reply=reply, home_view=answerer.home_view)
+    return Answerer(reply=reply, home_view=answerer.home_view, conversations=answerer.conversations)
 
 
 def in_process(services: Services) -> Answerer:
