@@ -132,7 +132,11 @@ def parse_what_if(question: str, advisor: Advisor) -> WhatIf:
     # "1e400 requests a day": a number that can't be read must not be misread as 400
     unreadable = [m.error for m in find_numbers(question) if m.error]
     if unreadable:
-        result.problems += list(dict.fromkeys(unreadable))
+        phrase = find_gpu_phrase(question, advisor)
+        if phrase is not None and phrase.problem:  # "1e400 H100s": say it of the GPU count
+            result.problems.append(phrase.problem)
+        else:
+            result.problems += list(dict.fromkeys(unreadable))
         return result
     if match := _REQUESTS.search(question):
         try:
@@ -252,6 +256,8 @@ def _volume_factor(question: str, changes: dict[str, object], result: WhatIf) ->
             factor = Decimal(0)
     if factor is None:
         return
+    if len(said) > 40:
+        said = said[:37] + "…"  # a 400-digit percentage is not worth repeating in full
     if factor <= 0:
         result.problems.append(f"a volume change of {said!r} would leave no requests")
     elif factor > MAX_VOLUME_FACTOR:

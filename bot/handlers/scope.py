@@ -19,8 +19,7 @@ from golocal.bot.services import Services
 from golocal.db.attribution import AttributionEntry
 from golocal.db.evidence import ModelUsage
 from golocal.db.usage_detail import TokenRow, token_rows
-from golocal.jobs.ledger import Ledger
-from golocal.jobs.showback import UNATTRIBUTED, all_attributions, attributed_team, key_of
+from golocal.jobs.showback import UNATTRIBUTED, all_attributions, attributed_team
 
 
 @dataclass(frozen=True)
@@ -66,24 +65,6 @@ def narrowed(rows: list[ModelUsage], scope: Scope, services: Services) -> list[M
     return [row for row in kept if team_of(row, attributions) == team]
 
 
-def narrowed_ledger(ledger: Ledger, scope: Scope, services: Services) -> Ledger:
-    """The ledger's entries matching every filter of ``scope`` (the spend answer's rows)."""
-    if not scope.filters:
-        return ledger
-    attributions = all_attributions(services.database, services.settings)
-    entries = [
-        entry
-        for entry in ledger.entries
-        if all(
-            key_of(entry, _LEDGER_KEYS.get(name, name), attributions) == value
-            for name, value in scope.filters.items()
-        )
-    ]
-    # the same cost-line parts: a narrowed bill still says it holds only part of a line
-    return Ledger(ledger.since, ledger.until, entries, ledger.line_parts)
-
-
-_LEDGER_KEYS = {"api_key": "key"}
 #: What usage rows a split names when the sources do not identify them (as in showback).
 NOT_IDENTIFIED = UNATTRIBUTED
 
