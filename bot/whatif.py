@@ -216,8 +216,10 @@ def _volume_factor(question: str, changes: dict[str, object], result: WhatIf) ->
         if match.group(2) is not None:
             percent, down = (
                 Decimal(match.group(2)),
-                re.match(
-                    r"(fell|fall|drop|decrease|went down|goes down|down)", match.group(1), re.I
+                bool(
+                    re.match(
+                        r"(fell|fall|drop|decrease|went down|goes down|down)", match.group(1), re.I
+                    )
                 ),
             )
         elif match.group(3) is not None:

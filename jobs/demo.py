@@ -290,7 +290,9 @@ class _Generator:
         self.pending_latency = []
 
 
-def _latency(server_rollups: dict[str, list[Any]], hours: list[tuple[datetime, float]]):
+def _latency(
+    server_rollups: dict[str, list[Any]], hours: list[tuple[datetime, float]]
+) -> list[dict[str, Any]]:
     """Latency histogram rows of a day's server-hours, their medians rising with the load."""
     peak_hour = max((requests for _, requests in hours), default=1.0) or 1.0
     load = {at: requests / peak_hour for at, requests in hours}

@@ -188,7 +188,8 @@ class PointBuilder:
         )
         if who.name and not point.name:
             point = replace(point, name=who.name)
-        self.points[key] = replace(point, **{field_name: value * factor})
+        change: dict[str, Any] = {field_name: value * factor}
+        self.points[key] = replace(point, **change)
 
     def result(self) -> list[GpuPoint]:
         points = [

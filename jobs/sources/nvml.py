@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from types import ModuleType
 from typing import Any, TypeVar
 
@@ -271,15 +272,17 @@ def _clock_event_reasons(
     pynvml: ModuleType, q: Callable[[Callable[[], Any]], Any], handle: Any
 ) -> int | None:
     """The clock-event reasons bitmask; drivers before R535 only have the older name."""
+    reasons: int | None
     try:
-        return pynvml.nvmlDeviceGetCurrentClocksEventReasons(handle)
+        reasons = pynvml.nvmlDeviceGetCurrentClocksEventReasons(handle)
     except pynvml.NVMLError_FunctionNotFound:
-        return q(lambda: pynvml.nvmlDeviceGetCurrentClocksThrottleReasons(handle))
+        reasons = q(lambda: pynvml.nvmlDeviceGetCurrentClocksThrottleReasons(handle))
     except pynvml.NVMLError_GpuIsLost:
         raise _GpuLost from None
     except pynvml.NVMLError as exc:
         log.debug("NVML query failed: %s", exc)
         return None
+    return reasons
 
 
 def _mig_devices(pynvml: ModuleType, handle: Any, index: int, parent: str | None) -> list[Any]:
@@ -294,17 +297,17 @@ def _mig_devices(pynvml: ModuleType, handle: Any, index: int, parent: str | None
     readings = []
     for slot in range(q(lambda: pynvml.nvmlDeviceGetMaxMigDeviceCount(handle)) or 0):
         # an empty slot answers NotFound: not every slot holds an instance
-        mig = q(lambda slot=slot: pynvml.nvmlDeviceGetMigDeviceHandleByIndex(handle, slot))
+        mig = q(partial(pynvml.nvmlDeviceGetMigDeviceHandleByIndex, handle, slot))
         if mig is None:
             continue
-        name = q(lambda mig=mig: pynvml.nvmlDeviceGetName(mig))
-        util = q(lambda mig=mig: pynvml.nvmlDeviceGetUtilizationRates(mig))
-        memory = q(lambda mig=mig: pynvml.nvmlDeviceGetMemoryInfo(mig))
+        name = q(partial(pynvml.nvmlDeviceGetName, mig))
+        util = q(partial(pynvml.nvmlDeviceGetUtilizationRates, mig))
+        memory = q(partial(pynvml.nvmlDeviceGetMemoryInfo, mig))
         # power, energy, clocks and temperature belong to the whole GPU: not repeated here
         readings.append(
             GpuReading(
                 index=index,
-                uuid=q(lambda mig=mig: pynvml.nvmlDeviceGetUUID(mig)),
+                uuid=q(partial(pynvml.nvmlDeviceGetUUID, mig)),
                 name=name,
                 util_percent=None if util is None else float(util.gpu),
                 mem_util_percent=None if util is None else float(util.memory),

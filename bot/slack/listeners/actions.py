@@ -54,8 +54,9 @@ def _first_action(body: dict[str, Any]) -> dict[str, Any]:
 
 def _where(body: dict[str, Any]) -> tuple[str | None, str | None]:
     """The channel and message ``ts`` a button was pressed on."""
-    container = body.get("container") if isinstance(body.get("container"), dict) else {}
-    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+    container: dict[str, Any] = body["container"] if isinstance(body.get("container"), dict) else {}
+    channel_of: Any = body.get("channel") or {}
+    channel = container.get("channel_id") or channel_of.get("id")
     return channel, container.get("message_ts")
 
 
