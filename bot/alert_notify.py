@@ -104,6 +104,7 @@ def deliver_alerts(services: Services, poster: Poster, channel: str | None) -> A
         held = held_back(services, poster, target)
         if held is not None:
             result.failed.append(FailedNotification(due.kind, incident.id, target, held.fix, True))
+            incidents_db.record_delivery_failure(database, incident.id, held.fix)
             continue
         if not incidents_db.claim_notification(database, incident, now=now, lease=NOTIFY_LEASE):
             continue  # another sender has it
@@ -134,6 +135,7 @@ def deliver_alerts(services: Services, poster: Poster, channel: str | None) -> A
             incidents_db.release_notification(database, incident)
             note_failure(services, poster, target, exc)
             reason = exc.failure.line if exc.failure else str(exc)
+            incidents_db.record_delivery_failure(database, incident.id, reason)
             log.warning(
                 "alert %s (%s) was not sent to %s: %s", incident.id, due.kind, target, reason
             )

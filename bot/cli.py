@@ -158,13 +158,33 @@ def _main(args: list[str], debug: bool) -> None:
     except GolocalError as exc:
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(exc.exit_code)
+
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
     except Exception as exc:
+        failure = _database_failure(exc)
+        if failure is not None:  # the database failed under a command (gone, refused, …)
+            if debug:
+                traceback.print_exc()
+            click.echo(f"error: {failure}", err=True)
+            sys.exit(1)
         if debug:  # the traceback too goes through the redacting stderr
             traceback.print_exc()
             sys.exit(1)
         click.echo(f"error: {log_unexpected(exc)}", err=True)
         sys.exit(1)
     sys.exit(0)
+
+
+def _database_failure(exc: Exception) -> str | None:
+    """One line for a driver error from the database, or ``None`` for anything else."""
+    if "sqlalchemy" not in sys.modules:  # imported lazily: no database was opened
+        return None
+    from sqlalchemy.exc import DBAPIError
+
+    if not isinstance(exc, DBAPIError):
+        return None
+    from golocal.db.database import describe_failure
+
+    return describe_failure(exc)

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 
 from golocal.db.attribution import list_attributions
 from golocal.db.database import Database
@@ -130,7 +130,7 @@ def forget_lexicon(database: Database) -> None:
 
 
 def _distinct(database: Database, column: Any) -> list[str]:
-    query = select(distinct(column)).where(column.is_not(None)).limit(MAX_NAMES)
+    query = select(column).distinct().where(column.is_not(None)).limit(MAX_NAMES)
     with database.engine.connect() as connection:
         return [str(value) for (value,) in connection.execute(query) if value]
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from golocal.config.advisor import Advisor
-from golocal.config.catalogue import find_in, name_pattern
+from golocal.config.catalogue import find_in, name_pattern, split_counts
 from golocal.jobs.fit_query import MAX_GPUS
 
 _WORDS = {
@@ -42,6 +42,10 @@ _GROUP = re.compile(
     r"\b(?:node|server|box|cluster|rack|machine|workstation)s?\s+(?:of|with)\s+(-?\d[\d,]*)", re.I
 )
 _VENDOR = r"(?:(?:nvidia|amd|apple|geforce|instinct)\s+)*"
+#: A token meant as a number that is not a count: "1e400", "0x10", "NaN", "inf".
+_NUMBERISH = re.compile(
+    r"^[+-]?(?:\d[\d,]*(?:\.\d*)?(?:e[+-]?\d+)?|0x[0-9a-f]+|nan|inf|infinity)$", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -80,13 +84,20 @@ def find_gpu_phrase(text: str, advisor: Advisor) -> GpuPhrase | None:
     gpu = advisor.gpus[key]
     name = _pattern([key, gpu.label, *gpu.names])
     count: int | None = None
-    spaced = re.sub(r"(\d)\s*[x×*]\s*(?=[a-z])", r"\1 x ", text, flags=re.IGNORECASE)
+    spaced = split_counts(text)
     if match := re.search(_COUNT + r"\s*(?:x|\*)?\s*" + _VENDOR + name, spaced, re.I):
         count = _to_int(match.group(1))
     elif match := re.search(name + r"\s*(?:x|\*|×)\s*(-?\d[\d,]*)\b", text, re.I):
         count = _to_int(match.group(1))  # "H100 x 8"
     elif match := _GROUP.search(text):
         count = _to_int(match.group(1))
+    if count is None and (
+        unread := re.search(r"(\S+)\s*(?:x|\*)?\s*" + _VENDOR + name, spaced, re.IGNORECASE)
+    ):
+        token = unread.group(1).lower()
+        if _NUMBERISH.match(token):
+            shown = token if len(token) <= 20 else token[:17] + "…"
+            return GpuPhrase(key, 0, f"I can't read {shown!r} as a number of GPUs")
     if match and "." in match.group(1):
         return GpuPhrase(key, 0, f"a GPU count is a whole number (got {match.group(1)})")
     count = 1 if count is None else count

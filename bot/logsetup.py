@@ -1,9 +1,10 @@
 """Where golocal's log records go, at which level, and always through the redaction border.
 
-Records go to stderr at ``log_level`` (``--debug``: DEBUG). An unexpected error is written
-with its traceback to the log file (``$XDG_STATE_HOME/golocal/golocal.log``) under a short
-id the user is shown. Every handler golocal installs carries
-:class:`~golocal.redaction.RedactingFilter`, so no secret reaches a log line or a traceback.
+Records go to stderr at ``log_level`` (``--debug``: DEBUG); warnings and errors are also
+kept in the log file (``$XDG_STATE_HOME/golocal/golocal.log``), where an unexpected error is
+written with its traceback under a short id the user is shown. Every handler golocal
+installs carries :class:`~golocal.redaction.RedactingFilter`, so no secret reaches a log
+line or a traceback.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 from golocal.redaction import RedactingFilter
 
@@ -25,6 +27,21 @@ def log_file() -> Path:
     return Path(state) / "golocal" / "golocal.log"
 
 
+class _LazyFileHandler(logging.FileHandler):
+    """A file handler that creates its directory and file only when a record arrives, and
+    drops records (rather than failing a command) when the file cannot be written."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, delay=True, encoding="utf-8")
+
+    def _open(self) -> Any:
+        Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
+        return super()._open()
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        pass  # a log file that cannot be written must not turn into a traceback on stderr
+
+
 def configure_logging(debug: bool) -> None:
     """Log to stderr (WARNING until the settings say otherwise; DEBUG with ``--debug``)."""
     root = logging.getLogger()
@@ -34,6 +51,12 @@ def configure_logging(debug: bool) -> None:
         handler.addFilter(RedactingFilter())
         root.addHandler(handler)
         root.setLevel(logging.DEBUG if debug else logging.WARNING)
+        # warnings and errors are kept in the log file too (created on the first record)
+        kept = _LazyFileHandler(log_file())
+        kept.setLevel(logging.WARNING)
+        kept.setFormatter(logging.Formatter(_FORMAT))
+        kept.addFilter(RedactingFilter())
+        root.addHandler(kept)
     # httpx logs request URLs at INFO; keep them out unless debugging
     logging.getLogger("httpx").setLevel(logging.DEBUG if debug else logging.WARNING)
 

@@ -194,17 +194,17 @@ def run_alerts(services: Services, poster: Poster) -> tuple[AlertCheck, list[Sen
 def export_volume(services: Services) -> None:
     """The volume the chat answers (same window, same function) as a metric."""
     from golocal.bot.handlers.volume import volume_report
-    from golocal.bot.periods import period_in
+    from golocal.bot.periods import question_period
 
     settings = services.settings
-    period = period_in("", services.now().date(), settings.volume.window_days)
+    period = question_period("", services)
     report = volume_report(services, period.since, period.until)
-    days = len(report.days)
-    known = bool(report.days_with_data) and days > 0
+    # the one mean per day: over the complete days with data
+    known = bool(report.mean_days)
     thresholds = settings.thresholds
     selfmetrics.set_volume(
-        sum(day.cloud_requests for day in report.days) / days if known else None,
-        sum(day.local_requests for day in report.days) / days if known else None,
+        report.mean_cloud_requests_per_day if known else None,
+        report.mean_local_requests_per_day if known else None,
         cloud_ok_below=thresholds.cloud_ok_below,
         run_cost_model_above=thresholds.run_cost_model_above,
     )

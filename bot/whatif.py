@@ -235,6 +235,8 @@ def _volume_factor(question: str, changes: dict[str, object], result: WhatIf) ->
             factor = Decimal(0)
     if factor is None:
         return
+    if len(said) > 40:
+        said = said[:37] + "…"  # a 400-digit percentage is not worth repeating in full
     if factor <= 0:
         result.problems.append(f"a volume change of {said!r} would leave no requests")
     elif factor > MAX_VOLUME_FACTOR:

@@ -136,13 +136,17 @@ def name_pattern(name: str) -> str:
     return r"(?<![a-z0-9.])" + r"[\s-]*".join(parts) + r"(?:'?s)?(?![a-z0-9])"
 
 
+def split_counts(text: str) -> str:
+    """ "4xH100", "8×H200", "2x4090" → "4 x H100": the count is not part of the name."""
+    return re.sub(r"(\d)\s*[x×*]\s*(?=[a-z]|\d{4})", r"\1 x ", text, flags=re.IGNORECASE)
+
+
 def find_in(text: str, entries: dict[str, Any]) -> str | None:
     """The entry whose longest name occurs in ``text`` ("what fits on 2 RTX 4090s?" → rtx-4090).
 
     Names match as whole words, so "fell 40%" never reads as an L4.
     """
-    # "4xH100", "8×H200": the count is not part of the name
-    text = re.sub(r"(\d)\s*[x×*]\s*(?=[a-z])", r"\1 x ", text, flags=re.IGNORECASE)
+    text = split_counts(text)
     best: tuple[int, str] | None = None
     for key, entry in entries.items():
         for name in (key, entry.label, *entry.names):

@@ -243,12 +243,23 @@ def record_notification(
         row.notify_count = (row.notify_count or 0) + 1
         row.last_notified_at = now
         row.lease_until = None
+        details = row.details or {}
+        if details.get("_delivery_error"):
+            row.details = {k: v for k, v in details.items() if k != "_delivery_error"}
         if channel is not None:
             row.channel = channel
         if thread_ts is not None:
             row.thread_ts = thread_ts
         if signature is not None:
             row.details = {**(row.details or {}), "_notified_signature": signature}
+
+
+def record_delivery_failure(database: Database, incident_id: int, reason: str) -> None:
+    """Why the incident's message could not be sent (until one is): shown with the incident."""
+    with database.session() as session:
+        row = session.get(AlertIncident, incident_id)
+        if row is not None:
+            row.details = {**(row.details or {}), "_delivery_error": reason}
 
 
 def get_incident(database: Database, incident_id: int) -> Incident | None:

@@ -107,7 +107,21 @@ def _postgres_timeouts(url: URL) -> dict[str, Any]:
         args["connect_timeout"] = CONNECT_TIMEOUT_S
     if "options" not in url.query:
         args["options"] = f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
+    # A server whose host vanished (no RST, no answer) is noticed by TCP instead of never:
+    # unacknowledged data gives up after tcp_user_timeout, an idle link is probed.
+    for name, value in _TCP_LIVENESS.items():
+        if name not in url.query:
+            args[name] = value
     return args
+
+
+_TCP_LIVENESS = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 30_000,
+}
 
 
 #: Driver messages that mean the storage itself refused the write.
@@ -123,12 +137,16 @@ _STORAGE_FAILURES = (
 
 
 def _storage_failure(context: Any) -> None:
-    """``handle_error`` hook: a full disk or a read-only database becomes one clear line."""
+    """``handle_error`` hook: a full disk or a read-only database becomes one clear line.
+
+    Only these: code that handles a lost connection itself (readiness, leader election)
+    still sees the driver's error, and the CLI describes it (:func:`describe_failure`).
+    """
     original = context.original_exception
     text_of = str(original).lower()
+    url = context.engine.url if context.engine is not None else None
     for needle, what in _STORAGE_FAILURES:
         if needle in text_of:
-            url = context.engine.url if context.engine is not None else None
             if url is not None and url.get_backend_name() == "sqlite":
                 where = f"the SQLite database {url.database}"
             elif url is not None:
@@ -210,6 +228,26 @@ def _check_sqlite_file(path: Path) -> None:
         ) from None
 
 
+def describe_failure(exc: DBAPIError) -> str:
+    """One line for a database error that reached the user: what the driver said, first line.
+
+    A server that went away mid-run, or refuses the reconnect, is reported like this
+    instead of as an unexpected error with a traceback (the driver's message names the host
+    and port, never the password).
+    """
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+    what = "lost the connection to the database" if exc.connection_invalidated else "database"
+    return f"{what}: {reason}"
+
+
+def first_line(error: BaseException, url: URL) -> str:
+    """A driver error's first line, without the URL's password."""
+    reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if url.password:
+        reason = reason.replace(str(url.password), "***")
+    return reason
+
+
 def _check_reachable(engine: Engine) -> None:
     url = engine.url
     try:
@@ -217,9 +255,7 @@ def _check_reachable(engine: Engine) -> None:
             connection.execute(text("SELECT 1"))
     except DBAPIError as exc:
         engine.dispose()
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-        if url.password:
-            reason = reason.replace(str(url.password), "***")
+        reason = first_line(exc.orig, url) if exc.orig else type(exc).__name__
         if url.get_backend_name() == "sqlite":
             raise DatabaseError(f"cannot open SQLite database {url.database}: {reason}") from None
         where = f"{url.host or 'localhost'}:{url.port or 5432}"

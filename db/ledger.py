@@ -56,6 +56,7 @@ class BilledLine:
     line_item: str
     model: str | None
     amount: Decimal
+    currency: str = "USD"
 
 
 def _bounds(since: date, until: date) -> tuple[datetime, datetime]:
@@ -125,7 +126,7 @@ def usage_lines(database: Database, since: date, until: date) -> list[UsageLine]
 
 
 def billed_lines(database: Database, since: date, until: date) -> list[BilledLine]:
-    """Cost-report lines per day for ``since <= day < until`` (USD lines only)."""
+    """Cost-report lines per day for ``since <= day < until``, in the currency billed."""
     start, end = _bounds(since, until)
     day = utc_day(CostLine.bucket_start).label("day")
     model = func.coalesce(CostLine.model, "")
@@ -137,16 +138,11 @@ def billed_lines(database: Database, since: date, until: date) -> list[BilledLin
         CostLine.api_key,
         CostLine.line_item,
         model,
+        func.upper(CostLine.currency),
     )
     query = (
         select(*keys, func.sum(CostLine.amount))
-        .where(
-            and_(
-                CostLine.bucket_start >= start,
-                CostLine.bucket_start < end,
-                func.upper(CostLine.currency) == "USD",
-            )
-        )
+        .where(and_(CostLine.bucket_start >= start, CostLine.bucket_start < end))
         .group_by(*keys)
         .order_by(*keys)
     )
@@ -161,8 +157,9 @@ def billed_lines(database: Database, since: date, until: date) -> list[BilledLin
             api_key=row[4],
             line_item=row[5],
             model=row[6] or None,
-            amount=row[7],
+            currency=row[7],
+            amount=row[8],
         )
         for row in rows
-        if row[7] is not None
+        if row[8] is not None
     ]

@@ -37,6 +37,7 @@ ALERT_RULES = (
     "source_failing",
     "source_stale",
     "budget",
+    "spend_anomaly",
     "unpriced_usage",
 )
 #: A firing incident's ``endsAt`` is this many evaluation intervals ahead (as Prometheus).

@@ -28,6 +28,7 @@ from types import ModuleType
 from typing import Any
 
 import httpx
+from sqlalchemy.exc import DBAPIError
 
 from golocal.config.settings import Settings
 from golocal.db.database import Database
@@ -212,7 +213,7 @@ def run_cloud_source(
             read_windows(pages, name, request.now, database, progress)
     except SourceError as exc:
         return _failed(request, name, progress, exc.message)
-    except DatabaseError:
+    except (DatabaseError, DBAPIError):
         raise  # the database itself failed (full, read-only, gone): nothing can be recorded
     except Exception as exc:
         # A bug or an unexpected answer must not stop the other sources; the message names

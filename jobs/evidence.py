@@ -26,7 +26,7 @@ from golocal.db.evidence import (
 )
 from golocal.db.inventory import GpuGroup, gpu_inventory
 from golocal.db.latency import LatencyHistogram, latency_histograms
-from golocal.jobs.ledger_read import ledger_volume_report, load_ledger
+from golocal.jobs.ledger_read import ledger_volume_report, load_ledger, model_usage
 from golocal.jobs.showback import all_attributions
 from golocal.jobs.volume import VolumeReport
 
@@ -85,7 +85,7 @@ def gather_evidence(database: Database, settings: Settings, today: date) -> Evid
         since=since,
         until=until,
         volume=ledger_volume_report(ledger, settings),
-        models=ledger.model_usage(),
+        models=model_usage(ledger),
         answers=current_answers(database),
         attributions=all_attributions(database, settings),
         gpu=gpu_power(database, since, until),

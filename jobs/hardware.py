@@ -22,7 +22,7 @@ from typing import Any
 from golocal.config.advisor import Advisor, HardwareProfile
 from golocal.config.catalogue import find_in, lookup
 from golocal.db.inventory import GpuGroup
-from golocal.jobs.costmodel import capacity_requests_per_day
+from golocal.jobs.costmodel import HOURS_PER_MONTH, capacity_requests_per_day
 from golocal.jobs.fit import Fit, auto_quant, fit, requests_per_day
 
 #: Most GPUs of one kind a recommendation considers (eight full HGX nodes).
@@ -65,6 +65,8 @@ class Hardware:
     notes: list[str] = field(default_factory=list)
     #: the share of throughput the capacity is planned at (advisor.target_utilisation)
     target_utilisation: float = 0.6
+    #: what renting the same GPUs costs an hour (catalogue rental prices); None if unknown
+    rental_usd_per_hour: Decimal | None = None
 
     @property
     def purchase_usd(self) -> Decimal:
@@ -93,6 +95,9 @@ class Hardware:
             if self.owned
             else None,
             "util_mean": None if self.util_mean is None else round(self.util_mean, 3),
+            "rental_monthly_usd": None
+            if self.rental_usd_per_hour is None
+            else str((self.rental_usd_per_hour * HOURS_PER_MONTH).quantize(Decimal("0.01"))),
             "capacity_requests_per_day": self.capacity,
             "fit": [f.as_json() | {"sources": None} for f in self.fits],
             "notes": self.notes,
@@ -144,6 +149,16 @@ def _capacity(
     return total, fits, notes
 
 
+def rental_per_hour(advisor: Advisor, parts: list[tuple[str, int]]) -> Decimal | None:
+    """Renting the same GPUs on demand, an hour (None when one has no rental price)."""
+    rates = [advisor.gpus[key].rental_usd_per_hour for key, _ in parts]
+    if not parts or any(rate is None for rate in rates):
+        return None
+    return sum(
+        (rate * count for rate, (_, count) in zip(rates, parts, strict=True) if rate), Decimal(0)
+    )
+
+
 def _profile_capacity(profile: HardwareProfile, advisor: Advisor, load: Load | None) -> int | None:
     """A measured ``tokens_per_second`` × 86,400 × target utilisation / tokens per request."""
     if load is None:
@@ -167,14 +182,32 @@ def catalogue_hardware(
         )
     ]
     measured = _profile_capacity(profile, advisor, load)
+    rental = rental_per_hour(advisor, [(profile.gpu, profile.gpus)]) if profile.gpu else None
     if measured is not None or profile.gpu is None:
         notes = [] if measured is not None else ["no GPU named: capacity needs tokens_per_second"]
         return Hardware(
-            source, name, profile, lines, profile.hosts or 1, capacity=measured, notes=notes
+            source,
+            name,
+            profile,
+            lines,
+            profile.hosts or 1,
+            capacity=measured,
+            notes=notes,
+            target_utilisation=float(advisor.target_utilisation),
+            rental_usd_per_hour=rental,
         )
     capacity, fits, notes = _capacity(advisor, [(profile.gpu, profile.gpus)], load)
     return Hardware(
-        source, name, profile, lines, profile.hosts or 1, capacity=capacity, fits=fits, notes=notes
+        source,
+        name,
+        profile,
+        lines,
+        profile.hosts or 1,
+        capacity=capacity,
+        fits=fits,
+        notes=notes,
+        target_utilisation=float(advisor.target_utilisation),
+        rental_usd_per_hour=rental,
     )
 
 
@@ -226,6 +259,7 @@ def fleet_hardware(advisor: Advisor, groups: list[GpuGroup], load: Load | None) 
         fits=fits,
         notes=notes + fit_notes,
         target_utilisation=float(advisor.target_utilisation),
+        rental_usd_per_hour=rental_per_hour(advisor, parts) if len(parts) == len(groups) else None,
     )
 
 

@@ -11,6 +11,8 @@ the advisor) reads these entries, so two surfaces never disagree on the same num
   by line item. Where a line covers several usage lines (several API keys of one model, say),
   it is split by their usage-priced shares (tokens, then requests, where unpriced) exactly,
   and the parts are flagged **allocated**.
+* A cost line in another currency than USD is shown as an unpriced line item and bills
+  nothing (golocal converts no currency); that day keeps its estimates.
 * **Estimated** (a price table's figure on the usage bucket) or **reported** (the source's own
   per-request cost, e.g. a gateway) stands only where no cost report covers the day;
   **unpriced** usage has no cost: unknown, never $0.
@@ -24,12 +26,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from golocal.db.evidence import ModelUsage
 from golocal.db.ledger import BilledLine, UsageLine
 from golocal.db.usage import SourceDay
 from golocal.jobs.money import split_exact
@@ -133,43 +134,6 @@ class Ledger:
         ]
         return sum(costs, Decimal(0)) if costs else None
 
-    def model_usage(self) -> list[ModelUsage]:
-        """Window totals per (location, source, provider, model, project, key), ledger money.
-
-        Line items that are not model usage are rows of their own (no model, no requests).
-        """
-        groups: dict[tuple[str, ...], list[Entry]] = defaultdict(list)
-        for entry in self.entries:
-            key = (entry.location, entry.source, entry.provider, entry.model or entry.line_item)
-            groups[(*key, entry.project, entry.api_key)].append(entry)
-        rows = []
-        for (location, source, provider, model, project, api_key), group in sorted(groups.items()):
-            costs = [e.cost_usd for e in group if e.cost_usd is not None]
-            estimates = [e.requests_estimate for e in group if e.requests_estimate is not None]
-            token_only = [e for e in group if e.requests_estimate is not None]
-            rows.append(
-                ModelUsage(
-                    location=location,
-                    source=source,
-                    provider=provider,
-                    model=model,
-                    project=project,
-                    api_key=api_key,
-                    team=max((e.stored_team for e in group if e.stored_team), default=None),
-                    requests=_sum_known(e.requests_reported for e in group),
-                    tokens_without_requests=sum(
-                        (e.input_tokens or 0) + (e.output_tokens or 0) for e in token_only
-                    ),
-                    input_tokens=_sum_known(e.input_tokens for e in group),
-                    output_tokens=_sum_known(e.output_tokens for e in group),
-                    cost_usd=sum(costs, Decimal(0)) if costs else None,
-                    unpriced_buckets=sum(e.unpriced_buckets for e in group),
-                    cost_estimated=any(e.cost_estimated for e in group),
-                    requests_estimate=sum(estimates) if estimates else None,
-                )
-            )
-        return rows
-
     def basis(self, entries: Sequence[Entry]) -> Basis:
         """A group's basis: its weakest money (estimated, reported), else billed or allocated.
 
@@ -197,8 +161,8 @@ def _source_day(day: date, source: str, entries: list[Entry], basis: Basis) -> S
         requests=sum(requests) if requests else None,
         tokens_without_requests=0,
         buckets_without_requests=1 if estimates else 0,
-        input_tokens=_sum_known(e.input_tokens for e in usage),
-        output_tokens=_sum_known(e.output_tokens for e in usage),
+        input_tokens=sum_known(e.input_tokens for e in usage),
+        output_tokens=sum_known(e.output_tokens for e in usage),
         cost_usd=sum(costs, Decimal(0)) if costs else None,
         cost_estimated=basis is Basis.ESTIMATED or any(e.cost_estimated for e in entries),
         requests_estimate=sum(estimates) if estimates else None,
@@ -206,7 +170,7 @@ def _source_day(day: date, source: str, entries: list[Entry], basis: Basis) -> S
     )
 
 
-def _sum_known(values: Iterable[int | None]) -> int | None:
+def sum_known(values: Iterable[int | None]) -> int | None:
     known = [value for value in values if value is not None]
     return sum(known) if known else None
 
@@ -236,7 +200,22 @@ def build_ledger(
             counted[id(line)] = _counted(line, divisor)
 
     billed_by_source_day: dict[tuple[date, str], list[tuple[int, BilledLine]]] = defaultdict(list)
+    foreign: list[Entry] = []
     for line_id, billed_line in enumerate(billed):
+        if billed_line.currency != "USD":
+            # golocal converts no currency: the line is shown, unpriced, and bills nothing
+            foreign.append(
+                replace(
+                    _line_entry(line_id, billed_line),
+                    cost_usd=None,
+                    basis=Basis.UNPRICED,
+                    line_item=f"{billed_line.line_item} ({billed_line.amount} "
+                    f"{billed_line.currency})",
+                    billed_parts=(),
+                    unpriced_buckets=1,
+                )
+            )
+            continue
         billed_by_source_day[(billed_line.day, billed_line.source)].append((line_id, billed_line))
     usage_by_source_day: dict[tuple[date, str], list[UsageLine]] = defaultdict(list)
     for line in usage:
@@ -259,7 +238,7 @@ def build_ledger(
             held = parts.get(id(line), [])
             entries.append(_billed_entry(line, counted[id(line)], held, line_parts))
         entries.extend(leftovers)
-    return Ledger(since=since, until=until, entries=entries, line_parts=line_parts)
+    return Ledger(since=since, until=until, entries=entries + foreign, line_parts=line_parts)
 
 
 def _counted(line: UsageLine, divisor: int) -> tuple[int, int | None]:

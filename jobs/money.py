@@ -91,3 +91,12 @@ def display_parts(
     for index in order[: abs(missing)]:
         shown[index] += step
     return shown, total
+
+
+def percent_parts(amounts: Sequence[Decimal]) -> list[str]:
+    """Whole-percent shares of ``amounts`` that add up to 100 % (largest remainder)."""
+    total = sum(amounts, Decimal(0))
+    if not amounts or total == 0:
+        return ["" for _ in amounts]
+    shares, _ = display_parts([amount / total * 100 for amount in amounts], Decimal(1))
+    return [f"{share:.0f}%" for share in shares]

@@ -72,10 +72,10 @@ class Option:
             "tco_3y_usd": _usd(self.tco),
             "local_share": round(self.local_share, 3),
             "feasible": self.feasible,
+            # always present: 0 and null where nothing is bought
+            "purchase_usd": _usd(self.purchase),
+            "payback_months": self.payback_months,
         }
-        if self.purchase:
-            data["purchase_usd"] = _usd(self.purchase)
-            data["payback_months"] = self.payback_months
         if self.hardware:
             data["hardware"] = self.hardware
         if self.why_not:

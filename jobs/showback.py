@@ -19,7 +19,7 @@ from golocal.config.settings import Settings
 from golocal.db.attribution import AttributionEntry, list_attributions
 from golocal.db.database import Database
 from golocal.jobs.ledger import Basis, Entry, Ledger
-from golocal.jobs.money import display_parts, usd_display, usd_string
+from golocal.jobs.money import display_parts, percent_parts, usd_display, usd_string
 
 #: what a breakdown can be by (``key`` is the provider's API key id, never the key)
 DIMENSIONS = ("team", "project", "provider", "model", "key")
@@ -177,10 +177,11 @@ class Spend:
             shown_rows = [*shown_rows[:limit], (f"{len(shown_rows) - limit} others", rest)]
         if self.unattributed is not None and self.unattributed.cost_usd is not None:
             shown_rows.append((UNATTRIBUTED + _flag(self.unattributed), self.unattributed.cost_usd))
-        amounts, total = display_parts([amount for _, amount in shown_rows])
+        amounts, _ = display_parts([amount for _, amount in shown_rows])
+        shares = percent_parts(amounts)
         return [
-            f"{name} {usd_display(amount)}" + (f" ({amount / total:.0%})" if total else "")
-            for (name, _), amount in zip(shown_rows, amounts, strict=True)
+            f"{name} {usd_display(amount)}" + (f" ({share})" if share else "")
+            for (name, _), amount, share in zip(shown_rows, amounts, shares, strict=True)
         ]
 
 

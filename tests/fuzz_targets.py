@@ -417,3 +417,38 @@ def ask_fuzzed(data: Any, ask: Callable[[str], Any]) -> None:
     text = data.draw(chat_text(), label="question")
     with contextlib.suppress(GolocalError):
         ask(text)
+
+
+def collect_replaced(
+    database: Database,
+    providers: Providers,
+    source: str,
+    path: str,
+    field: tuple[Any, ...],
+    value: Any,
+) -> Any:
+    """Collect ``source`` with one field of every answer on ``path`` set to ``value``
+    (``field`` is the key path into the JSON body; ``_RAW + text`` sends a raw number)."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        reply = providers.server_for(request).handle(_as_fake_request(request))
+        body = reply.body
+        if request.url.path == path and isinstance(body, dict):
+            body = _replace(body, field, value)
+            return httpx.Response(reply.status, headers=reply.headers, content=_encode(body))
+        return httpx.Response(reply.status, headers=reply.headers, content=reply.encoded())
+
+    request = CollectRequest(
+        settings=providers.settings(),
+        database=database,
+        now=NOW,
+        since=date(2026, 1, 5),
+        until=date(2026, 1, 8),
+        sleep=lambda _s: None,
+        transport=httpx.MockTransport(answer),
+    )
+    (result,) = collect_sources([source], request)
+    return result
+
+
+RAW = _RAW

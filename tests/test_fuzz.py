@@ -130,3 +130,59 @@ def test_a_400_digit_sample_value_is_a_format_error():
 def test_a_prometheus_answer_of_the_wrong_shape_is_a_prometheus_error(payload):
     with pytest.raises(PrometheusError):
         parse_envelope(200, payload)
+
+
+@pytest.mark.parametrize(
+    ("source", "path", "field", "value"),
+    [
+        # an integer above 2^63 as a request count
+        (
+            "openai",
+            "/v1/organization/usage/completions",
+            ("data", 0, "results", 0, "num_model_requests"),
+            2**63 + 1,
+        ),
+        # a bucket whose end_time is 1e25
+        ("openai", "/v1/organization/usage/completions", ("data", 0, "end_time"), 1e25),
+        # a cost line whose model is a list (OpenAI's line_item, Anthropic's model)
+        ("openai", "/v1/organization/costs", ("data", 0, "results", 0, "line_item"), []),
+        ("anthropic", "/v1/organizations/cost_report", ("data", 0, "results", 0, "model"), []),
+        # an Anthropic amount of 1E+999999999, as a string and as a raw JSON number
+        (
+            "anthropic",
+            "/v1/organizations/cost_report",
+            ("data", 0, "results", 0, "amount"),
+            "1E+999999999",
+        ),
+        (
+            "anthropic",
+            "/v1/organizations/cost_report",
+            ("data", 0, "results", 0, "amount"),
+            fuzz_targets.RAW + "1E+999999999",
+        ),
+        # a 10^25 request count through a gateway
+        (
+            "litellm",
+            "/user/daily/activity",
+            (
+                "results",
+                0,
+                "breakdown",
+                "models",
+                "gpt-4o",
+                "api_key_breakdown",
+                "hash_a",
+                "metrics",
+                "api_requests",
+            ),
+            10**25,
+        ),
+    ],
+)
+def test_the_reported_page_crashes_are_clear_refusals(
+    source, path, field, value, collection_db, providers
+):
+    result = fuzz_targets.collect_replaced(collection_db, providers, source, path, field, value)
+    assert not result.message.startswith("unexpected error"), result.message
+    assert not result.ok, result.message
+    assert "rejected" in result.message or "malformed" in result.message, result.message

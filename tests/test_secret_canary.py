@@ -177,7 +177,8 @@ def test_no_canary_reaches_stdout_stderr_the_log_file_or_the_database(tmp_path):
     assert "invalid_auth" in stdout_stderr
     assert "127.0.0.1:9" in stdout_stderr
     log_file = tmp_path / "state" / "golocal" / "golocal.log"
-    logged = log_file.read_text() if log_file.exists() else ""
+    logged = log_file.read_text()
+    assert "litellm: collection failed" in logged  # the failures were logged there too
     dump = _dump_sqlite(database)
     assert "litellm" in dump and "[redacted]" in dump  # stored errors were read back
     for where, text in (("output", stdout_stderr), ("log file", logged), ("database", dump)):

@@ -21,6 +21,7 @@ from golocal.bot.periods import open_day
 from golocal.jobs.csv_export import gpus_csv, volume_csv
 from golocal.jobs.gpu_report import GpuReport, build_gpu_report
 from golocal.jobs.money import display_parts, usd_display
+from golocal.jobs.periods import Period
 from golocal.jobs.volume import VolumeReport
 
 
@@ -58,7 +59,7 @@ def volume(
     data = {**result.as_json(), "period": chosen.to_json(result.days_with_data)}
     if emit(fmt, data, volume_csv):
         return
-    wide_console().print(volume_table(result))
+    wide_console().print(volume_table(result, chosen))
 
 
 def _compact(value: int) -> str:
@@ -69,15 +70,22 @@ def _compact(value: int) -> str:
     return str(value)
 
 
-def volume_table(result: VolumeReport) -> Table:
+def volume_table(result: VolumeReport, period: Period | None = None) -> Table:
     """A table a person reads at a glance: one row per day, totals, flags for estimates."""
     totals = result.as_json()["totals"]
     sources = sorted({name for day in result.days for name in day.by_source})
+    if period is None:
+        title = f"Requests per day, {result.since} to {result.until} (exclusive, UTC)"
+        coverage = ""
+    else:
+        title = f"Requests per day, {period.describe()}"
+        coverage = period.coverage_text(result.days_with_data) + "\n"
     table = Table(
-        title=f"Requests per day, {result.since} to {result.until} (exclusive, UTC)",
+        title=title,
         caption=(
-            f"sources: {', '.join(sources) or 'none'}\n"
-            "~ estimated (tokens without a request count, or priced from a price table)"
+            f"{coverage}sources: {', '.join(sources) or 'none'}\n"
+            "~ estimated (tokens without a request count, or priced from a price table); "
+            "cost is billed where a cost report covers the day"
         ),
         show_footer=True,
     )

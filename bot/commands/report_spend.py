@@ -19,7 +19,7 @@ from golocal.bot.commands.report_options import (
 from golocal.bot.context import AppContext, pass_app
 from golocal.jobs.csv_export import spend_csv
 from golocal.jobs.ledger_read import load_ledger
-from golocal.jobs.money import display_parts, usd_display
+from golocal.jobs.money import display_parts, percent_parts, usd_display
 from golocal.jobs.reconcile import reconcile as reconcile_rows
 from golocal.jobs.showback import DIMENSIONS, UNATTRIBUTED, all_attributions, spend_by
 
@@ -71,7 +71,7 @@ def spend(
         u = result.unattributed
         rows.append((UNATTRIBUTED, u.cost_usd, u.requests, u.basis.value))
     shown, total = display_parts([cost for _, cost, _, _ in rows if cost is not None])
-    amounts = iter(shown)
+    amounts, shares = iter(shown), iter(percent_parts(shown))
     table.add_column(by, footer="total")
     table.add_column("cost", justify="right", footer=usd_display(result.total_usd and total))
     table.add_column("share", justify="right")
@@ -79,7 +79,7 @@ def spend(
     table.add_column("basis")
     for key, cost, requests, basis in rows:
         amount = next(amounts) if cost is not None else None
-        share = f"{amount / total:.0%}" if amount is not None and total else ""
+        share = next(shares) if cost is not None else ""
         mark = "~" if basis == "estimated" else ""
         table.add_row(
             key, usd_display(amount, unknown="unpriced") + mark, share, f"{requests:,}", basis

@@ -131,6 +131,11 @@ def answer_what_if(question: str, services: Services) -> Reply:
         + ".",
         f"{local}; {cloud}.",
         best_move(before, after) + ".",
+        *(
+            [f"Note: {'; '.join(after.hardware.notes)}."]
+            if after.hardware and after.hardware.notes
+            else []
+        ),
         _move("Break-even", before.break_even, after.break_even)
         + " · "
         + _move("capacity", before.capacity, after.capacity)

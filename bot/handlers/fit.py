@@ -16,7 +16,7 @@ from golocal.bot.hardware_phrases import find_gpu_phrase, find_model
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
 from golocal.config.advisor import Advisor
-from golocal.config.catalogue import lookup
+from golocal.config.catalogue import find_in, lookup
 from golocal.db.inventory import GpuGroup, gpu_inventory, server_decode
 from golocal.db.usage import source_days
 from golocal.errors import UsageError
@@ -47,7 +47,8 @@ def team_context(services: Services) -> Context:
 def fleet_gpu(advisor: Advisor, fleet: list[GpuGroup]) -> tuple[str, int] | None:
     """The catalogue GPU and count of the team's largest group of known GPUs."""
     for group in fleet:
-        key = lookup(group.name, advisor.gpus)
+        # the same matching as the verdict's inventory (jobs/hardware.py)
+        key = lookup(group.name, advisor.gpus) or find_in(group.name, advisor.gpus)
         if key is not None:
             return key, group.count
     return None

@@ -5,28 +5,48 @@ and model, or broken down by team, project, provider, model or API key."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from golocal.bot.chat import intent
 from golocal.bot.entities import breakdown_in
-from golocal.bot.handlers.wording import day_span
-from golocal.bot.periods import question_period
+from golocal.bot.handlers.scope import scope_of
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
-from golocal.jobs.ledger import Basis
+from golocal.db.attribution import AttributionEntry
+from golocal.jobs.ledger import Basis, Entry, Ledger
 from golocal.jobs.ledger_read import load_ledger
 from golocal.jobs.money import usd_display, usd_string
-from golocal.jobs.showback import all_attributions, spend_by
+from golocal.jobs.showback import DIMENSIONS, all_attributions, spend_by, team_of
 
 _WHO = re.compile(r"\b(?:who|which (?:team|project|key)s?)\b.*\bspend", re.IGNORECASE)
 _BY_OTHER = re.compile(r"\b(?:by|per)\s+(provider|model)s?\b", re.IGNORECASE)
+
+
+def narrowed_ledger(
+    ledger: Ledger, filters: dict[str, str], attributions: list[AttributionEntry]
+) -> Ledger:
+    """The ledger's entries of a named provider, model, project, API key or team."""
+    if not filters:
+        return ledger
+
+    def keep(entry: Entry) -> bool:
+        for name, value in filters.items():
+            actual = team_of(entry, attributions) if name == "team" else getattr(entry, name, None)
+            if actual != value:
+                return False
+        return True
+
+    return replace(ledger, entries=[entry for entry in ledger.entries if keep(entry)])
 
 
 def dimension_in(question: str) -> str | None:
     """The breakdown a question asks for ("by team", "who spends the most?"), if any."""
     named = breakdown_in(question)
     if named is not None:
-        return "key" if named == "api_key" else named
+        named = "key" if named == "api_key" else named
+        if named in DIMENSIONS:  # "per day" is not a spend breakdown
+            return named
     if match := _BY_OTHER.search(question):
         return match.group(1).lower()
     return "team" if _WHO.search(question) else None
@@ -35,9 +55,14 @@ def dimension_in(question: str) -> str | None:
 @intent("cost")
 def answer_cost(question: str, services: Services) -> Reply:
     """Cloud spend over the period the question names (default: the volume window)."""
-    period = question_period(question, services)
-    ledger = load_ledger(services.database, services.settings, period.since, period.until)
+    scope = scope_of(question, services)
+    period = scope.period
     attributions = all_attributions(services.database, services.settings)
+    ledger = narrowed_ledger(
+        load_ledger(services.database, services.settings, period.since, period.until),
+        scope.filters,
+        attributions,
+    )
     providers = spend_by(ledger, "provider", attributions)
     models = spend_by(ledger, "model", attributions)
     by = dimension_in(question)
@@ -58,11 +83,14 @@ def answer_cost(question: str, services: Services) -> Reply:
         "sources": sorted({entry.source for entry in ledger.entries}),
     }
     breakdown = spend_by(ledger, by, attributions) if by else None
+    filters: dict[str, str] = dict(scope.filters)
     if breakdown is not None:
         data.update({k: v for k, v in breakdown.as_json().items() if k not in ("total_usd",)})
-        data["filters"] = {"breakdown": "api_key" if by == "key" else by}
+        filters["breakdown"] = "api_key" if by == "key" else str(by)
+    if filters:
+        data["filters"] = filters
     coverage = period.coverage_text(ledger.days_with_data())
-    span = f"{period.label}, {day_span(period.since, period.until)}"
+    span = scope.describe()
     if not ledger.cloud():
         return Reply("cost", f"No cloud usage recorded for {span} ({coverage}).", data)
     if providers.total_usd is None:

@@ -7,6 +7,7 @@ never dropped, so the shares add up.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -43,9 +44,20 @@ def _dimension(question: str, breakdown: str | None, rows: list[ModelUsage], tea
     return "project" if any(row.project for row in rows) else "api_key"
 
 
+_SPEND = re.compile(r"\b(?:spen[dt]s?|spending|costs?|money|bill(?:ed)?|paid|pays?)\b", re.I)
+
+
 @intent("top_users")
 def answer_top_users(question: str, services: Services) -> Reply:
-    """The biggest users by requests (and spend) over the period."""
+    """The biggest users by requests (and spend) over the period.
+
+    "Who spends the most?" is a showback question: it gets the spend breakdown (ledger
+    money, by team unless the question names another split), the same as "cost by team".
+    """
+    if _SPEND.search(question):
+        from golocal.bot.handlers.spend import answer_cost
+
+        return answer_cost.handler(question, services)
     scope = scope_of(question, services)
     rows = narrowed(
         ledger_model_usage(

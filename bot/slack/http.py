@@ -12,8 +12,9 @@ subclass adds what production needs around it:
 * a signed body that is not a payload golocal can handle (:mod:`golocal.bot.slack.payloads`:
   not a JSON object, nested too deeply, fields missing or of the wrong type) is answered
   400 and logged — never a 500;
-* the Bolt dispatch (which only acks; the answer runs in lazy listeners) runs in a worker
-  thread, so one request never blocks the event loop;
+* the Bolt dispatch (which only acks; the answer runs in lazy listeners) runs in one of
+  :data:`DISPATCH_THREADS` threads, so one request never blocks the event loop and a burst
+  of requests does not queue behind a few threads waiting for their acks;
 * ``GET /healthz`` answers ``{"ok": true}`` for load balancers and probes.
 
 ``url_verification`` and ``ssl_check`` are answered by Bolt itself.
@@ -25,6 +26,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
@@ -45,6 +47,8 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 #: The largest request body read (bytes); Slack's payloads are far smaller.
 MAX_BODY_BYTES = 1024 * 1024
+#: Threads that run Bolt's dispatch (each mostly waits for its listener's ack).
+DISPATCH_THREADS = 64
 
 
 class _TooLarge(Exception):
@@ -65,6 +69,12 @@ class GolocalRequestHandler(SlackRequestHandler):
     def __init__(self, app: App, signing_secret: str, path: str = EVENTS_PATH) -> None:
         super().__init__(app, path)
         self.verifier = SignatureVerifier(signing_secret)
+        # Bolt's dispatch mostly *waits* for the listener's ack (it polls every 10 ms), so
+        # many concurrent requests need many threads, not CPU: asyncio's default pool (CPU
+        # count + 4) would queue a burst of slash commands behind a handful of waits.
+        self._dispatchers = ThreadPoolExecutor(
+            max_workers=DISPATCH_THREADS, thread_name_prefix="golocal-ack"
+        )
 
     async def _get_http_response(
         self, method: str, path: str, request: AsgiHttpRequest
@@ -110,7 +120,8 @@ class GolocalRequestHandler(SlackRequestHandler):
         except (Garbled, ValueError) as exc:  # UnicodeDecodeError is a ValueError
             log.warning("refused a garbled payload on %s: %s", self.path, exc)
             return _json_response(400, "garbled payload")
-        return await asyncio.to_thread(self.app.dispatch, bolt_request)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._dispatchers, self.app.dispatch, bolt_request)
 
 
 def _header(headers: dict[str, Any], name: str) -> str | None:

@@ -141,6 +141,17 @@ def parse_payload(body: str, content_type: str | None) -> dict[str, Any]:
     return payload
 
 
+def payload_problem(payload: Any) -> str | None:
+    """Why an already parsed payload (a Socket Mode envelope's) is garbled, or ``None``."""
+    try:
+        _need(isinstance(payload, dict), f"the payload is a JSON {type(payload).__name__}")
+        _need(_depth(payload) <= MAX_DEPTH, "the payload is nested too deeply")
+        _check(payload)
+    except Garbled as exc:
+        return str(exc)
+    return None
+
+
 def refuse_garbled(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
     """Bolt global middleware: a payload failing :func:`parse_payload`'s checks gets 400."""
     try:

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import httpx
+
 from golocal.config.settings import Settings
 from golocal.jobs.http_client import ApiClient, MalformedResponse, NotFound
 from golocal.jobs.sources.paging import ClientSpec
@@ -125,8 +127,25 @@ def _download(
         raise MalformedResponse(f"GitHub {path} answer is malformed: {exc}") from None
     records: list[UsageRecord] = []
     for link in links:
-        records.extend(parse_report(client.get_text(str(link)), report_day))
+        records.extend(parse_report(client.get_text(_link(path, link)), report_day))
     return records
+
+
+def _link(path: str, link: Any) -> str:
+    """A download link as sent: an absolute http(s) URL, or the answer is malformed."""
+    try:
+        if not isinstance(link, str):
+            raise ValueError("a download link is not a string")
+        url = httpx.URL(link)
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ValueError("a download link is not an http(s) URL")
+    except httpx.InvalidURL as exc:
+        raise MalformedResponse(
+            f"GitHub {path} answer is malformed: a download link is not a valid URL ({exc})"
+        ) from None
+    except ValueError as exc:
+        raise MalformedResponse(f"GitHub {path} answer is malformed: {exc}") from None
+    return link
 
 
 def parse_report(text: str, report_day: date | None) -> list[UsageRecord]:

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from golocal.jobs.sources.inference import COUNTERS, PROFILES, counter_keys
 
 WINDOW_SECONDS = 60
-#: how far before a window each counter's previous sample is looked for (Prometheus'
-#: default lookback delta: a series scraped less often than this is stale anyway)
-LOOKBACK_SECONDS = 300
+#: how far before a window each counter's previous sample is looked for: the increase
+#: across a scrape gap this long that straddles the window's start is still counted
+LOOKBACK_SECONDS = 3600
 
 #: counters read as raw samples → the column they feed (requests split by outcome)
 COUNTER_SERIES: dict[str, str] = {

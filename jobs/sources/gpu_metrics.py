@@ -188,8 +188,8 @@ class PointBuilder:
         )
         if who.name and not point.name:
             point = replace(point, name=who.name)
-        change: dict[str, Any] = {field_name: value * factor}
-        self.points[key] = replace(point, **change)
+        changes: dict[str, Any] = {field_name: value * factor}
+        self.points[key] = replace(point, **changes)
 
     def result(self) -> list[GpuPoint]:
         points = [

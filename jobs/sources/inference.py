@@ -144,7 +144,8 @@ PROFILES: dict[str, MetricNames] = {
             "kv_cache": ("sglang:token_usage",),
         },
         # the scheduler's series carry tp_rank/pp_rank: every rank of one engine reports
-        # the same queue (python/sglang/srt/metrics/collector.py)
+        # the same queue (python/sglang/srt/managers/scheduler_metrics_mixin.py); dp_rank
+        # series are different engines and are summed
         rank_labels=("tp_rank", "pp_rank"),
     ),
 }

@@ -36,6 +36,7 @@ from golocal.jobs.sources.records import (
     decimal_of,
     optional_int,
     split_windows,
+    text_or_empty,
 )
 
 NAME = "litellm"
@@ -161,7 +162,12 @@ def _day(entry: dict[str, Any]) -> Iterator[UsageRecord]:
     for model, detail in models.items():
         keys = detail.get("api_key_breakdown") or {}
         if not keys:
-            yield _record(day, str(model), "", detail["metrics"])
+            yield _record(day, text_or_empty(model, "model"), "", detail["metrics"])
             continue
         for api_key, key_detail in keys.items():
-            yield _record(day, str(model), str(api_key), key_detail["metrics"])
+            yield _record(
+                day,
+                text_or_empty(model, "model"),
+                text_or_empty(api_key, "api_key"),
+                key_detail["metrics"],
+            )

@@ -272,17 +272,15 @@ def _clock_event_reasons(
     pynvml: ModuleType, q: Callable[[Callable[[], Any]], Any], handle: Any
 ) -> int | None:
     """The clock-event reasons bitmask; drivers before R535 only have the older name."""
-    reasons: int | None
     try:
-        reasons = pynvml.nvmlDeviceGetCurrentClocksEventReasons(handle)
+        return _optional_int(pynvml.nvmlDeviceGetCurrentClocksEventReasons(handle))
     except pynvml.NVMLError_FunctionNotFound:
-        reasons = q(lambda: pynvml.nvmlDeviceGetCurrentClocksThrottleReasons(handle))
+        return _optional_int(q(lambda: pynvml.nvmlDeviceGetCurrentClocksThrottleReasons(handle)))
     except pynvml.NVMLError_GpuIsLost:
         raise _GpuLost from None
     except pynvml.NVMLError as exc:
         log.debug("NVML query failed: %s", exc)
         return None
-    return reasons
 
 
 def _mig_devices(pynvml: ModuleType, handle: Any, index: int, parent: str | None) -> list[Any]:

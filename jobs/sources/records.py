@@ -87,11 +87,16 @@ def split_windows(start: datetime, end: datetime, max_days: int) -> Iterator[Win
 
 
 def variant_of(parts: Iterable[tuple[str, Any]]) -> str:
-    """``[("batch", True), ("tier", "flex")]`` → ``"batch=true;tier=flex"`` (None skipped)."""
+    """``[("batch", True), ("tier", "flex")]`` → ``"batch=true;tier=flex"`` (None skipped).
+
+    A list or an object where a plain value belongs is malformed (``ValueError``).
+    """
     rendered = []
     for name, value in parts:
         if value is None or value == "":
             continue
+        if not isinstance(value, str | int | float | bool):
+            raise ValueError(f"{name} is not a plain value: {_repr(value)}")
         text = ("true" if value else "false") if isinstance(value, bool) else str(value)
         rendered.append(f"{name}={text}")
     return ";".join(rendered)

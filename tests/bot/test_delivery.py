@@ -6,6 +6,10 @@ Everything goes through the loopback fake Slack Web API, which fails the way Sla
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -15,6 +19,7 @@ from golocal.bot.alert_notify import NOTIFY_LEASE, deliver_alerts
 from golocal.bot.posting import ChannelPacer, Message, SlackPoster
 from golocal.bot.publish import publish_digest
 from golocal.bot.services import Services
+from golocal.bot.slack.home import home_view
 from golocal.config.settings import Settings, load_settings
 from golocal.db import alerts as incidents_db
 from golocal.db.database import Database
@@ -109,6 +114,35 @@ def test_digest_crash_between_post_and_record_is_posted_once(
     assert digest_post_state(database, WEEK, DIGEST).message_ts == posted["ts"]
 
 
+def test_digest_process_killed_between_post_and_record_posts_once(
+    database_url: str, database: Database, fake_slack_web: FakeSlackWeb
+) -> None:
+    _seed(database)
+    env = {
+        **os.environ,
+        "GOLOCAL_DATABASE_URL": database_url,
+        "GOLOCAL_SLACK_API_URL": fake_slack_web.api_url,
+        "GOLOCAL_DIGEST_CHANNEL": DIGEST,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+    }
+    command = [sys.executable, "-m", "golocal", "digest", "--week", WEEK, "--post"]
+    fake_slack_web.hold_after_accept("chat.postMessage")
+    first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert fake_slack_web.held.wait(60), "the digest was never posted"
+        first.kill()  # Slack has the message; golocal never heard back nor recorded it
+        first.wait(10)
+    finally:
+        fake_slack_web.release.set()
+    [posted] = fake_slack_web.posts_in(DIGEST)
+    second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert second.returncode == 0, second.stderr
+    assert "posted the digest for 2026-W10" in second.stderr
+    assert fake_slack_web.posts_in(DIGEST) == [posted]
+    state = digest_post_state(database, WEEK, DIGEST)
+    assert state is not None and state.state == "posted" and state.message_ts == posted["ts"]
+
+
 def test_digest_fallback_text_stays_under_4000_characters(
     fake_slack_web: FakeSlackWeb,
 ) -> None:
@@ -195,6 +229,8 @@ def test_permanent_errors_fail_at_once_and_wait_for_a_config_change(
     assert len(fake_slack_web.calls_to("chat.postMessage")) == 1  # not retried
     [held] = blocked_channels(database)
     assert held.channel == ALERTS and held.error == error and fix in held.fix
+    [incident] = incidents_db.firing_incidents(database)
+    assert fix in incident.details["_delivery_error"]  # stored on the incident too
     # the next evaluations do not call Slack at all, and still say why
     for minute in (15, 30):
         again = _deliver(
@@ -209,6 +245,8 @@ def test_permanent_errors_fail_at_once_and_wait_for_a_config_change(
         database, fixed, _poster(fake_slack_web, "xoxb-new"), NOW + timedelta(hours=1)
     )
     assert [s.kind for s in delivery.sent] == ["open"]
+    [incident] = incidents_db.firing_incidents(database)
+    assert "_delivery_error" not in incident.details
 
 
 def test_permanent_digest_failure_is_stored_on_the_post(
@@ -249,3 +287,6 @@ def test_alerts_check_exits_2_with_one_line_and_sources_shows_the_fix(
     sources = run_golocal(capsys, "sources")
     assert f"slack channel {ALERTS}: NOT POSTING" in sources.stdout
     assert "/invite @golocal" in sources.stdout
+    home = json.dumps(home_view(Services(load_settings(None), database)))
+    assert f"Slack channel {ALERTS}: not posting (not_in_channel)" in home
+    assert "/invite @golocal" in home

@@ -220,3 +220,30 @@ def test_digest_command_shows_the_advisors_break_even(
     assert Decimal(data["gpus"]["energy_cost_usd"]) > 0
     code, text, _ = _golocal(["digest", "--week", "2026-W10"], capsys, monkeypatch, url)
     assert f"Break-even (cost model): {break_even:,.0f}/day" in text
+
+
+def test_the_digest_forecast_line_gives_weeks_bands_and_spend_or_says_too_little():
+    from golocal.bot.render.digest import forecast_text
+
+    enough = {
+        "enough_history": True,
+        "history_weeks": 12,
+        "min_weeks": 4,
+        "crossings": {
+            "500": {"status": "already_above", "week": None, "earliest": None, "latest": None},
+            "2000": {
+                "status": "crossing",
+                "week": "2027-W07",
+                "earliest": "2027-W03",
+                "latest": "2027-W15",
+            },
+        },
+        "month": "2026-11",
+        "month_end_spend_usd": "736.97",
+        "month_end_spend_band_usd": ["703.26", "770.69"],
+    }
+    line = forecast_text(enough)
+    assert line.startswith("Forecast (12-week trend): already above 500/day; 2,000/day in 2027-W07")
+    assert "80% band 2027-W03–2027-W15" in line and "2026-11 spend $736.97" in line
+    short = forecast_text({"enough_history": False, "history_weeks": 2, "min_weeks": 4})
+    assert short == "Forecast: too little history (2 complete weeks; needs 4)."

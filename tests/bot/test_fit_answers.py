@@ -110,3 +110,14 @@ def test_what_fits_on_two_4090s_lists_every_catalogue_model(services):
 def test_bad_counts_in_chat_are_refused_clearly(services, question):
     with pytest.raises(UsageError):
         answer(question, services)
+
+
+def test_our_gpus_are_matched_like_the_verdicts_inventory():
+    from golocal.bot.handlers.fit import fleet_gpu
+    from golocal.db.inventory import GpuGroup
+
+    advisor = Settings().advisor
+    # a driver name the catalogue does not list verbatim still names a catalogue GPU
+    groups = [GpuGroup("NVIDIA GeForce RTX 4090 D", 24564, 2, 1, None, None)]
+    assert fleet_gpu(advisor, groups) == ("rtx-4090", 2)
+    assert fleet_gpu(advisor, [GpuGroup("Tesla K80", 11441, 4, 1, None, None)]) is None

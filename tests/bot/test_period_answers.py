@@ -124,3 +124,48 @@ def test_the_configured_time_zone_decides_which_day_is_today(database):
     assert reply.data["cloud_spend_usd"] is None
     utc = Services(settings=load_settings(None), database=database, clock=lambda: clock)
     assert _ask("what did we spend this month?", utc).data["period"]["since"] == "2026-11-01"
+
+
+def test_who_spends_the_most_is_the_spend_by_team(database, services):
+    from golocal.db.attribution import set_attribution
+
+    _seed(database, [date(2026, 11, 20)])
+    set_attribution(database, external_id="proj_a", team="payments", updated_by="test")
+    reply = _ask("who spends the most?", services)
+    assert reply.intent == "cost"
+    assert reply.data["by"] == "team"
+    assert [row["key"] for row in reply.data["rows"]] == ["payments"]
+    assert "By team: payments (estimated) $3.25 (100%)" in reply.text
+
+
+def test_a_named_provider_or_team_narrows_the_spend(database, services):
+    from golocal.bot.entities import forget_lexicon
+    from golocal.db.attribution import set_attribution
+
+    _seed(database, [date(2026, 10, 3)])
+    start = datetime(2026, 10, 3, tzinfo=UTC)
+    upsert_usage_buckets(
+        database,
+        [
+            {"source": "anthropic", "bucket_start": start, "bucket_seconds": 86400,
+             "location": "cloud", "provider": "anthropic", "model": "claude-sonnet-4",
+             "project": "wrk_b", "input_tokens": 900_000, "output_tokens": 100_000,
+             "cost_usd": Decimal("7.10"), "cost_estimated": True},
+        ],
+    )  # fmt: skip
+    reply = _ask("what did anthropic cost last month?", services)
+    assert reply.intent == "cost"
+    assert reply.data["filters"] == {"provider": "anthropic"}
+    assert Decimal(reply.data["cloud_spend_usd"]) == Decimal("7.10")
+    assert "provider anthropic" in reply.text and "not narrowed" not in reply.text
+    set_attribution(database, external_id="proj_a", team="payments", updated_by="test")
+    forget_lexicon(database)  # the chat's cached names learn the new team
+    team = _ask("what did team payments spend last month?", services)
+    assert Decimal(team.data["cloud_spend_usd"]) == Decimal("3.25")
+
+
+def test_spend_per_day_is_not_a_breakdown_it_cannot_make(database, services):
+    _seed(database, [date(2026, 11, 20)])
+    reply = _ask("what did we spend per day last week?", services)
+    assert reply.intent == "cost"
+    assert Decimal(reply.data["cloud_spend_usd"]) == Decimal("3.25")

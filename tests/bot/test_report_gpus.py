@@ -71,6 +71,10 @@ def test_report_gpus_json_and_table(database: Database, database_url: str) -> No
     assert cold["lost"] is True and cold["stale"] is False
     assert body["totals"] == {
         "gpus": 2,
+        "devices": 2,
+        "mig_instances": 0,
+        "memory_total_mib": 2 * 46068,
+        "memory_used_mean_mib": 2 * 44000.0,
         "energy_kwh": pytest.approx(0.3, abs=0.01),
         "lost": 1,
         "stale": 1,

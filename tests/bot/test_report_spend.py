@@ -8,8 +8,10 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from golocal.config.settings import load_settings
 from golocal.db.costs import upsert_cost_lines
 from golocal.db.usage import upsert_usage_buckets
+from golocal.jobs.digest import build_digest
 from tests.cli_runner import run_golocal
 
 DAY = date(2026, 10, 5)
@@ -83,6 +85,10 @@ def test_spend_by_team_follows_attribution_set_later(database, database_url, cap
     assert Decimal(after["unattributed_usd"]) == Decimal("1.11")
     assert payments["share"] == round(11 / 12.11, 4)
     assert after["period"]["days"] == 31 and after["period"]["days_with_data"] == 2
+    # the digest of that week says the same, no longer "(unattributed)" only
+    digest = build_digest(database, load_settings(None), "2026-W41", now=COLLECTED).data
+    teams = {line["name"]: line["cost_usd"] for line in digest["spend"]["by_team"]}
+    assert teams == {"payments": "11.0000", "(unattributed)": "1.1100"}
 
 
 def test_spend_by_key_splits_a_bill_by_usage_shares_and_flags_it(
@@ -158,3 +164,30 @@ def test_csv_exports_have_a_header_decimal_strings_and_utc_days(
     assert gpus.exit_code == 0 and gpus.stdout.startswith("since,until,host,gpu,")
     both = run_golocal(capsys, "report", "volume", "--json", "--csv")
     assert both.exit_code == 2 and "one output format" in both.stderr
+
+
+def test_report_period_in_words_and_its_refusals(database, database_url, capsys, monkeypatch):
+    seed(database)
+    monkeypatch.setenv("GOLOCAL_DATABASE_URL", database_url)
+    run = run_golocal(capsys, "report", "volume", "--period", "October 2026", "--json")
+    assert run.exit_code == 0, run.stderr
+    data = json.loads(run.stdout)
+    assert data["period"] == {
+        "since": "2026-10-01",
+        "until": "2026-11-01",
+        "label": "October 2026",
+        "days": 31,
+        "days_with_data": 2,
+        "partial": True,
+        "through_today": False,
+    }
+    assert len(data["days"]) == 31
+    for args, message in [
+        (("--period", "next week"), "I can't read that period: 'next week' is in the future"),
+        (("--period", "the blue moon"), "I can't read that period"),
+        (("--period", "last month", "--since", "2026-10-01"), "cannot be combined"),
+    ]:
+        refused = run_golocal(capsys, "report", "spend", *args)
+        assert refused.exit_code == 2, args
+        assert message in refused.stderr
+        assert refused.stdout == ""

@@ -67,6 +67,8 @@ def test_fleet_demo_verdict_names_its_64_h100s_from_telemetry(fleet_db):
     # the spare capacity is what the fleet carries beside today's local load
     assert 0 < hardware["spare_requests_per_day"] < hardware["capacity_requests_per_day"]
     assert 0 < hardware["util_mean"] < 1
+    # renting the same 64 GPUs on demand: 64 × $2.69/h (catalogue) × 729.6 h a month
+    assert hardware["rental_monthly_usd"] == "125607.94"
 
 
 def test_one_gpu_demo_verdict_names_its_gpu(small_db):
@@ -163,3 +165,16 @@ def test_with_a_week_of_history_the_forecast_says_it_has_too_little(small_db):
     reply = _ask(small_db, "when will we pass 2,000 a day?")
     assert reply.intent == "forecast"
     assert "too little history" in reply.text
+
+
+def test_a_what_if_with_hardware_the_model_does_not_fit_says_so(small_db, monkeypatch):
+    monkeypatch.setenv("GOLOCAL_ADVISOR__MODEL", "llama-3.3-70b")
+    settings = Settings()
+    reply = answer(
+        "what if we bought an RTX 4090?",
+        Services(settings=settings, database=small_db, clock=lambda: NOW),
+    )
+    hardware = reply.data["assessment"]["hardware"]
+    assert hardware["capacity_requests_per_day"] == 0
+    assert any("does not fit" in note for note in hardware["notes"])
+    assert "Note: Llama 3.3 70B does not fit 1× RTX 4090 24 GB" in reply.text

@@ -28,6 +28,7 @@ ADVISOR = Advisor()
         ("what if we bought 4 RTX 5090s", {"hardware": ("rtx-5090", 4)}),
         ("what if we had 2 RTX 4090s", {"hardware": ("rtx-4090", 2)}),
         ("what if we bought 4×H100", {"hardware": ("h100-sxm", 4)}),
+        ("what if we bought 2x4090", {"hardware": ("rtx-4090", 2)}),
         ("what if we bought a node of 8 H200", {"hardware": ("h200", 8)}),
         ("what if we bought an H100 PCIe", {"hardware": ("h100-pcie", 1)}),
         ("what if we used a 5090 workstation", {"hardware": ("rtx-5090", 1)}),
@@ -69,6 +70,9 @@ def test_parse_what_if(question, changes):
         ("what if we bought 99999999999999999999 H100s", "more GPUs than golocal sizes"),
         ("what if volume fell 100%", "would leave no requests"),
         ("what if volume went up 500000%", "more than 1,000×"),
+        ("what if we bought 1e400 H100s", "can't read '1e400' as a number of GPUs"),
+        ("what if we bought NaN H100s", "can't read 'nan'"),
+        ("what if we bought 0x10 H100s", "can't read '0x10'"),
     ],
 )
 def test_parse_what_if_problems(question, problem):
@@ -80,3 +84,8 @@ def test_unrelated_text_changes_nothing():
     parsed = parse_what_if("what if it rains", ADVISOR)
     assert not parsed.scenario.changed and parsed.problems == []
     assert find_profile("nothing here", ADVISOR) is None
+
+
+def test_a_huge_percentage_is_refused_without_repeating_all_its_digits():
+    parsed = parse_what_if("what if volume went up " + "9" * 400 + "%", ADVISOR)
+    assert len(parsed.problems) == 1 and len(parsed.problems[0]) < 120

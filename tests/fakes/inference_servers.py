@@ -22,8 +22,9 @@
   ``sglang:generation_tokens_total`` and histogram ``sglang:e2e_request_latency_seconds``
   carry ``model_name``; the scheduler's gauges ``sglang:num_running_reqs``,
   ``sglang:num_queue_reqs``, ``sglang:token_usage`` carry the scheduler's labels
-  (``model_name``, ``engine_type``, ``tp_rank``, ``pp_rank``): with tensor parallelism every
-  rank repeats the same queue.
+  (``python/sglang/srt/managers/scheduler_metrics_mixin.py`` ``init_metrics``:
+  ``model_name``, ``engine_type``, ``tp_rank``, ``pp_rank``, and ``dp_rank`` with data
+  parallelism): with tensor parallelism every rank repeats the same queue.
 * Ollama ``GET /api/ps`` (ollama/ollama ``docs/api.md`` "List Running Models", fb30760).
 """
 

@@ -5,13 +5,17 @@ prometheus/prometheus ``docs/querying/api.md`` and ``docs/querying/basics.md`` (
 * ``POST /api/v1/query`` with ``query=<metric>[<n>s]`` and ``time``: a range-vector selector
   answers ``resultType: matrix`` with every **raw** stored sample in ``(time - n, time]``
   (no evaluation steps, no extrapolation).
-* ``POST /api/v1/query_range`` with ``query=<metric>`` (a plain selector), ``start``, ``end``
-  and ``step``: at every step ``t`` each series' latest sample in ``(t - 5m, t]`` (the
-  default lookback delta), ``resultType: matrix``.
+* ``POST /api/v1/query_range`` with an instant selector (``<metric>`` or
+  ``{__name__=~"a|b",instance=~"x"}``, ``docs/querying/basics.md``: regexes are RE2, fully
+  anchored), ``start``, ``end`` and ``step``: at every step ``t`` each series' latest sample
+  in ``(t - 5m, t]`` (the default lookback delta), ``resultType: matrix``; and
+  ``count by (instance) (<selector>)``: per step, how many series of each ``instance`` have
+  a sample there (the series' name dropped, as aggregations do).
 
 Sample values are strings, as ``strconv.FormatFloat(v, 'f', -1, 64)`` writes them; times
 are Unix seconds (JSON numbers). Other PromQL is answered ``bad_data`` (HTTP 400), the way
-Prometheus answers a query it cannot parse — this fake holds data, it does not evaluate.
+Prometheus answers a query it cannot parse — this fake holds data; it evaluates selectors
+and that one aggregation, nothing else.
 """
 
 from __future__ import annotations
@@ -24,7 +28,40 @@ from decimal import Decimal
 from tests.fakes.server import JSON, LoopbackServer, Reply, Request, json_reply
 
 LOOKBACK_S = 300.0
-_SELECTOR = re.compile(r"^([A-Za-z_:][A-Za-z0-9_:]*)(?:\[(\d+)s\])?$")
+_SELECTOR = re.compile(r"^([A-Za-z_:][A-Za-z0-9_:]*)?(\{[^}]*\})?(?:\[(\d+)s\])?$")
+_MATCHER = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"\s*,?')
+_COUNT_BY_INSTANCE = re.compile(r"^count by \(instance\) \((.*)\)$")
+
+
+def _matchers(name: str | None, braces: str | None) -> list[tuple[str, str, str]]:
+    """``name{a=~"x"}`` as (label, operator, value) matchers; PromQL string escapes undone."""
+    found = [("__name__", "=", name)] if name else []
+    body = (braces or "{}")[1:-1]
+    position = 0
+    while position < len(body.strip()):
+        match = _MATCHER.match(body, position)
+        if match is None:
+            raise ValueError(f"cannot parse matchers {braces!r}")
+        value = re.sub(r"\\(.)", r"\1", match.group(3))
+        found.append((match.group(1), match.group(2), value))
+        position = match.end()
+    if not found:
+        raise ValueError("a selector needs a name or a matcher")
+    return found
+
+
+def _matches(series_labels: dict[str, str], matchers: list[tuple[str, str, str]]) -> bool:
+    for label, operator, value in matchers:
+        actual = series_labels.get(label, "")
+        if operator == "=" and actual != value:
+            return False
+        if operator == "!=" and actual == value:
+            return False
+        if operator == "=~" and not re.fullmatch(value, actual):
+            return False
+        if operator == "!~" and re.fullmatch(value, actual):
+            return False
+    return True
 
 
 @dataclass
@@ -65,16 +102,21 @@ class FakePrometheus(LoopbackServer):
         return json_reply({"status": "success", "data": {"resultType": "matrix", "result": result}})
 
     def handle(self, request: Request) -> Reply:
-        query = request.first("query") or ""
-        match = _SELECTOR.match(query.strip())
         if request.path not in ("/api/v1/query", "/api/v1/query_range"):
             return Reply(404, "404 page not found", content_type="text/plain")
-        if match is None:
+        query = (request.first("query") or "").strip()
+        count = _COUNT_BY_INSTANCE.match(query)
+        match = _SELECTOR.match(count.group(1) if count else query)
+        try:
+            if match is None:
+                raise ValueError(query)
+            matchers = _matchers(match.group(1), match.group(2))
+        except ValueError:
             return _error("bad_data", f"this fake does not evaluate {query!r}", 400)
-        name, seconds = match.group(1), match.group(2)
-        chosen = [s for s in self.series if s.name == name]
+        seconds = match.group(3)
+        chosen = [s for s in self.series if _matches({"__name__": s.name, **s.labels}, matchers)]
         if request.path == "/api/v1/query":
-            if seconds is None:
+            if seconds is None or count:
                 return _error("bad_data", "this fake answers range-vector selectors only", 400)
             at = float(request.first("time") or 0)
             since = at - float(seconds)
@@ -92,15 +134,36 @@ class FakePrometheus(LoopbackServer):
             return _error("bad_data", 'invalid expression type "range vector" for range query', 400)
         start, end = float(request.first("start") or 0), float(request.first("end") or 0)
         step = float(request.first("step") or 0)
+        steps = []
+        t = start
+        while t <= end + 1e-9:
+            steps.append(round(t, 3))
+            t += step
+        if count:
+            return self._matrix(self._count_by_instance(chosen, steps))
         result = []
         for s in chosen:
             values = []
-            t = start
-            while t <= end + 1e-9:
+            for t in steps:
                 latest = [(at, v) for at, v in s.samples if t - LOOKBACK_S < at <= t]
                 if latest:
-                    values.append([round(t, 3), format_value(latest[-1][1])])
-                t += step
+                    values.append([t, format_value(latest[-1][1])])
             if values:
                 result.append({"metric": {"__name__": s.name, **s.labels}, "values": values})
         return self._matrix(result)
+
+    @staticmethod
+    def _count_by_instance(chosen: list[Series], steps: list[float]) -> list[dict[str, object]]:
+        counts: dict[str, dict[float, int]] = {}
+        for s in chosen:
+            for t in steps:
+                if any(t - LOOKBACK_S < at <= t for at, _ in s.samples):
+                    per_step = counts.setdefault(s.labels.get("instance", ""), {})
+                    per_step[t] = per_step.get(t, 0) + 1
+        return [
+            {
+                "metric": {"instance": instance} if instance else {},
+                "values": [[t, str(n)] for t, n in sorted(per_step.items())],
+            }
+            for instance, per_step in sorted(counts.items())
+        ]

@@ -53,6 +53,8 @@ from urllib.parse import parse_qsl
 
 import pytest
 
+from tests.fakes.slack_history import conversation, store_message
+
 BOT_USER_ID = "UBOT0001"
 TEAM_ID = "T0000TEAM"
 MAX_MESSAGE_BLOCKS = 50
@@ -113,6 +115,10 @@ class FakeSlackWeb:
         self.failures: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = {}
         #: methods whose next calls succeed but are answered with this HTTP status
         self.after_accept: dict[str, list[int]] = {}
+        #: methods whose next call takes effect, then waits for :attr:`release` to answer
+        self.holds: set[str] = set()
+        self.held = threading.Event()
+        self.release = threading.Event()
         #: messages in each channel as Slack stores them (oldest first), metadata included
         self.history: dict[str, list[dict[str, Any]]] = {}
         self.socket_url = "ws://127.0.0.1:9/link"
@@ -161,6 +167,12 @@ class FakeSlackWeb:
         """The next ``times`` calls of ``method`` take effect, then are answered ``status``."""
         with self.lock:
             self.after_accept.setdefault(method, []).extend([status] * times)
+
+    def hold_after_accept(self, method: str) -> None:
+        """The next call of ``method`` takes effect, sets :attr:`held`, and answers only once
+        :attr:`release` is set (a client killed meanwhile never hears back)."""
+        with self.lock:
+            self.holds.add(method)
 
     def clear_failures(self) -> None:
         """Forget the scripted failures not answered yet."""
@@ -228,6 +240,11 @@ class FakeSlackWeb:
         with self.lock:
             accepted = self.after_accept.get(method)
             status = accepted.pop(0) if accepted and body.get("ok") else None
+            hold = method in self.holds and bool(body.get("ok"))
+            self.holds.discard(method)
+        if hold:
+            self.held.set()
+            self.release.wait(60)
         if status is not None:
             self._record(Call(method, args, token, status, False, response=body))
             return status, {"ok": False, "error": "internal_error"}, {}
@@ -245,10 +262,12 @@ class FakeSlackWeb:
             self.lock.notify_all()
 
     def _store(self, method: str, args: dict[str, Any], ts: str) -> None:
-        _store_message(self, method, args, ts)
+        with self.lock:
+            store_message(self.history, method, args, ts, BOT_USER_ID)
 
     def _conversation(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
-        return _conversation(self, method, args)
+        with self.lock:
+            return conversation(self.history, method, args)
 
     def _result(self, method: str, args: dict[str, Any], token: str) -> dict[str, Any]:
         error = {"ok": False}
@@ -337,60 +356,6 @@ class FakeSlackWeb:
                 "files": [{"id": f["id"], "title": f.get("title", "")} for f in files],
             }
         return {**error, "error": "unknown_method"}
-
-
-def _json_arg(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) and value[:1] in "[{" else value
-
-
-def _flag(value: Any) -> bool:
-    return value is True or str(value).lower() in {"1", "true"}
-
-
-def _store_message(fake: FakeSlackWeb, method: str, args: dict[str, Any], ts: str) -> None:
-    channel = args["channel"]
-    with fake.lock:
-        stored = fake.history.setdefault(channel, [])
-        if method == "chat.update":
-            for message in stored:
-                if message["ts"] == ts:
-                    message.update(text=args.get("text"), blocks=_json_arg(args.get("blocks")))
-            return
-        message = {
-            "type": "message",
-            "user": BOT_USER_ID,
-            "bot_id": "BBOT0001",
-            "app_id": "A0000APP",
-            "ts": ts,
-            "text": args.get("text"),
-            "blocks": _json_arg(args.get("blocks")),
-        }
-        if args.get("thread_ts"):
-            message["thread_ts"] = args["thread_ts"]
-        metadata = _json_arg(args.get("metadata"))
-        if isinstance(metadata, dict):
-            message["metadata"] = metadata
-        stored.append(message)
-
-
-def _conversation(fake: FakeSlackWeb, method: str, args: dict[str, Any]) -> dict[str, Any]:
-    channel = args.get("channel")
-    with fake.lock:
-        if channel not in fake.history:
-            known = channel and channel.startswith(("C", "G", "D"))
-            if not known:
-                return {"ok": False, "error": "channel_not_found"}
-        stored = [dict(m) for m in fake.history.get(channel, [])]
-    limit = int(args.get("limit") or 100)
-    if method == "conversations.history":
-        picked = [m for m in stored if m.get("thread_ts") in {None, m["ts"]}][::-1][:limit]
-    else:
-        parent = args.get("ts")
-        picked = [m for m in stored if m["ts"] == parent or m.get("thread_ts") == parent][:limit]
-    if not _flag(args.get("include_all_metadata")):
-        for message in picked:
-            message.pop("metadata", None)
-    return {"ok": True, "messages": picked, "has_more": False}
 
 
 def _handler(fake: FakeSlackWeb) -> type[BaseHTTPRequestHandler]:

@@ -120,6 +120,11 @@ BAD_PAGES = [
         id="model-is-a-list",
     ),
     pytest.param(
+        json.dumps(_page([_result(service_tier={"tier": "flex"})])),
+        "tier is not a plain value",
+        id="service-tier-is-an-object",
+    ),
+    pytest.param(
         json.dumps(_page([_result(num_model_requests="12")])),
         "num_model_requests is not an integer",
         id="count-is-a-string",

@@ -284,3 +284,23 @@ def test_copilot_recollection_from_28_day_report_is_idempotent(
     with database.session() as session:
         assert len(session.scalars(select(UsageBucket)).all()) == 28
     assert _paths(github) == [LATEST_28, LATEST_28]
+
+
+@pytest.mark.parametrize(
+    "link",
+    ["http://x\x1fy/report.ndjson", "file:///etc/passwd", 42, "not a url"],
+    ids=["control-character", "not-http", "not-a-string", "relative"],
+)
+def test_copilot_malformed_download_link_is_a_clear_failure(
+    link, github, make_settings, make_request, database
+):
+    settings = make_settings(
+        '[copilot]\norg = "acme"\n', GITHUB_TOKEN=GITHUB_TOKEN, GOLOCAL_GITHUB_API_URL=github.url
+    )
+    path = "/orgs/acme/copilot/metrics/reports/organization-1-day"
+    github.fail(path, Reply(200, {"download_links": [link], "report_day": START.isoformat()}))
+    result = run(make_request, settings, "copilot", START, START + timedelta(days=1))
+    assert not result.ok
+    assert result.message.startswith("copilot: page 1 rejected: GitHub ")
+    assert "download link" in result.message
+    assert "unexpected" not in result.message

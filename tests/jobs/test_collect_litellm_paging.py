@@ -121,3 +121,13 @@ def test_a_nonsense_gateway_page_is_rejected_whole(
     assert result.message.startswith("litellm: page 1 rejected: 2026-02-03 gpt-4o")
     assert reason in result.message
     assert _stored(database) == {}  # not even the sane row of that page
+
+
+def test_a_model_name_longer_than_the_column_is_refused_not_a_crash(
+    gateway, make_settings, make_request, database
+):
+    gateway.rows.append(GatewayRow(DAY, "m" * 5000, "hash_a", 5, 100, 10, 0.01))
+    result = _run(make_settings, make_request, gateway, MASTER)
+    assert not result.ok
+    assert result.message.startswith("litellm: page 1 rejected: ")
+    assert "model is longer than 200 characters" in result.message

@@ -8,6 +8,7 @@ line, what was stored and the source's status.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import sqlite3
@@ -22,10 +23,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from golocal.db import migrate
-from golocal.db.database import normalise_url, open_database
+from golocal.db.database import describe_failure, normalise_url, open_database
 from golocal.db.sources import record_failure, record_success, source_state
 from golocal.db.usage import count_usage_buckets
 from golocal.errors import DatabaseError
@@ -84,7 +86,9 @@ def fake():
 @pytest.fixture
 def scripted():
     server = LoopbackServer().start()
-    server.script(COSTS, json_reply({"object": "page", "data": [], "has_more": False}))
+    server.script(
+        COSTS, json_reply({"object": "page", "data": [], "has_more": False, "next_page": None})
+    )
     yield server
     server.stop()
 
@@ -283,6 +287,105 @@ def test_a_hung_postgresql_gives_one_line_in_seconds(capsys, monkeypatch):
     assert len(result.stderr.splitlines()) == 1
 
 
+class TcpProxy:
+    """Forwards 127.0.0.1:<port> to PostgreSQL until :meth:`kill` drops every connection:
+    the database going away in the middle of a run."""
+
+    def __init__(self, target_port: int) -> None:
+        self._target = target_port
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        self.port = self._socket.getsockname()[1]
+        self._open: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._socket.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self._target))
+            self._open += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while chunk := source.recv(65536):
+                sink.sendall(chunk)
+        except OSError:
+            pass
+
+    def kill(self) -> None:
+        # shutdown() wakes the thread blocked in accept(); close() alone would not
+        with contextlib.suppress(OSError):
+            self._socket.shutdown(socket.SHUT_RDWR)
+        self._socket.close()
+        for connection in self._open:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+            connection.close()
+
+
+@pytest.mark.postgres
+def test_postgresql_lost_mid_run_is_one_line_and_keeps_what_was_committed(
+    scripted, request, capsys, monkeypatch
+):
+    url, drop = _fresh_postgres_database(request)
+    try:
+        migrated = open_database(url, check_schema=False)
+        migrate.upgrade(migrated.engine)
+        proxy = TcpProxy(migrated.engine.url.port or 5432)
+        calls = []
+
+        def window(request: Request) -> Reply:
+            calls.append(1)
+            if len(calls) == 2:  # the second window: the database goes away meanwhile
+                proxy.kill()
+            first = datetime.fromtimestamp(int(request.first("start_time") or 0), UTC).date()
+            return json_reply(_page(first, has_more=False, next_page=None))
+
+        scripted.script(USAGE_PATH, window)
+        through_proxy = make_url(url).set(port=proxy.port)
+        monkeypatch.setenv(
+            "GOLOCAL_DATABASE_URL", through_proxy.render_as_string(hide_password=False)
+        )
+        monkeypatch.setenv("OPENAI_ADMIN_KEY", KEY)
+        monkeypatch.setenv("GOLOCAL_OPENAI_BASE_URL", scripted.url + "/v1")
+        result = run_golocal(
+            capsys, "collect", "openai", "--since", "2026-01-01", "--until", "2026-02-10"
+        )
+        assert result.exit_code == 1
+        # the pool notices the dead connection and reconnects, which is refused: one line
+        assert result.stderr.startswith("error: database: connection failed: ")
+        assert f"port {proxy.port} failed: Connection refused" in result.stderr
+        assert len(result.stderr.splitlines()) == 1
+        assert count_usage_buckets(migrated) == 1  # the first window, committed before
+        migrated.dispose()
+    finally:
+        drop()
+
+
+@pytest.mark.postgres
+def test_a_connection_dropped_under_a_statement_is_one_line(postgres_url):
+    proxy = TcpProxy(make_url(postgres_url).port or 5432)
+    through_proxy = make_url(postgres_url).set(port=proxy.port)
+    database = open_database(
+        through_proxy.render_as_string(hide_password=False), check_schema=False
+    )
+    try:
+        with database.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+            proxy.kill()
+            with pytest.raises(DBAPIError) as lost:
+                connection.execute(text("SELECT 1"))
+    finally:
+        database.dispose()
+    assert describe_failure(lost.value).startswith("lost the connection to the database: ")
+    assert len(describe_failure(lost.value).splitlines()) == 1
+
+
 def test_postgresql_down_at_start_is_one_line(capsys, monkeypatch):
     monkeypatch.setenv("GOLOCAL_DATABASE_URL", "postgresql://golocal:pw@127.0.0.1:9/golocal")
     result = run_golocal(capsys, "report", "volume")
@@ -292,11 +395,14 @@ def test_postgresql_down_at_start_is_one_line(capsys, monkeypatch):
 
 
 @pytest.mark.postgres
-def test_postgresql_sessions_carry_a_statement_timeout(postgres_url):
+def test_postgresql_sessions_carry_a_statement_timeout_and_tcp_liveness(postgres_url):
     database = open_database(postgres_url, check_schema=False)
     try:
         with database.engine.connect() as connection:
             assert connection.execute(text("SHOW statement_timeout")).scalar() == "1min"
+            info = connection.connection.dbapi_connection.info  # what libpq was given
+            assert info.get_parameters().get("tcp_user_timeout") == "30000"
+            assert info.get_parameters().get("connect_timeout") == "10"
     finally:
         database.dispose()
 

@@ -19,7 +19,7 @@ from golocal.jobs.sources.fleet_batches import (
     time_chunks,
 )
 from golocal.jobs.telemetry import collect_telemetry
-from tests.fakes.dcgm import DcgmGpu, query_range_handler
+from tests.fakes.dcgm import DcgmGpu, matrix, query_range_handler
 from tests.fakes.server import LoopbackServer
 from tests.jobs.telemetry_fixtures import T0, fake, settings_for
 
@@ -87,6 +87,7 @@ def test_collection_sends_batched_bounded_queries(
         "DCGM_FI_DEV_GPU_TEMP": lambda t: "60",
     }
     fake.script("/api/v1/query_range", query_range_handler(values, gpus))
+    fake.script("/api/v1/query", matrix([]))  # vLLM counters' raw samples: none here
     settings = settings_for(
         tmp_path, f'[[prometheus]]\nname = "fleet"\nurl = "{fake.url}"\nstep_seconds = 15\n'
     )

@@ -68,7 +68,14 @@ def _fleet(prometheus: FakePrometheus, minutes: int = 0) -> None:
     _constant("DCGM_FI_DEV_FB_FREE", whole, 79_000.0)
     _constant("DCGM_FI_DEV_CLOCK_THROTTLE_REASONS", whole, 0x4 | 0x1)
     # ws1: a workstation running golocal agent, scraped by the same Prometheus
-    agent = {"gpu": "0", "uuid": "GPU-ccc", "name": "NVIDIA L40S", "host": "ws1", "job": "golocal"}
+    agent = {
+        "gpu": "0",
+        "uuid": "GPU-ccc",
+        "name": "NVIDIA L40S",
+        "host": "ws1",
+        "instance": "ws1:9835",
+        "job": "golocal",
+    }
     _constant("golocal_gpu_utilization_percent", agent, 55.0)
     _constant("golocal_gpu_memory_used_bytes", agent, 8 * 1024**3)
     _constant("golocal_gpu_memory_total_bytes", agent, 48 * 1024**3)
@@ -163,3 +170,18 @@ def test_a_power_capped_fleet_gpu_raises_a_throttling_alert(
     labels = sorted(c.details["gpu"] for c in throttled)
     assert any("node2" in label for label in labels)  # SwPowerCap from DCGM's reasons
     assert not any("node1" in label for label in labels)  # SyncBoost only: not a throttle
+
+
+def test_the_chat_answer_counts_gpus_as_the_report_does(
+    database: Database, prometheus: FakePrometheus, tmp_path: Path
+) -> None:
+    from golocal.bot.chat import answer
+    from golocal.bot.services import Services
+    from golocal.config.settings import load_settings
+
+    _fleet(prometheus)
+    _collect(database, tmp_path, prometheus.url)
+    services = Services(load_settings(), database, clock=lambda: T0 + timedelta(hours=1))
+    reply = answer("how are our GPUs doing today?", services)
+    assert reply.intent == "gpus"
+    assert "3 GPU(s) on 3 host(s) (split into 2 MIG instances)" in reply.text

@@ -150,3 +150,20 @@ def test_kv_cache_falls_back_to_the_pre_0_9_name_and_latency_is_read(
     assert all(m.kv_cache_max == pytest.approx(0.5) for m in new)
     assert sum(m.latency_count for m in new) == 6 * 20
     assert sum(m.latency_sum_s for m in new) == pytest.approx(9.0 * 20)
+
+
+def test_a_scrape_gap_across_the_window_start_is_counted_not_lost(
+    database: Database, prometheus: FakePrometheus, tmp_path: Path
+) -> None:
+    # scraped until 09:47, nothing for 9 minutes (Prometheus restarted), then from 09:56
+    before = [(START - 480 + 15 * n, 100.0 + 10 * n) for n in range(-8, 1)]
+    after = [(START + 60 + 15 * n, 400.0 + 10 * n) for n in range(16)]
+    prometheus.add(
+        "vllm:request_success_total",
+        _labels("a:8000", finished_reason="stop"),
+        before + after,
+    )
+    (result,) = collect_telemetry(database, _settings(tmp_path, prometheus.url), now=T0)
+    assert result.ok, result.message
+    # 100 → 400 across the gap, then 15 × 10
+    assert sum(m.requests for m in _minutes(database)) == 300 + 150

@@ -115,3 +115,13 @@ def test_token_only_requests_use_the_same_days_measured_divisor():
     estimate = next(e for e in ledger.entries if e.source == "anthropic")
     # 400,000 tokens over 100 counted requests: 4,000 a request → 250, not 1e6 / 2,500
     assert (estimate.requests, estimate.requests_estimate) == (250, 250)
+
+
+def test_a_line_in_another_currency_is_shown_unpriced_and_bills_nothing():
+    euro = replace(BILL, line_item="Support plan", amount=Decimal("40"), currency="EUR")
+    ledger = _ledger([USAGE], [euro])
+    entries = {e.line_item: e for e in ledger.entries}
+    assert (entries[""].cost_usd, entries[""].basis) == (Decimal("3"), Basis.ESTIMATED)
+    item = entries["Support plan (40 EUR)"]
+    assert (item.cost_usd, item.basis) == (None, Basis.UNPRICED)
+    assert ledger.cloud_total() == Decimal("3")

@@ -91,3 +91,15 @@ def test_the_digest_spend_lines_add_up_to_the_total() -> None:
     assert "anthropic $8.48 (no comparison); openai $2.62 (no comparison)" in text
     # 7 x 1.001 + 0.004 = 7.011 shown as 5 x $1.00 and "3 others $2.01": $7.01
     assert "3 others $2.01" in text
+
+
+def test_percent_shares_add_up_to_100() -> None:
+    from golocal.jobs.money import percent_parts
+
+    # 75.3 %, 20.3 %, 4.4 % rounded one by one would show 75 + 20 + 4 = 99 %
+    assert percent_parts([Decimal("59.43"), Decimal("16.05"), Decimal("3.48")]) == [
+        "75%",
+        "20%",
+        "5%",
+    ]
+    assert percent_parts([Decimal(0), Decimal(0)]) == ["", ""]

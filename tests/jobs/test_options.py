@@ -69,6 +69,8 @@ def test_owned_fleet_options_and_the_saving_of_the_cheapest():
     assert data["hybrid"]["monthly_usd"] == "591.20" and data["hybrid"]["local_share"] == 0.7
     assert options.best.name == "cloud" and options.monthly_saving == Decimal("378.40")
     assert data["today"]["tco_3y_usd"] == "24566.40"  # 36 × 682.40
+    # the contract's keys are there even when nothing is bought
+    assert data["local"]["purchase_usd"] == "0.00" and data["local"]["payback_months"] is None
 
 
 def test_purchase_pays_back_and_three_year_tco_counts_it_once():

@@ -54,10 +54,11 @@ def _first_action(body: dict[str, Any]) -> dict[str, Any]:
 
 def _where(body: dict[str, Any]) -> tuple[str | None, str | None]:
     """The channel and message ``ts`` a button was pressed on."""
-    container: dict[str, Any] = body["container"] if isinstance(body.get("container"), dict) else {}
-    channel_of: Any = body.get("channel") or {}
-    channel = container.get("channel_id") or channel_of.get("id")
-    return channel, container.get("message_ts")
+    container = body.get("container")
+    container = container if isinstance(container, dict) else {}
+    posted_in = body.get("channel")
+    posted_in = posted_in if isinstance(posted_in, dict) else {}
+    return container.get("channel_id") or posted_in.get("id"), container.get("message_ts")
 
 
 def register(app: App, services: Services, answerer: Answerer) -> None:

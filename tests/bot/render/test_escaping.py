@@ -131,6 +131,51 @@ def test_chat_answers_echoing_the_question(question: str, sqlite_database: Datab
     assert_inert(message_payload(reply_to(f"tell everyone {question}", services)))
 
 
+@settings(
+    max_examples=4,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(name=hostile)
+def test_every_intent_answers_over_hostile_data(name: str, sqlite_database: Database) -> None:
+    """Every registered intent's own example question, over data named with ``name``."""
+    from golocal.bot.chat import registered_intents
+
+    _clear(sqlite_database, UsageBucket, SourceStatus, AlertIncident)
+    rows = [
+        {
+            "source": "openai",
+            "bucket_start": datetime(2026, 3, day, tzinfo=UTC),
+            "bucket_seconds": 86400,
+            "location": "cloud",
+            "provider": name,
+            "model": name,
+            "project": name,
+            "api_key": name,
+            "team": name,
+            "requests": 900,
+            "input_tokens": 10_000,
+            "output_tokens": 2_000,
+            "cost_usd": 2,
+        }
+        for day in range(1, 10)
+    ]
+    upsert_usage_buckets(sqlite_database, rows)
+    record_failure(sqlite_database, "anthropic", f"HTTP 400: {name}", kind="cloud", at=NOW)
+    incidents_db.fire(
+        sqlite_database,
+        rule="unpriced_usage",
+        key=name,
+        severity="warning",
+        summary=f"model {name} has no price",
+        details={},
+        now=NOW,
+    )
+    services = Services(load_settings(None), sqlite_database, clock=lambda: NOW)
+    for spec in registered_intents():
+        assert_inert(message_payload(reply_to(spec.example, services)))
+
+
 def _clear(database: Database, *models: type) -> None:
     with database.engine.begin() as connection:
         for model in models:

@@ -109,3 +109,22 @@ def test_golocal_run_in_socket_mode_answers_and_stops_on_sigterm(
             process.send_signal(signal.SIGTERM)
             code = process.wait(20)
     assert code == 0, process.stderr.read() if process.stderr else ""
+
+
+def test_garbled_envelopes_are_acked_and_answered_by_nothing(
+    socket_mode: FakeSocketMode, fake_slack_web: FakeSlackWeb
+) -> None:
+    garbled = [
+        ("events_api", {"type": "event_callback", "event_id": "EvBad1", "event": []}),
+        ("events_api", {"type": "event_callback", "event_id": "EvBad2", "event": {}}),
+        ("interactive", {"type": "block_actions", "user": "U1", "actions": "x"}),
+        ("interactive", {"type": "view_submission", "view": {"private_metadata": "{"}}),
+    ]
+    for kind, payload in garbled:
+        socket_mode.wait_ack(socket_mode.send(kind, payload))
+    bot = {**app_mention("help", "1700000400.000100"), "bot_id": "B0OTHER"}
+    socket_mode.wait_ack(socket_mode.send("events_api", event_callback(bot, "EvBot")))
+    # the app is still answering people
+    socket_mode.wait_ack(socket_mode.send("events_api", _mention("1700000400.000200", "help")))
+    [answer] = fake_slack_web.wait_for("chat.postMessage")
+    assert answer.args["thread_ts"] == "1700000400.000200"
