@@ -40,6 +40,7 @@ from typing import Any
 import httpx
 import numpy as np
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
 
 from golocal.bot.chat import answer
 from golocal.bot.services import Services
@@ -149,7 +150,9 @@ def prometheus(address: str, hosts: int, scrape_seconds: int, folder: Path) -> I
         raise SystemExit("prometheus is not installed (Debian package prometheus)")
     jobs = [
         {"job_name": f"{kind}-{host:03d}", "metrics_path": f"/{kind}/{host}",
-         "static_configs": [{"targets": [address]}]}
+         # one loopback server plays every node: each gets the instance label of its own
+         "static_configs": [{"targets": [address], "labels": {
+             "instance": f"gpu-node-{host:03d}:{9400 if kind == 'dcgm' else 8000}"}}]}
         for host in range(hosts)
         for kind in ("dcgm", "vllm")
     ]  # fmt: skip
@@ -252,6 +255,17 @@ def measure_cycles(hosts: int, cycles: int, scrape_seconds: int) -> None:
 # --- 2. a year of rollups ------------------------------------------------------------
 
 
+def drop_database(connection: Any, name: str) -> None:
+    """Drop a bench database; autovacuum (another role) may still be analysing it."""
+    for _ in range(30):
+        try:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except DBAPIError:
+            time.sleep(1)
+    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 def fresh_postgres(admin_url: str) -> tuple[str, Callable[[], None]]:
     admin = normalise_url(admin_url)
     name = f"golocal_fleet_{uuid.uuid4().hex[:10]}"
@@ -265,7 +279,7 @@ def fresh_postgres(admin_url: str) -> tuple[str, Callable[[], None]]:
 
     def drop() -> None:
         with engine.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            drop_database(connection, name)
         engine.dispose()
 
     return url, drop
@@ -356,13 +370,19 @@ def p95_ms(function: Callable[[], object], repeat: int) -> float:
     return ordered[max(0, min(len(ordered) - 1, round(0.95 * len(ordered)) - 1))]
 
 
-def measure_year(url: str, path: Path | None, hosts: int, days: int, repeat: int) -> None:
+def measure_year(
+    url: str, path: Path | None, hosts: int, days: int, repeat: int, week_url: str
+) -> None:
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     label = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
     started = time.perf_counter()
     database = open_database(url)
     write_year(database, hosts, days, now)
     written = time.perf_counter() - started
+    if database.dialect == "postgresql":  # what autovacuum does after a bulk load
+        with database.engine.connect() as connection:
+            connection.exec_driver_sql("ANALYZE")
+            connection.commit()
     size = database_bytes(database, path)
     counts = table_counts(database)
     print(f"{label}: {hosts * GPUS_PER_HOST:,} GPUs x {days} days written in {written:.0f} s")
@@ -393,11 +413,12 @@ def measure_year(url: str, path: Path | None, hosts: int, days: int, repeat: int
     smaller = database_bytes(database, path)
     database.dispose()
     print(f"  with retention.hourly_days = 90 (days kept for the year): {smaller / 2**20:,.0f} MiB")
-    if path is None:
-        return
-    short_path = path.with_name("week.db")
-    short = open_database(f"sqlite:///{short_path}")
+    short = open_database(week_url)
     write_year(short, hosts, 7, now)
+    if short.dialect == "postgresql":
+        with short.engine.connect() as connection:
+            connection.exec_driver_sql("ANALYZE")
+            connection.commit()
     services = Services(settings=Settings(), database=short, clock=lambda: now)
     ask_week = p95_ms(lambda: answer("should we go local?", services), repeat)
     short.dispose()
@@ -416,6 +437,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--skip-cycle", action="store_true")
     parser.add_argument("--skip-year", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true", help="the year on PostgreSQL only")
     parser.add_argument("--postgres-url", default=os.environ.get("GOLOCAL_TEST_POSTGRES_URL"))
     args = parser.parse_args(argv)
     if not args.skip_cycle:
@@ -424,13 +446,19 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "year.db"
-        measure_year(f"sqlite:///{path}", path, args.hosts, args.days, args.repeat)
+        if args.skip_sqlite:
+            path = None
+        if path is not None:
+            week = f"sqlite:///{path.with_name('week.db')}"
+            measure_year(f"sqlite:///{path}", path, args.hosts, args.days, args.repeat, week)
     if args.postgres_url:
         url, drop = fresh_postgres(args.postgres_url)
+        week, drop_week = fresh_postgres(args.postgres_url)
         try:
-            measure_year(url, None, args.hosts, args.days, args.repeat)
+            measure_year(url, None, args.hosts, args.days, args.repeat, week)
         finally:
             drop()
+            drop_week()
     else:
         print("PostgreSQL: skipped (no --postgres-url or GOLOCAL_TEST_POSTGRES_URL)")
     return 0

@@ -34,6 +34,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from golocal.db import migrate
 from golocal.db.database import create_database_engine, normalise_url, open_database
@@ -181,6 +182,17 @@ def conninfo(url: str) -> str:
     return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def drop_database(connection: Any, name: str) -> None:
+    """Drop a bench database; autovacuum (another role) may still be analysing it."""
+    for _ in range(30):
+        try:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except DBAPIError:
+            time.sleep(1)
+    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 @contextmanager
 def fresh_postgres(admin_url: str) -> Iterator[str]:
     """A new, migrated PostgreSQL database (dropped afterwards); yields its URL."""
@@ -197,7 +209,7 @@ def fresh_postgres(admin_url: str) -> Iterator[str]:
         yield url
     finally:
         with engine.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            drop_database(connection, name)
         engine.dispose()
 
 

@@ -23,8 +23,8 @@ from golocal.bot.services import Actor, Services
 
 Handler = Callable[[str, Services], Reply]
 
-#: Reply intents that are about the conversation itself, not a subject to follow up on.
-META_INTENTS = frozenset({"help", "clarify", "bad_input", "error"})
+#: Intents whose answers are slices of usage: they say when they were not narrowed or split.
+USAGE_INTENTS = frozenset({"volume", "cost", "models", "top_users", "tokens", "latency", "gpus"})
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,42 @@ class Asked:
     text: str
     intent: str | None = None
     actor: Actor | None = None
+    #: the remembered question this one follows up ("and last month?" after a spend question)
+    follows: str | None = None
+
+
+def resolve_follow_up(
+    asked: Asked, services: Services, conversation: Conversations, key: Hashable
+) -> Asked:
+    """``asked`` as a whole question when it follows up the conversation's last subject.
+
+    A question with an intent keyword of its own starts a new subject ("and the latency?"),
+    unless it only repeats the subject's own intent after a cue ("and the spend by team?").
+    """
+    subject = conversation.last(key)
+    screened = screen(asked.text)
+    if subject is None or asked.intent is not None or screened.problem is not None:
+        return asked
+    text = normalise(screened.question)
+    own = keyword_intent(text)
+    if own is not None and not (has_cue(text) and own == subject.intent):
+        return asked
+    followed = rewrite(subject, screened.question, _known_names(services))
+    if followed is None:
+        return asked
+    return replace(asked, text=followed, intent=subject.intent, follows=subject.question)
+
+
+def remember(conversation: Conversations, key: Hashable, asked: Asked, reply: Reply) -> None:
+    """Keep a usage answer's subject for the next follow-up ("and last month?").
+
+    Only answers about a period, a name or a split are followed up: never a declaration
+    (a follow-up must not repeat "ops owner is …"), help, an error or a question back.
+    """
+    if reply.intent not in USAGE_INTENTS:
+        return
+    question = reply.data.get("recognised", {}).get("read") or asked.text
+    conversation.remember(key, Subject(reply.intent, str(question)))
 
 
 #: What each intent without a handler in this build would need, and what to ask meanwhile.
@@ -172,19 +208,30 @@ def unmatched_reply(question: str, closest: Sequence[str], intents: Sequence[Int
         )
         head += "."
     reply = help_reply(intents, prefix=head)
-    return replace(reply, data={**reply.data, "understood": False, "closest": list(closest)})
+    options = [{"intent": c, "label": label(c), "question": question} for c in closest]
+    data = {**reply.data, "understood": False, "closest": list(closest), "did_you_mean": options}
+    return replace(reply, data=data)
 
 
 def _known_names(services: Services) -> Lexicon:
+    """The data's names, plus the model catalogue's ("qwen2.5 coder 32b" for a fit question)."""
     try:
-        return lexicon(services.database)
+        names = lexicon(services.database)
     except Exception:  # the names help matching; an answer must not fail for want of them
-        return static_lexicon()
+        names = static_lexicon()
+    catalogue = {
+        name.lower(): key
+        for key, spec in services.settings.advisor.models.items()
+        for name in (key, *spec.names)
+    }
+    return replace(names, models={**catalogue, **names.models})
 
 
 def _recognised(recognition: Recognition, question: str, names: Lexicon) -> dict[str, object]:
     entities = find_entities(question, names)
-    data: dict[str, object] = {"how": recognition.how, "question": excerpt(question, 200)}
+    # "read": the question as answered (typos corrected, a follow-up made whole); it is
+    # what a follow-up builds on, so it is kept whole (screening bounds it to 500 chars)
+    data: dict[str, object] = {"how": recognition.how, "read": question}
     if recognition.corrections:
         data["corrections"] = [list(pair) for pair in recognition.corrections]
     if entities.as_json():
@@ -200,13 +247,14 @@ def _honesty_notes(reply: Reply, recognised: dict[str, object]) -> Reply:
     applied = reply.data.get("filters")
     applied = applied if isinstance(applied, dict) else {}
     entities = recognised.get("entities")
-    if isinstance(entities, dict):
+    usage = reply.intent in USAGE_INTENTS
+    if isinstance(entities, dict) and usage:
         ignored = {k: v for k, v in entities.items() if k not in applied}
-        if ignored and reply.intent not in META_INTENTS and "filters" not in reply.data:
+        if ignored:
             named = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in ignored.items())
             notes.append(f"this answer covers all data; it is not narrowed to {named}")
     breakdown = recognised.get("breakdown")
-    if breakdown and reply.intent not in META_INTENTS and applied.get("breakdown") != breakdown:
+    if breakdown and usage and applied.get("breakdown") != breakdown:
         notes.append(f"this answer is not split by {str(breakdown).replace('_', ' ')}")
     corrections = recognised.get("corrections")
     if isinstance(corrections, list) and corrections:
@@ -235,21 +283,16 @@ def answer(
     """
     if isinstance(asked, str):
         asked = Asked(asked)
+    if conversation is not None:
+        asked = resolve_follow_up(asked, services, conversation, key)
     if asked.actor is not None:
         services = replace(services, actor=asked.actor)
     intents = registered_intents() if intents is None else intents
-    screened = screen(asked.text)
-    if screened.problem is not None:
-        if screened.kind == "empty":
-            return help_reply(intents)
-        return Reply("bad_input", screened.problem, {"problem": screened.kind})
-    question = screened.question
-    names = _known_names(services)
-    if asked.intent is not None:
-        recognition = Recognition(asked.intent, question, "chosen")
-    else:
-        recognition = _recognise(question, names, intents, conversation, key)
-    recognised = _recognised(recognition, recognition.question, names)
+    understood = understand(asked, services, intents)
+    if isinstance(understood, Reply):
+        return help_reply(intents) if understood.data.get("problem") == "empty" else understood
+    recognition, recognised = understood
+    question = screen(asked.text).question
     if recognition.intent is None:
         if recognition.how == "ambiguous":
             reply = clarify_reply(recognition.question, recognition.candidates)
@@ -266,30 +309,41 @@ def answer(
             reply = handler.handler(recognition.question, services)
     reply = _honesty_notes(reply, recognised)
     reply = replace(reply, data={**reply.data, "recognised": recognised})
-    if conversation is not None and reply.intent not in META_INTENTS:
-        conversation.remember(key, Subject(reply.intent, recognition.question))
+    if conversation is not None:
+        remember(conversation, key, asked, reply)
     return reply
 
 
-def _recognise(
-    question: str,
-    names: Lexicon,
-    intents: Sequence[Intent],
-    conversation: Conversations | None,
-    key: Hashable,
-) -> Recognition:
-    """Keywords, a follow-up of the conversation's last subject, then the fuzzy fallbacks."""
-    text = normalise(question)
-    own = keyword_intent(text)
-    subject = conversation.last(key) if conversation is not None else None
-    if subject is not None and (own is None or (has_cue(text) and own == subject.intent)):
-        followed = rewrite(subject, question, names)
-        if followed is not None:
-            return Recognition(subject.intent, followed, "follow_up")
-    if own is not None:
-        return Recognition(own, question, "keyword")
-    # a handler registered for an intent the table does not list yet
-    for item in intents:
-        if item.name not in INTENTS_BY_ID and item.matches(text):
-            return Recognition(item.name, question, "keyword")
-    return recognise(question, names.words())
+def understand(
+    asked: Asked, services: Services, intents: Sequence[Intent]
+) -> Reply | tuple[Recognition, dict[str, object]]:
+    """What a question asks (its recognition and the names, split and corrections it carries),
+    or the reply refusing it as bad input. No handler runs here."""
+    screened = screen(asked.text)
+    if screened.problem is not None:
+        return Reply("bad_input", screened.problem, {"problem": screened.kind})
+    question = screened.question
+    names = _known_names(services)
+    known = asked.intent in INTENTS_BY_ID or any(i.name == asked.intent for i in intents)
+    if asked.intent is not None and not known:  # a stale or altered button: read the words
+        asked = replace(asked, intent=None, follows=None)
+    if asked.intent is not None:
+        how = "follow_up" if asked.follows else "chosen"
+        recognition = Recognition(asked.intent, question, how)
+    else:
+        recognition = _recognise(question, names, intents)
+    recognised = _recognised(recognition, recognition.question, names)
+    if asked.follows:
+        recognised["follows"] = excerpt(asked.follows, 200)
+    return recognition, recognised
+
+
+def _recognise(question: str, names: Lexicon, intents: Sequence[Intent]) -> Recognition:
+    """The table (keywords, typos, near-misses), then an intent only a handler lists."""
+    recognition = recognise(question, names.words())
+    if recognition.intent is None and recognition.how == "unmatched":
+        text = normalise(question)
+        for item in intents:  # a handler registered for an intent the table does not list yet
+            if item.name not in INTENTS_BY_ID and item.matches(text):
+                return Recognition(item.name, question, "keyword")
+    return recognition

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 import threading
 import time
+import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -45,8 +47,6 @@ BREAKDOWN_WORDS: dict[str, str] = {
     "provider": "provider",
     "providers": "provider",
     "vendor": "provider",
-    "day": "day",
-    "days": "day",
 }
 _BREAKDOWN = re.compile(
     r"\b(?:by|per|for each|split by|broken down by|grouped by|each)\s+("
@@ -57,6 +57,8 @@ _BREAKDOWN = re.compile(
 #: Names shorter than this are not matched (too many false hits: "ml", "a").
 MIN_NAME = 3
 MAX_NAMES = 2000
+#: Distinct dimension combinations read at most (a bound on a very large organisation).
+MAX_COMBINATIONS = 20_000
 LEXICON_TTL_S = 60.0
 
 
@@ -105,47 +107,60 @@ def static_lexicon() -> Lexicon:
     return Lexicon(providers=providers)
 
 
-_cache: dict[int, tuple[float, Lexicon]] = {}
+# Keyed by the Database object itself (weakly): a disposed database's names go with it and
+# can never be served for another one that happens to reuse its id().
+_cache: weakref.WeakKeyDictionary[Database, tuple[float, Lexicon]] = weakref.WeakKeyDictionary()
 _cache_lock = threading.Lock()
 
 
 def lexicon(database: Database, *, now: float | None = None) -> Lexicon:
     """The names in the database (cached for :data:`LEXICON_TTL_S` seconds)."""
     now = time.monotonic() if now is None else now
-    key = id(database)
     with _cache_lock:
-        cached = _cache.get(key)
+        cached = _cache.get(database)
         if cached is not None and now - cached[0] < LEXICON_TTL_S:
             return cached[1]
     built = _build_lexicon(database)
     with _cache_lock:
-        _cache[key] = (now, built)
+        _cache[database] = (now, built)
     return built
 
 
 def forget_lexicon(database: Database) -> None:
     """Drop the cached names (after new data arrived in a test, or a collection)."""
     with _cache_lock:
-        _cache.pop(id(database), None)
+        _cache.pop(database, None)
 
 
-def _distinct(database: Database, column: Any) -> list[str]:
-    query = select(column).distinct().where(column.is_not(None)).limit(MAX_NAMES)
+def _distinct_dimensions(database: Database) -> list[tuple[Any, ...]]:
+    """The distinct (provider, model, team, project, key) combinations: one scan of the table."""
+    columns = (
+        UsageBucket.provider,
+        UsageBucket.model,
+        UsageBucket.team,
+        UsageBucket.project,
+        UsageBucket.api_key,
+    )
+    query = select(*columns).distinct().limit(MAX_COMBINATIONS)
     with database.engine.connect() as connection:
-        return [str(value) for (value,) in connection.execute(query) if value]
+        return [tuple(row) for row in connection.execute(query)]
 
 
-def _named(values: list[str]) -> dict[str, str]:
-    return {value.lower(): value for value in values if len(value) >= MIN_NAME}
+def _named(values: Iterable[Any]) -> dict[str, str]:
+    named: dict[str, str] = {}
+    for value in values:
+        if value and len(str(value)) >= MIN_NAME and len(named) < MAX_NAMES:
+            named.setdefault(str(value).lower(), str(value))
+    return named
 
 
 def _build_lexicon(database: Database) -> Lexicon:
-    base = static_lexicon()
-    providers = dict(base.providers)
-    providers.update(_named(_distinct(database, UsageBucket.provider)))
-    teams = _named(_distinct(database, UsageBucket.team))
-    projects = _named(_distinct(database, UsageBucket.project))
-    keys = _named(_distinct(database, UsageBucket.api_key))
+    rows = _distinct_dimensions(database)
+    providers = dict(static_lexicon().providers)
+    providers.update(_named(row[0] for row in rows))
+    teams = _named(row[2] for row in rows)
+    projects = _named(row[3] for row in rows)
+    keys = _named(row[4] for row in rows)
     for entry in list_attributions(database):
         if entry.team:
             teams.setdefault(entry.team.lower(), entry.team)
@@ -153,7 +168,7 @@ def _build_lexicon(database: Database) -> Lexicon:
         target.setdefault(entry.external_id.lower(), entry.external_id)
     return Lexicon(
         providers=providers,
-        models=_named(_distinct(database, UsageBucket.model)),
+        models=_named(row[1] for row in rows),
         teams=teams,
         projects=projects,
         api_keys=keys,

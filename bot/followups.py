@@ -19,7 +19,9 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
 
-from golocal.bot.entities import Lexicon, breakdown_in, find_entities
+from golocal.bot.entities import Entities, Lexicon, breakdown_in, find_entities
+from golocal.jobs.period_range import PeriodError
+from golocal.jobs.periods import find_period
 
 #: Words that open a follow-up.
 _CUE = re.compile(
@@ -32,6 +34,8 @@ _PERIOD_WORDS = re.compile(
     r"\b(?:(?:in|for|during|over|from|since)\s+)?(?:the\s+)?(?:"
     r"(?:last|past|previous|this|next|current)\s+(?:\d+\s+)?(?:days?|weeks?|months?|quarters?|"
     r"years?)|yesterday|today|ytd|year to date|month to date|mtd|"
+    r"(?:since|between|from)\s+\S+(?:\s+\d{1,2})?(?:\s+(?:and|to)\s+\S+(?:\s+\d{1,2})?)?|"
+    r"(?:week\s+\d{1,2})|\d{4}|"
     r"q[1-4](?:\s+\d{4})?|\d{4}-\d{2}(?:-\d{2})?(?:\s+to\s+\d{4}-\d{2}(?:-\d{2})?)?|"
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*(?:\s+\d{4})?)\b",
     re.IGNORECASE,
@@ -61,7 +65,12 @@ def has_cue(question: str) -> bool:
 
 
 def names_a_period(question: str) -> bool:
-    return bool(_PERIOD_WORDS.search(question))
+    """Whether ``question`` names a period, by the one period parser (an unreadable period
+    phrase counts: the handler will say why it can't read it)."""
+    try:
+        return find_period(question) is not None
+    except PeriodError:
+        return True
 
 
 def rewrite(subject: Subject, question: str, names: Lexicon) -> str | None:
@@ -80,6 +89,9 @@ def rewrite(subject: Subject, question: str, names: Lexicon) -> str | None:
     breakdown = breakdown_in(fragment)
     if not (period or breakdown or new_entities.as_json()):
         return None
+    if not has_cue(question) and _leftover(fragment, new_entities):
+        # "how much did we use last week?" says more than a period: a question of its own
+        return None
     base = subject.question
     if period:
         base = _PERIOD_WORDS.sub(" ", base)
@@ -96,6 +108,53 @@ def rewrite(subject: Subject, question: str, names: Lexicon) -> str | None:
                     base = re.sub(re.escape(value_other), " ", base, flags=re.IGNORECASE)
     base = " ".join(base.strip(" ?.!").split())
     return f"{base} {fragment}".strip()
+
+
+#: Words a bare follow-up may carry besides its period, split and names ("only for X, please").
+_FILLER = frozenset(
+    [
+        "and",
+        "also",
+        "the",
+        "for",
+        "in",
+        "on",
+        "of",
+        "at",
+        "with",
+        "only",
+        "just",
+        "then",
+        "please",
+        "same",
+        "but",
+        "ok",
+        "okay",
+        "now",
+        "so",
+        "same",
+        "that",
+        "this",
+        "those",
+        "these",
+        "it",
+        "one",
+        "team",
+        "project",
+        "key",
+        "model",
+        "provider",
+    ]
+)
+
+
+def _leftover(fragment: str, entities: Entities) -> list[str]:
+    """The words of ``fragment`` that are not its period, split, names or filler."""
+    text = _BREAKDOWN_PHRASE.sub(" ", _PERIOD_WORDS.sub(" ", fragment.lower()))
+    for name in entities.as_json().values():
+        text = text.replace(str(name).lower(), " ")
+    words = re.findall(r"[a-z]+", text)
+    return [word for word in words if word not in _FILLER]
 
 
 class Conversations:

@@ -69,7 +69,8 @@ INTENT_TABLE: tuple[IntentSpec, ...] = (
             r"^(?:please )?(?:set |change |update )?(?:the |our )?exit cost(?: to| is| =|:) ",
             r"^(?:please )?(?:set |change |update )?(?:the |our )?code location(?: to| is| =|:) ",
             r"^(?:nobody|no one|noone) (?:owns|runs) (?:the )?(?:ops|operations|local inference)",
-            r"^(?:the )?[\w\s-]{1,40} (?:team )?owns? (?:the )?(?:ops|operations)\b",
+            r"^(?!(?:who|what|which|does|do|is|are)\b)(?:the )?[\w\s-]{1,40} (?:team )?owns? "
+            r"(?:the )?(?:ops|operations)\b",
         ),
         ("ops owner is the platform team", "set model size to mixed"),
     ),
@@ -237,7 +238,8 @@ INTENT_TABLE: tuple[IntentSpec, ...] = (
         "who is using the most?",
         (
             r"\bwho\b.*\b(?:most|biggest|heaviest|top|highest|largest)\b",
-            r"\btop (?:\d+ )?(?:users?|teams?|projects?|keys?|api keys?|spenders?|consumers?)\b",
+            r"\btop (?:[\d.,]\S* )?"
+            r"(?:users?|teams?|projects?|keys?|api keys?|spenders?|consumers?)\b",
             r"\b(?:which|what) (?:team|project|key|user|api key|workspace)s?\b",
             r"\b(?:heaviest|biggest|largest) (?:users?|spenders?|consumers?|teams?|projects?)\b",
             r"\bwho(?:'s| is) using\b|\bwho uses\b|\bleaderboard\b",

@@ -100,7 +100,7 @@ def excerpt_number(text: str, limit: int = 16) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _read(match: re.Match[str]) -> Decimal:
+def read_match(match: re.Match[str]) -> Decimal:
     """The value of one :data:`NUMBER` match; raises NumberError for anything unusable."""
     typed = excerpt_number(match.group(0))
     digits = re.sub(r"\D", "", match.group("int")) + (match.group("frac") or "")
@@ -133,7 +133,7 @@ def check(value: Decimal, kind: Kind, typed: str = "") -> Decimal:
     shown = excerpt_number(typed) if typed else f"{value}"
     if value < limits.low or value > limits.high:
         if kind is Kind.COUNT and value < 0:
-            raise NumberError(f"{shown} is negative: {limits.what} can't be")
+            raise NumberError(f"{shown}: {limits.what} can't be negative")
         raise NumberError(
             f"{shown} is out of range for {limits.what} "
             f"({_plain(limits.low)} to {_plain(limits.high)})"
@@ -160,7 +160,7 @@ def parse_number(text: str, kind: Kind = Kind.PLAIN) -> Decimal:
     match = NUMBER.fullmatch(stripped)
     if match is None:
         raise NumberError(f"{excerpt_number(stripped) or 'nothing'} is not a number I can read")
-    return check(_read(match), kind, stripped)
+    return check(read_match(match), kind, stripped)
 
 
 def find_numbers(text: str) -> list[NumberMention]:
@@ -168,7 +168,7 @@ def find_numbers(text: str) -> list[NumberMention]:
     found = []
     for match in NUMBER.finditer(text):
         try:
-            value: Decimal | None = _read(match)
+            value: Decimal | None = read_match(match)
             error = None
         except NumberError as exc:
             value, error = None, exc.message

@@ -22,8 +22,9 @@ from functools import lru_cache
 
 from golocal.bot.intent_table import AMBIGUOUS, INTENT_TABLE, INTENTS_BY_ID, IntentSpec
 
-#: Least RapidFuzz ``ratio`` for a word to count as a typo of a vocabulary word.
-WORD_CUTOFF = 78
+#: Least similarity (optimal string alignment: an edit or a swap of two neighbours costs 1)
+#: for a word to count as a typo of a vocabulary word; one slip in a four-letter word passes.
+WORD_CUTOFF = 0.75
 #: Least ``token_sort_ratio`` of the question against a phrasing to be taken without asking.
 PHRASE_ACCEPT = 85
 #: Least score for an intent to be offered in "Did you mean …?".
@@ -118,11 +119,23 @@ def normalise(question: str) -> str:
     return " ".join(question.lower().split()).rstrip(" ?!.").replace("’", "'")
 
 
+#: "by model", "per team": how to split an answer, not what it is about.
+_SPLIT = re.compile(
+    r"\b(?:by|per|for each|split by|broken down by|grouped by)\s+(?:api\s+)?"
+    r"(?:teams?|projects?|workspaces?|keys?|models?|providers?|vendors?)\b"
+)
+
+
 def keyword_intent(text: str, table: tuple[IntentSpec, ...] = INTENT_TABLE) -> str | None:
-    """The first intent in ``table`` with a pattern matching ``text`` (normalised)."""
-    for spec in table:
-        if any(pattern.search(text) for pattern in spec.patterns):
-            return spec.id
+    """The first intent in ``table`` with a pattern matching ``text`` (normalised).
+
+    A split ("gpu utilisation by model") does not choose the intent; it does when it is all
+    there is ("by model").
+    """
+    for candidate in dict.fromkeys((_SPLIT.sub(" ", text), text)):
+        for spec in table:
+            if any(pattern.search(candidate) for pattern in spec.patterns):
+                return spec.id
     return None
 
 
@@ -144,24 +157,29 @@ def vocabulary() -> tuple[str, ...]:
             words.update(re.findall(r"[a-z]{4,}", source))
         for phrase in spec.phrasings:
             words.update(re.findall(r"[a-z]{4,}", phrase.lower()))
-    return tuple(sorted(words - _STOP))
+    # common question words are typed wrong too ("waht", "shuold"): corrected towards
+    words |= {word for word in _STOP if len(word) >= 4}
+    return tuple(sorted(words))
 
 
 def correct_typos(
     text: str, extra_words: tuple[str, ...] = ()
 ) -> tuple[str, list[tuple[str, str]]]:
     """``text`` with each unknown word of 4+ letters replaced by its closest vocabulary word."""
-    from rapidfuzz import fuzz, process
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
 
-    vocab = vocabulary() + extra_words
-    known = set(vocab) | _STOP
+    vocab = vocabulary()
+    known = set(vocab) | _STOP | set(extra_words)
     corrections: list[tuple[str, str]] = []
 
     def fix(match: re.Match[str]) -> str:
         word = match.group(0)
         if len(word) < 4 or word in known:
             return word
-        best = process.extractOne(word, vocab, scorer=fuzz.ratio, score_cutoff=WORD_CUTOFF)
+        best = process.extractOne(
+            word, vocab, scorer=OSA.normalized_similarity, score_cutoff=WORD_CUTOFF
+        )
         if best is None:
             return word
         corrections.append((word, best[0]))
@@ -184,16 +202,20 @@ def phrase_scores(text: str) -> list[tuple[str, float]]:
 def recognise(question: str, extra_words: tuple[str, ...] = ()) -> Recognition:
     """Recognise a (screened) question. ``extra_words``: names not to "correct" (models, teams)."""
     text = normalise(question)
-    if found := keyword_intent(text):
+    if not text:  # "?" alone
+        return Recognition("help", question, "keyword")
+    found = keyword_intent(text)
+    corrected, corrections = correct_typos(text, extra_words)
+    # A typo can hide a more specific intent ("waht if … requests a day" is a what-if, not
+    # the volume its other words match): the corrected question decides when it differs.
+    if corrections and (fixed := keyword_intent(corrected)) and fixed != found:
+        return Recognition(fixed, corrected, "typo", corrections=tuple(corrections))
+    if found:
         return Recognition(found, question, "keyword")
     if pair := ambiguous_pair(text):
         return Recognition(None, question, "ambiguous", pair)
-    corrected, corrections = correct_typos(text, extra_words)
-    if corrections:
-        if found := keyword_intent(corrected):
-            return Recognition(found, corrected, "typo", corrections=tuple(corrections))
-        if pair := ambiguous_pair(corrected):
-            return Recognition(None, corrected, "ambiguous", pair, tuple(corrections))
+    if corrections and (pair := ambiguous_pair(corrected)):
+        return Recognition(None, corrected, "ambiguous", pair, tuple(corrections))
     scores = phrase_scores(corrected)
     (first, top), (second, runner_up) = scores[0], scores[1]
     if top >= PHRASE_ACCEPT and top - runner_up >= PHRASE_MARGIN:

@@ -11,26 +11,35 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from golocal.bot.hardware_phrases import find_gpu_phrase
+from golocal.bot.numbers import (
+    NUMBER,
+    Kind,
+    NumberError,
+    check,
+    find_numbers,
+    parse_number,
+    read_match,
+)
 from golocal.config.advisor import Advisor
 from golocal.jobs.scenario import Scenario
 
-_NUMBER = r"(-?\d[\d,]*(?:\.\d+)?)\s*(k|thousand)?"
 _REQUESTS = re.compile(
-    _NUMBER + r"\s*(?:requests?|reqs?|calls?|completions?)?\s*(?:a|per|/|each)\s*day", re.I
+    NUMBER.pattern + r"\s*(?:requests?|reqs?|calls?|completions?)?\s*(?:a|per|/|each)\s*day",
+    re.I,
 )
 _PRICE = re.compile(
     r"prices?\s+(?:were\s+to\s+)?(rose|rise|rises|increased?|increases|went up|go up|goes up|"
     r"up|fell|fall|falls|dropped|drop|drops|decreased?|decreases|went down|go down|down)"
-    r"\s*(?:by\s*)?(-?\d+(?:\.\d+)?)\s*(?:%|percent)",
+    r"\s*(?:by\s*)?(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)\s*(?:%|percent)",
     re.I,
 )
 _DOUBLED = re.compile(r"prices?\s+(doubled|double|halved|halve)", re.I)
 _ELECTRICITY = re.compile(
     r"(?:electricity|power|energy)\s*(?:price|cost)?s?\s*(?:was|were|is|of|at|=|to)?\s*"
-    r"\$?\s*(-?\d+(?:\.\d+)?)",
+    r"\$?\s*(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)",
     re.I,
 )
 _VOLUME_WORD = r"(?:volume|traffic|usage|requests?|load|demand|calls)"
@@ -68,12 +77,13 @@ class WhatIf:
     problems: list[str] = field(default_factory=list)
 
 
-def _number(text: str, multiplier: str | None) -> Decimal | None:
+def _checked(text: str, kind: Kind, problems: list[str]) -> Decimal | None:
+    """``text`` read as a number of ``kind``, or None with the reason added to ``problems``."""
     try:
-        value = Decimal(text.replace(",", ""))
-    except InvalidOperation:
+        return parse_number(text, kind)
+    except NumberError as exc:
+        problems.append(exc.message)
         return None
-    return value * 1000 if multiplier else value
 
 
 #: The largest values a what-if may name: beyond these a number is a typo, and the money
@@ -119,22 +129,34 @@ def parse_what_if(question: str, advisor: Advisor) -> WhatIf:
     """Read the changes a what-if question asks for; never raises."""
     result = WhatIf()
     changes: dict[str, object] = {}
-    if match := _REQUESTS.search(question):
-        value = _number(match.group(1), match.group(2))
-        if value is None or value < 0:
-            result.problems.append(f"a request volume can't be negative ({match.group(0)!r})")
-        elif value > MAX_REQUESTS_PER_DAY:
-            result.problems.append(
-                f"{match.group(1)[:20]}… requests a day is more than golocal models "
-                f"(at most {MAX_REQUESTS_PER_DAY:,})"
-            )
+    # "1e400 requests a day": a number that can't be read must not be misread as 400
+    unreadable = [m.error for m in find_numbers(question) if m.error]
+    if unreadable:
+        phrase = find_gpu_phrase(question, advisor)
+        if phrase is not None and phrase.problem:  # "1e400 H100s": say it of the GPU count
+            result.problems.append(phrase.problem)
         else:
-            changes["requests_per_day"] = float(value)
-            result.understood.append(f"{value:,.0f} requests/day")
+            result.problems += list(dict.fromkeys(unreadable))
+        return result
+    if match := _REQUESTS.search(question):
+        try:
+            value = check(read_match(match), Kind.COUNT)
+        except NumberError as exc:
+            result.problems.append(f"request volume {exc.message}")
+        else:
+            if value > MAX_REQUESTS_PER_DAY:
+                result.problems.append(
+                    f"{value:,} requests a day is more than golocal models "
+                    f"(at most {MAX_REQUESTS_PER_DAY:,})"
+                )
+            else:
+                changes["requests_per_day"] = float(value)
+                result.understood.append(f"{value:,.0f} requests/day")
     if "requests_per_day" not in changes:
         _volume_factor(question, changes, result)
-    if match := _PRICE.search(question):
-        percent = Decimal(match.group(2))
+    if (match := _PRICE.search(question)) and (
+        percent := _checked(match.group(2), Kind.PERCENT, result.problems)
+    ) is not None:
         down = re.match(r"(fell|fall|drop|decrease|went down|go down|down)", match.group(1), re.I)
         factor = 1 + (-percent if down else percent) / 100
         if percent < 0 or factor <= 0:
@@ -153,8 +175,9 @@ def parse_what_if(question: str, advisor: Advisor) -> WhatIf:
         factor = Decimal(2) if match.group(1).lower().startswith("doub") else Decimal("0.5")
         changes["cloud_price_factor"] = factor
         result.understood.append(f"cloud prices ×{factor}")
-    if match := _ELECTRICITY.search(question):
-        price = Decimal(match.group(1))
+    if (match := _ELECTRICITY.search(question)) and (
+        price := _checked(match.group(1), Kind.MONEY, result.problems)
+    ) is not None:
         if price < 0:
             result.problems.append(f"an electricity price can't be negative ({match.group(1)})")
         elif price > MAX_ELECTRICITY_USD_PER_KWH:

@@ -128,14 +128,16 @@ class GpuPower:
 def gpu_power(database: Database, since: date, until: date) -> GpuPower | None:
     """Mean per-GPU power and energy over the window, or ``None`` with no GPU telemetry.
 
-    Reads hourly rollups; falls back to daily rollups, then to minute rows (bounded by the
+    Reads daily rollups; falls back to hourly rollups, then to minute rows (bounded by the
     window) only where no rollup exists.
     """
     start, end = _bounds(since, until)
     both = and_(GpuRollup.power_mean_w.is_not(None), Gpu.power_limit_w > 0)
     # GPUs and GPU-hours count physical GPUs: a MIG instance is part of its parent
     whole = Gpu.parent_uuid.is_(None)
-    for resolution in ("hour", "day"):
+    # daily rows first: a window of whole days reads 24 times fewer rows (a week of 1,024
+    # GPUs is 7,000 rows, not 172,000), and they are what `report gpus` reads
+    for resolution in ("day", "hour"):
         query = (
             select(
                 func.count(func.distinct(case((whole, GpuRollup.gpu_id), else_=None))),

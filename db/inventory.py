@@ -2,13 +2,15 @@
 
 GPUs come from every telemetry source (NVML on this host, ``golocal agent`` nodes, DCGM through
 Prometheus); a GPU counts when it was seen during the window and is not flagged lost.
-Utilisation and power are minute-weighted means of the hourly rollups in the window.
+Utilisation and power are minute-weighted means of the daily rollups in the window (the
+hourly ones where no day was rolled up).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import and_, func, select
 
@@ -44,26 +46,33 @@ def gpu_inventory(database: Database, since: date, until: date) -> list[GpuGroup
         .where(seen)
         .group_by(Gpu.name, Gpu.memory_total_mib)
     )
-    weighted = (
-        select(
-            Gpu.name,
-            Gpu.memory_total_mib,
-            func.sum(GpuRollup.util_mean * GpuRollup.minutes),
-            func.sum(GpuRollup.power_mean_w * GpuRollup.minutes),
-            func.sum(GpuRollup.minutes),
+
+    def weighted(resolution: str) -> Any:
+        return (
+            select(
+                Gpu.name,
+                Gpu.memory_total_mib,
+                func.sum(GpuRollup.util_mean * GpuRollup.minutes),
+                func.sum(GpuRollup.power_mean_w * GpuRollup.minutes),
+                func.sum(GpuRollup.minutes),
+            )
+            .join(GpuRollup, GpuRollup.gpu_id == Gpu.id)
+            .where(
+                seen,
+                GpuRollup.resolution == resolution,
+                GpuRollup.bucket_start >= start,
+                GpuRollup.bucket_start < end,
+            )
+            .group_by(Gpu.name, Gpu.memory_total_mib)
         )
-        .join(GpuRollup, GpuRollup.gpu_id == Gpu.id)
-        .where(
-            seen,
-            GpuRollup.resolution == "hour",
-            GpuRollup.bucket_start >= start,
-            GpuRollup.bucket_start < end,
-        )
-        .group_by(Gpu.name, Gpu.memory_total_mib)
-    )
+
     with database.engine.connect() as connection:
         counted = connection.execute(groups).all()
-        means = {(row[0], row[1]): row for row in connection.execute(weighted)}
+        # daily rows (a week of a 1,024-GPU fleet: 7,000 rows, not 172,000 hourly ones);
+        # hourly where no day was rolled up
+        means = {(row[0], row[1]): row for row in connection.execute(weighted("day"))}
+        if not means:
+            means = {(row[0], row[1]): row for row in connection.execute(weighted("hour"))}
     result = []
     for name, memory, count, hosts in counted:
         row = means.get((name, memory))

@@ -70,23 +70,54 @@ def register_gpu(
     mig_profile: str | None = None,
 ) -> int:
     """Insert or refresh a GPU (or a MIG instance of one) in the inventory; returns its id."""
+    seen = GpuSeen(
+        host, gpu_index, uuid, name, memory_total_mib, power_limit_w, seen_at,
+        parent_uuid, mig_profile,
+    )  # fmt: skip
+    return register_gpus(database, source, [seen])[(host, uuid)]
+
+
+@dataclass(frozen=True, slots=True)
+class GpuSeen:
+    """What one collection saw of a GPU (the arguments of :func:`register_gpu`)."""
+
+    host: str
+    gpu_index: int
+    uuid: str
+    name: str
+    memory_total_mib: int | None
+    power_limit_w: float | None
+    seen_at: datetime
+    parent_uuid: str | None = None
+    mig_profile: str | None = None
+
+
+def register_gpus(
+    database: Database, source: str, seen: list[GpuSeen]
+) -> dict[tuple[str, str], int]:
+    """:func:`register_gpu` for many GPUs of one source in one transaction (a fleet's
+    collection sees a thousand at a time); returns their ids by (host, uuid)."""
     with database.session() as session:
-        gpu = session.scalars(
-            select(Gpu).where(Gpu.source == source, Gpu.host == host, Gpu.uuid == uuid)
-        ).one_or_none()
-        if gpu is None:
-            gpu = Gpu(source=source, host=host, uuid=uuid, first_seen=seen_at)
-            session.add(gpu)
-        gpu.gpu_index = gpu_index
-        gpu.name = name
-        gpu.memory_total_mib = memory_total_mib
-        gpu.power_limit_w = power_limit_w
-        gpu.parent_uuid = parent_uuid or None
-        gpu.mig_profile = mig_profile or None
-        gpu.last_seen = max(seen_at, gpu.last_seen) if gpu.last_seen else seen_at
-        gpu.lost = False
+        known = {
+            (gpu.host, gpu.uuid): gpu
+            for gpu in session.scalars(select(Gpu).where(Gpu.source == source))
+        }
+        for item in seen:
+            gpu = known.get((item.host, item.uuid))
+            if gpu is None:
+                gpu = Gpu(source=source, host=item.host, uuid=item.uuid, first_seen=item.seen_at)
+                session.add(gpu)
+                known[(item.host, item.uuid)] = gpu
+            gpu.gpu_index = item.gpu_index
+            gpu.name = item.name
+            gpu.memory_total_mib = item.memory_total_mib
+            gpu.power_limit_w = item.power_limit_w
+            gpu.parent_uuid = item.parent_uuid or None
+            gpu.mig_profile = item.mig_profile or None
+            gpu.last_seen = max(item.seen_at, gpu.last_seen) if gpu.last_seen else item.seen_at
+            gpu.lost = False
         session.flush()
-        return gpu.id
+        return {(item.host, item.uuid): known[(item.host, item.uuid)].id for item in seen}
 
 
 def mark_gpu_lost(

@@ -32,14 +32,9 @@ from golocal.db.models import (
     ServerRollup,
 )
 from golocal.db.rollups import rollup_weeks_and_months
-from golocal.db.telemetry import (
-    delete_telemetry_sources,
-    insert_rows,
-    register_gpu,
-    register_server,
-)
+from golocal.db.telemetry import delete_telemetry_sources, register_gpu, register_server
 from golocal.db.usage import delete_usage_sources, upsert_usage_buckets
-from golocal.jobs.demo_latency import latency_rows
+from golocal.jobs.demo_latency import latency_columns
 from golocal.jobs.demo_telemetry import LOCAL_TOKENS, Fleet, telemetry_day
 
 
@@ -153,7 +148,6 @@ class _Generator:
         self.server_ids: list[int] = []
         self.episode_start = (self.now - timedelta(days=3)).replace(hour=13)
         self.pending_usage: list[dict[str, Any]] = []
-        self.pending_latency: list[dict[str, Any]] = []
         self.pending: dict[type[Any], dict[str, list[Any]]] = {}
         self.pending_rows = 0
 
@@ -275,38 +269,44 @@ class _Generator:
                 pending.setdefault(column, []).extend(values)
             counts[name] = len(next(iter(columns.values()), []))
             self.pending_rows += counts[name]
-        self.pending_latency += _latency(day_rows.server_rollups, hours)
+        latency = self._latency(hours, day_rows.server_rollups)
+        pending = self.pending.setdefault(ServerLatencyBucket, {})
+        for column, values in latency.items():
+            pending.setdefault(column, []).extend(values)
         if self.pending_rows >= FLUSH_ROWS:
             self.flush()
         return counts
+
+    def _latency(
+        self, hours: list[tuple[datetime, float]], server_rollups: dict[str, list[Any]]
+    ) -> dict[str, list[Any]]:
+        """Latency histogram rows of every server-hour (columns), shaped by the hour's load."""
+        peak = max((r for _, r in hours), default=1.0) or 1.0
+        load = {at: requests / peak for at, requests in hours}
+        hourly = [
+            (server_id, at, requests)
+            for server_id, resolution, at, requests in zip(
+                server_rollups.get("server_id", []),
+                server_rollups.get("resolution", []),
+                server_rollups.get("bucket_start", []),
+                server_rollups.get("requests", []),
+                strict=True,
+            )
+            if resolution == "hour"
+        ]
+        return latency_columns(
+            [server_id for server_id, _, _ in hourly],
+            [at for _, at, _ in hourly],
+            [requests for _, _, requests in hourly],
+            [load[at] for _, at, _ in hourly],
+        )
 
     def flush(self) -> None:
         """Write what was generated since the last flush (few, large transactions)."""
         upsert_usage_buckets(self.database, self.pending_usage)
         for model, columns in self.pending.items():
             insert_columns(self.database, model, columns)
-        insert_rows(self.database, ServerLatencyBucket, self.pending_latency)
         self.pending_usage, self.pending, self.pending_rows = [], {}, 0
-        self.pending_latency = []
-
-
-def _latency(
-    server_rollups: dict[str, list[Any]], hours: list[tuple[datetime, float]]
-) -> list[dict[str, Any]]:
-    """Latency histogram rows of a day's server-hours, their medians rising with the load."""
-    peak_hour = max((requests for _, requests in hours), default=1.0) or 1.0
-    load = {at: requests / peak_hour for at, requests in hours}
-    rows: list[dict[str, Any]] = []
-    for server_id, at, resolution, requests in zip(
-        server_rollups["server_id"],
-        server_rollups["bucket_start"],
-        server_rollups["resolution"],
-        server_rollups["requests"],
-        strict=True,
-    ):
-        if resolution == "hour":
-            rows += latency_rows(int(server_id), at, int(requests), load.get(at, 0.0))
-    return rows
 
 
 def generate_demo(

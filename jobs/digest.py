@@ -51,6 +51,8 @@ def parse_week(text: str) -> str:
     if not match:
         raise ValueError(f"{text!r} is not an ISO week such as 2026-W12")
     year, week = int(match[1]), int(match[2])
+    if not 2000 <= year <= 2100:  # beyond, week arithmetic leaves the calendar
+        raise ValueError(f"{text!r} is outside the weeks golocal handles (2000 to 2100)")
     try:
         date.fromisocalendar(year, week, 1)
     except ValueError:

@@ -14,7 +14,7 @@ from typing import Any
 
 from golocal.db.database import Database
 from golocal.db.rollups import GPU, merge_minutes, rollup_telemetry
-from golocal.db.telemetry import mark_gpu_lost, register_gpu
+from golocal.db.telemetry import GpuSeen, mark_gpu_lost, register_gpus
 from golocal.jobs.sources.gpu_metrics import GpuPoint
 
 #: A GPU is saturated while utilisation and memory use are both at least this high.
@@ -24,6 +24,14 @@ MEMORY_SATURATED = 0.9
 
 def _gpu_key(point: GpuPoint) -> str:
     return f"{point.host}/{point.uuid or point.index}"
+
+
+def _uuid(point: GpuPoint) -> str:
+    return point.uuid or f"index-{point.index}"
+
+
+def _rounded(value: float | None) -> int | None:
+    return None if value is None else round(value)
 
 
 def _minute_row(
@@ -73,37 +81,48 @@ def store_gpu_points(
     """
     energy = dict(energy_state or {})
     ordered = sorted(points, key=lambda p: (_gpu_key(p), p.at))
-    ids: dict[str, int] = {}
-    rows = []
+    latest: dict[str, GpuPoint] = {}
+    first_live: dict[str, GpuPoint] = {}
     for point in ordered:
         key = _gpu_key(point)
-        seen_at = datetime.fromtimestamp(point.at, UTC)
-        if point.lost:
+        latest[key] = point  # ordered by time within a GPU: the last one stays
+        if not point.lost:
+            first_live.setdefault(key, point)
+    # every GPU of the collection registered in one transaction (a fleet has thousands)
+    registered = register_gpus(
+        database,
+        source,
+        [
+            GpuSeen(
+                host=point.host,
+                gpu_index=point.index,
+                uuid=_uuid(point),
+                name=point.name,
+                memory_total_mib=_rounded(point.memory_total_mib),
+                power_limit_w=point.power_limit_w,
+                seen_at=datetime.fromtimestamp(latest[key].at, UTC),
+                parent_uuid=point.parent_uuid,
+                mig_profile=point.mig_profile,
+            )
+            for key, point in first_live.items()
+        ],
+    )
+    ids = {key: registered[(point.host, _uuid(point))] for key, point in first_live.items()}
+    for point in latest.values():
+        if point.lost:  # the GPU's latest state in this collection
             mark_gpu_lost(
                 database,
                 source=source,
                 host=point.host,
                 gpu_index=point.index,
                 uuid=point.uuid,
-                seen_at=seen_at,
+                seen_at=datetime.fromtimestamp(point.at, UTC),
             )
+    rows = []
+    for point in ordered:
+        if point.lost:
             continue
-        if key not in ids:
-            last = max(p.at for p in ordered if _gpu_key(p) == key)
-            total = point.memory_total_mib
-            ids[key] = register_gpu(
-                database,
-                source=source,
-                host=point.host,
-                gpu_index=point.index,
-                uuid=point.uuid or f"index-{point.index}",
-                name=point.name,
-                memory_total_mib=None if total is None else round(total),
-                power_limit_w=point.power_limit_w,
-                seen_at=datetime.fromtimestamp(last, UTC),
-                parent_uuid=point.parent_uuid,
-                mig_profile=point.mig_profile,
-            )
+        key = _gpu_key(point)
         used = None
         if point.energy_j is not None:
             before = energy.get(key)

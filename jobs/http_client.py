@@ -217,7 +217,14 @@ class ApiClient:
 
     def get_text(self, url: str) -> str:
         """GET an absolute URL (a signed download link) without sending the credential."""
-        target = httpx.URL(url)
+        try:
+            target = httpx.URL(url)
+            if target.scheme not in ("http", "https") or not target.host:
+                raise httpx.InvalidURL("not an absolute http(s) URL")
+        except httpx.InvalidURL:
+            raise MalformedResponse(
+                f"{self.provider} sent a download link that is not an http(s) URL"
+            ) from None
         authenticated = target.host == self._base.host and target.port == self._base.port
         return self._get(target, None, authenticated=authenticated).text
 
@@ -271,6 +278,8 @@ class ApiClient:
             )
         except ResponseTooLarge as exc:
             raise SourceError(f"{self.provider}: {exc.message}") from None
+        except httpx.InvalidURL:  # a link the provider sent with characters a URL cannot hold
+            raise MalformedResponse(f"{self.provider} sent a URL that is not valid") from None
         except httpx.TimeoutException:
             log.info("%s: timeout on GET %s, retrying", self.provider, url.path)
             raise _Retryable("timed out") from None

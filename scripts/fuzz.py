@@ -53,7 +53,10 @@ def fuzz(target: Any, examples: int) -> tuple[int, int, collections.Counter[str]
         except Exception as exc:
             counts["crashes"] += 1
             where = traceback.extract_tb(exc.__traceback__)[-1]
-            kinds[f"{type(exc).__name__} at {Path(where.filename).name}:{where.lineno}"] += 1
+            detail = f": {exc}"[:120] if isinstance(exc, AssertionError) else ""
+            kinds[
+                f"{type(exc).__name__} at {Path(where.filename).name}:{where.lineno}{detail}"
+            ] += 1
 
     run()
     return counts["inputs"], counts["crashes"], kinds

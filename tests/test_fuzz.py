@@ -118,6 +118,10 @@ def test_a_400_digit_sample_value_is_a_format_error():
         )
 
 
+def _series(at: object, value: object) -> dict[str, object]:
+    return {"metric": {"__name__": "up"}, "values": [[at, value]]}
+
+
 @pytest.mark.parametrize(
     "payload",
     [
@@ -125,6 +129,9 @@ def test_a_400_digit_sample_value_is_a_format_error():
         {"status": "success", "data": {"resultType": "matrix", "result": [None]}},
         {"status": "success", "data": {"resultType": "matrix", "result": [{"metric": []}]}},
         {"status": "success", "data": {"resultType": "matrix", "result": {"a": 1}}},
+        # a JSON integer of 400 digits as a sample's time or value (OverflowError in float())
+        {"status": "success", "data": {"resultType": "matrix", "result": [_series(10**400, "1")]}},
+        {"status": "success", "data": {"resultType": "matrix", "result": [_series(0, 10**400)]}},
     ],
 )
 def test_a_prometheus_answer_of_the_wrong_shape_is_a_prometheus_error(payload):

@@ -79,7 +79,8 @@ def answer_models(question: str, services: Services) -> Reply:
         ledger_model_usage(
             services.database, services.settings, scope.period.since, scope.period.until
         ),
-        scope.filters,
+        scope,
+        services,
     )
     days, covered = coverage(services, scope)
     table = model_table(rows, services)

@@ -6,7 +6,6 @@ from golocal.bot.chat import intent
 from golocal.bot.replies import Reply
 from golocal.bot.screening import excerpt
 from golocal.bot.services import Services
-from golocal.jobs.source_health import source_rows
 
 _ORDER = ("failing", "stale", "never_collected", "ok", "not_configured")
 _WORDS = {
@@ -22,6 +21,9 @@ _WORDS = {
 def answer_sources(question: str, services: Services) -> Reply:
     """Every source grouped by health, failures with their last error (short)."""
     now = services.now()
+    # imported here: it pulls in every collector, and the chat loads all handlers to match
+    from golocal.jobs.source_health import source_rows
+
     rows = source_rows(services.settings, services.database, now)
     counts = {state: sum(1 for r in rows if r["health"] == state) for state in _ORDER}
     configured = [r for r in rows if r["configured"]]

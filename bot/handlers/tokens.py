@@ -2,16 +2,56 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
 from golocal.bot.chat import intent
-from golocal.bot.handlers.scope import scope_of
+from golocal.bot.handlers.scope import scope_of, scoped_token_rows
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
-from golocal.db.usage_detail import TokenDay, token_days
+from golocal.db.usage_detail import TokenRow
+
+_COLUMNS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens")
+
+
+@dataclass(frozen=True)
+class TokenDay:
+    """One day's tokens over the scope's rows (a column no row reported stays None)."""
+
+    day: date
+    input_tokens: int | None
+    cached_input_tokens: int | None
+    cache_write_tokens: int | None
+    output_tokens: int | None
+    buckets_without_cached: int
+
+
+def _sum(values: list[int | None]) -> int | None:
+    known = [value for value in values if value is not None]
+    return sum(known) if known else None
+
+
+def daily(rows: list[TokenRow]) -> list[TokenDay]:
+    """The rows summed per UTC day, in day order."""
+    groups: dict[date, list[TokenRow]] = defaultdict(list)
+    for row in rows:
+        groups[row.day].append(row)
+    return [
+        TokenDay(
+            day=day,
+            input_tokens=_sum([row.input_tokens for row in group]),
+            cached_input_tokens=_sum([row.cached_input_tokens for row in group]),
+            cache_write_tokens=_sum([row.cache_write_tokens for row in group]),
+            output_tokens=_sum([row.output_tokens for row in group]),
+            buckets_without_cached=sum(row.buckets_without_cached for row in group),
+        )
+        for day, group in sorted(groups.items())
+    ]
 
 
 def _total(days: list[TokenDay], name: str) -> int | None:
-    values = [getattr(day, name) for day in days if getattr(day, name) is not None]
-    return sum(values) if values else None
+    return _sum([getattr(day, name) for day in days])
 
 
 def _shown(value: int | None) -> str:
@@ -22,11 +62,8 @@ def _shown(value: int | None) -> str:
 def answer_tokens(question: str, services: Services) -> Reply:
     """Mean tokens per day (input, cached input, output) and the peak day."""
     scope = scope_of(question, services)
-    days = token_days(services.database, scope.period.since, scope.period.until, scope.filters)
-    totals = {
-        name: _total(days, name)
-        for name in ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens")
-    }
+    days = daily(scoped_token_rows(services, scope))
+    totals = {name: _total(days, name) for name in _COLUMNS}
     partial_cached = sum(day.buckets_without_cached for day in days)
     data = {
         "since": scope.period.since.isoformat(),
@@ -57,7 +94,7 @@ def answer_tokens(question: str, services: Services) -> Reply:
 
     peak = max(days, key=lambda d: (d.input_tokens or 0) + (d.output_tokens or 0))
     lines = [
-        f"Tokens per day over {scope.describe()} ({len(days)} of {count} days have data): "
+        f"Tokens per day over {scope.describe()} ({scope.period.coverage_text(len(days))}): "
         f"input {mean('input_tokens')} (of which cached {mean('cached_input_tokens')}), "
         f"output {mean('output_tokens')}.",
         f"Totals: input {_shown(totals['input_tokens'])}, cached "

@@ -1,7 +1,7 @@
 """The top_users intent: which team, project or API key uses the most, where sources say.
 
 Providers identify usage by project/workspace and API key id; teams come from the gateway
-or from ``golocal attribute``. Usage no source attributes is counted as "(not identified)",
+or from ``golocal attribute``. Usage no source attributes is counted as "(unattributed)",
 never dropped, so the shares add up.
 """
 
@@ -12,24 +12,49 @@ from decimal import Decimal
 from typing import Any
 
 from golocal.bot.chat import intent
-from golocal.bot.handlers.scope import coverage, narrowed, scope_of
+from golocal.bot.handlers.scope import (
+    NOT_IDENTIFIED,
+    coverage,
+    group_name,
+    narrowed,
+    scope_of,
+    team_of,
+)
+from golocal.bot.numbers import Kind, NumberError, excerpt_number, parse_number
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
 from golocal.db.evidence import ModelUsage
 from golocal.jobs.facts import counted_requests
 from golocal.jobs.ledger_read import ledger_model_usage
 from golocal.jobs.money import usd_display, usd_string
-from golocal.jobs.showback import all_attributions, attributed_team
+from golocal.jobs.showback import all_attributions
 
-UNKNOWN = "(not identified)"
 SHOWN = 5
+#: "top 10 projects": at most this many on request
+MAX_SHOWN = 50
+_TOP_N = re.compile(r"\btop\s+(\S+)\s+(?:users?|teams?|projects?|keys?|api|spenders?|consumers?)")
+
+
+def shown_count(question: str) -> int:
+    """How many places to list: "top 3 teams" → 3; default :data:`SHOWN`.
+
+    Raises:
+        NumberError: a number that is not a whole count from 1 to :data:`MAX_SHOWN`.
+    """
+    match = _TOP_N.search(question.lower())
+    if match is None or not match.group(1)[0].isdigit():
+        return SHOWN
+    count = parse_number(match.group(1), Kind.COUNT)
+    if not 1 <= count <= MAX_SHOWN:
+        raise NumberError(
+            f"I can list the top 1 to {MAX_SHOWN}, not {excerpt_number(match.group(1))}"
+        )
+    return int(count)
+
+
 #: What "by …" or the question's words may split by, in the order tried when none is named.
 DIMENSIONS = ("team", "project", "api_key")
 _NAMES = {"team": "team", "project": "project/workspace", "api_key": "API key"}
-
-
-def _team(row: ModelUsage, attributions: list[Any]) -> str | None:
-    return attributed_team(row.provider, row.project, row.api_key, row.team, attributions)
 
 
 def _dimension(question: str, breakdown: str | None, rows: list[ModelUsage], teams: dict) -> str:
@@ -59,22 +84,22 @@ def answer_top_users(question: str, services: Services) -> Reply:
 
         return answer_cost.handler(question, services)
     scope = scope_of(question, services)
+    shown = shown_count(question)
     rows = narrowed(
         ledger_model_usage(
             services.database, services.settings, scope.period.since, scope.period.until
         ),
-        scope.filters,
+        scope,
+        services,
     )
     attributions = all_attributions(services.database, services.settings)
-    teams = {id(row): _team(row, attributions) for row in rows}
+    teams = {id(row): team_of(row, attributions) for row in rows}
     dimension = _dimension(question, scope.breakdown, rows, teams)
     tpr = services.settings.volume.tokens_per_request
     groups: dict[str, dict[str, Any]] = {}
     for row in rows:
-        name = teams[id(row)] if dimension == "team" else getattr(row, dimension)
-        entry = groups.setdefault(
-            name or UNKNOWN, {"requests": 0, "cost": None, "estimated": False}
-        )
+        name = group_name(row, dimension, attributions)
+        entry = groups.setdefault(name, {"requests": 0, "cost": None, "estimated": False})
         entry["requests"] += counted_requests(row, tpr)
         entry["estimated"] |= row.requests_estimate is not None
         if row.cost_usd is not None:
@@ -103,14 +128,14 @@ def answer_top_users(question: str, services: Services) -> Reply:
     if not ranking:
         return Reply("top_users", f"No usage recorded for {scope.describe()}.", data)
     lines = [f"Top {_NAMES[dimension]}s by requests over {scope.describe()} ({covered}):"]
-    for place, entry in enumerate(ranking[:SHOWN], start=1):
+    for place, entry in enumerate(ranking[:shown], start=1):
         spend = f", {usd_display(Decimal(entry['cost_usd']))}" if entry["cost_usd"] else ""
         mark = " ~" if entry["requests_estimated"] else ""
         lines.append(
             f"{place}. {entry['name']} — {entry['requests']:,}{mark} requests "
             f"({entry['share']:.0%}){spend}"
         )
-    unknown = next((e for e in ranking if e["name"] == UNKNOWN), None)
+    unknown = next((e for e in ranking if e["name"] == NOT_IDENTIFIED), None)
     if unknown is not None:
         lines.append(
             f"{unknown['share']:.0%} of requests are not identified by {_NAMES[dimension]}: the "

@@ -17,11 +17,14 @@ renderer knows (``volume``, the advisor's ``verdict``) get a richer layout.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
+    ButtonElement,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
@@ -141,11 +144,50 @@ def reply_blocks(reply: Reply, *, max_blocks: int = MAX_MESSAGE_BLOCKS) -> list[
         blocks = verdict_blocks(reply)
     elif reply.intent == "volume" and "zone" in data:
         blocks = volume_blocks(reply)
+    elif reply.intent == "clarify" and isinstance(data.get("did_you_mean"), list):
+        blocks = clarify_blocks(reply)
+    elif reply.intent == "help" and isinstance(data.get("did_you_mean"), list):
+        # the help for a question not understood, with its closest intents as buttons
+        blocks = [*text_sections(reply.text), *choice_buttons(reply)]
     elif reply.intent == "error":
         blocks = [section(f":warning: {reply.text}")]
     else:
         blocks = list(text_sections(reply.text))
     return fit(blocks, max_blocks)
+
+
+#: Prefix of the "Did you mean …?" buttons' action ids (one per candidate intent).
+DID_YOU_MEAN_ACTION = "golocal_did_you_mean"
+#: Slack's limit on a button's value.
+MAX_BUTTON_VALUE = 2000
+MAX_BUTTON_TEXT = 75
+
+
+def clarify_blocks(reply: Reply) -> list[Block]:
+    """ "Did you mean the spend or the volume?" with one button per candidate intent."""
+    first = reply.text.splitlines()[0] if reply.text else "Did you mean…?"
+    return [section(first), *choice_buttons(reply)]
+
+
+def choice_buttons(reply: Reply) -> list[Block]:
+    """One button per intent in ``did_you_mean``; pressing it answers the question as it."""
+    options = [o for o in reply.data.get("did_you_mean", []) if isinstance(o, dict)]
+    buttons = []
+    for index, option in enumerate(options[:5]):
+        value = json.dumps(
+            {"intent": str(option.get("intent")), "question": str(option.get("question", ""))},
+            ensure_ascii=False,
+        )
+        if len(value) > MAX_BUTTON_VALUE:  # screened questions are far shorter; never cut JSON
+            continue
+        buttons.append(
+            ButtonElement(
+                text=clip(str(option.get("label", option.get("intent"))), MAX_BUTTON_TEXT),
+                action_id=f"{DID_YOU_MEAN_ACTION}_{index}",
+                value=value,
+            )
+        )
+    return [ActionsBlock(elements=buttons)] if buttons else []
 
 
 def message_payload(reply: Reply) -> dict[str, Any]:

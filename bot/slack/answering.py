@@ -18,10 +18,12 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from golocal.bot.chat import Asked
+from golocal.bot.followups import Conversations
 from golocal.bot.replies import Reply, reply_for_error
 from golocal.bot.services import Services
 from golocal.bot.slack.conversation import reply_to
@@ -39,8 +41,11 @@ ANSWER_TIMEOUT_S = 300
 class Answerer:
     """What the listeners call for slow work: a reply to a question, the Home view."""
 
-    reply: Callable[[str], Reply]
+    reply: Callable[[str | Asked], Reply]
     home_view: Callable[[], dict[str, Any]]
+    #: the last subject of each thread, DM and user's slash commands, kept in this (the
+    #: listening) process: follow-ups are resolved before the question goes to a worker
+    conversations: Conversations = field(default_factory=Conversations)
 
 
 def counted(answerer: Answerer) -> Answerer:
@@ -50,13 +55,13 @@ def counted(answerer: Answerer) -> Answerer:
     ones ``/metrics`` serves.
     """
 
-    def reply(question: str) -> Reply:
+    def reply(question: str | Asked) -> Reply:
         result = answerer.reply(question)
         if result.intent == "error" and "incident" in result.data:
             selfmetrics.observe_answer_failed()
         return result
 
-    return Answerer(reply=reply, home_view=answerer.home_view)
+    return Answerer(reply=reply, home_view=answerer.home_view, conversations=answerer.conversations)
 
 
 def in_process(services: Services) -> Answerer:
@@ -94,7 +99,7 @@ def _exit_with_parent(parent_pid: int) -> None:
     os._exit(0)
 
 
-def _reply_in_worker(question: str) -> Reply:
+def _reply_in_worker(question: str | Asked) -> Reply:
     assert _worker_services is not None
     return reply_to(question, _worker_services)
 
@@ -118,7 +123,7 @@ class WorkerPool:
             initargs=(str(config_path) if config_path else None, os.getpid()),
         )
 
-    def reply(self, question: str) -> Reply:
+    def reply(self, question: str | Asked) -> Reply:
         """The reply to ``question``, computed in a worker; failures become error replies."""
         try:
             return self._executor.submit(_reply_in_worker, question).result(ANSWER_TIMEOUT_S)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from http.client import RemoteDisconnected
+from urllib.error import URLError
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -63,7 +65,12 @@ def web_client(settings: Settings, token: str | None = None) -> WebClient:
         timeout=15,
         retry_handlers=[
             RateLimitErrorRetryHandler(max_retry_count=3),
-            ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=_BACKOFF),
+            ConnectionErrorRetryHandler(
+                max_retry_count=2,
+                interval_calculator=_BACKOFF,
+                # slack_sdk's defaults plus a read timeout: Slack that does not answer in time
+                error_types=[URLError, ConnectionResetError, RemoteDisconnected, TimeoutError],
+            ),
             ServerErrorRetryHandler(max_retry_count=3, interval_calculator=_BACKOFF),
         ],
     )

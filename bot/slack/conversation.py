@@ -11,18 +11,23 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Hashable
+from dataclasses import replace
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
-from golocal.bot.chat import answer
+from golocal.bot.chat import Asked, answer, remember, resolve_follow_up
 from golocal.bot.delivery_errors import classify
+from golocal.bot.followups import Conversations
 from golocal.bot.posting import slack_failure
+from golocal.bot.recognise import keyword_intent, normalise
 from golocal.bot.render.blocks import MAX_MESSAGE_BLOCKS, message_payload
 from golocal.bot.render.mrkdwn import slack_text
 from golocal.bot.replies import Reply, reply_for_error
-from golocal.bot.services import Services
+from golocal.bot.services import Actor, Services
+from golocal.bot.slack.checklist_modal import is_admin
 from golocal.jobs import selfmetrics
 
 log = logging.getLogger(__name__)
@@ -35,12 +40,42 @@ def question_text(text: str | None) -> str:
     return " ".join(_MENTION.sub(" ", text or "").split())
 
 
-def reply_to(question: str, services: Services) -> Reply:
+def reply_to(question: str | Asked, services: Services) -> Reply:
     """Answer a question through the chat handlers; failures become an error reply."""
     try:
         return answer(question, services)
     except Exception as exc:
         return reply_for_error(exc)
+
+
+def answer_in_conversation(
+    ask: Callable[[str | Asked], Reply],
+    services: Services,
+    conversations: Conversations,
+    key: Hashable,
+    text: str,
+    *,
+    user: str,
+    client: WebClient | None = None,
+) -> Reply:
+    """Answer ``text`` from ``user`` as part of conversation ``key`` (a thread, a DM).
+
+    A follow-up ("and last month?") is made whole from the conversation's last subject here,
+    in the listening process, and the answer's subject is remembered for the next one. Only
+    admins may change checklist answers: the (Slack API) admin check runs only for such a
+    sentence.
+    """
+    asked = Asked(text, actor=Actor(user, "slack", may_change_answers=False))
+    try:
+        asked = resolve_follow_up(asked, services, conversations, key)
+        if keyword_intent(normalise(asked.text)) == "checklist_update":
+            admin = is_admin(services.settings, user, client)
+            asked = replace(asked, actor=Actor(user, "slack", may_change_answers=admin))
+    except Exception as exc:
+        return reply_for_error(exc)
+    reply = ask(asked)
+    remember(conversations, key, asked, reply)
+    return reply
 
 
 def post_reply(

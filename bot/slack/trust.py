@@ -118,13 +118,21 @@ class TrustFilter:
     ) -> BoltResponse | None:
         who = actor(body)
         if who.bot is not None:
-            log.debug("ignored %s from bot %s", who.kind, who.bot)
+            log.info("ignored %s from bot %s", who.kind, who.bot)
             return BoltResponse(status=200, body="")
-        if not self.allow_external and who.user is not None:
+        if who.user is not None:
             installed = context.authorize_result
             team_id = installed.team_id if installed else context.team_id
             enterprise_id = installed.enterprise_id if installed else context.enterprise_id
-            if not is_home_org(who, team_id, enterprise_id):
+            home = is_home_org(who, team_id, enterprise_id)
+            if not home and self.allow_external:
+                log.info(
+                    "answering %s from user %s of %s ([slack] allow_external is true)",
+                    who.kind,
+                    who.user,
+                    who.team or who.enterprise or "an unnamed organisation",
+                )
+            elif not home:
                 log.warning(
                     "refused %s from user %s of %s: not the installing workspace %s "
                     "([slack] allow_external is false)",

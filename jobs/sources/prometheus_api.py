@@ -116,7 +116,7 @@ def parse_envelope(status_code: int, payload: Any) -> RangeResult:
         name = labels.pop("__name__", "")
         try:
             samples = [_sample(pair) for pair in values or []]
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: a 400-digit int
             raise PrometheusError(
                 f"Prometheus answered a sample that is malformed ({exc})"
             ) from None

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -98,6 +99,19 @@ def test_digest_accepted_then_500_is_posted_once(
     assert len(fake_slack_web.posts_in(DIGEST)) == 1
     state = digest_post_state(database, WEEK, DIGEST)
     assert state is not None and state.message_ts == posted["ts"]
+
+
+def test_digest_timeout_after_accept_is_posted_once(
+    database: Database, settings: Settings, fake_slack_web: FakeSlackWeb
+) -> None:
+    _seed(database)
+    fake_slack_web.hold_after_accept("chat.postMessage")
+    threading.Timer(4, fake_slack_web.release.set).start()  # Slack answers, too late
+    poster = SlackPoster(
+        "xoxb-test", fake_slack_web.api_url, backoff_factor=0, pacer=ChannelPacer(1e3), timeout=1
+    )
+    assert _publish(database, settings, poster).status == "posted"
+    assert len(fake_slack_web.posts_in(DIGEST)) == 1
 
 
 def test_digest_crash_between_post_and_record_is_posted_once(

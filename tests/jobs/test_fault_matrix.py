@@ -33,6 +33,7 @@ from golocal.db.usage import count_usage_buckets
 from golocal.errors import DatabaseError
 from golocal.jobs.collect import collect_sources
 from golocal.jobs.digest import last_complete_week
+from golocal.jobs.http_client import ApiClient, Credential, MalformedResponse
 from golocal.jobs.schedule import digest_week_due
 from tests.cli_runner import run_golocal
 from tests.fakes.openai import USAGE_PATH, FakeOpenAI, days
@@ -591,3 +592,15 @@ def test_the_digest_waits_until_the_week_has_ended_in_utc_and_locally(
     assert digest_week_due(now, settings) == expected
     complete = last_complete_week(now, settings.tz)
     assert complete == (expected or "2026-W46")
+
+
+@pytest.mark.parametrize("link", ["http://exa mple.com/x\x00", "", "ftp://files/x", "/relative"])
+def test_a_download_link_that_is_not_a_url_is_a_malformed_answer(link):
+    client = ApiClient(
+        provider="GitHub",
+        base_url="http://127.0.0.1:9",
+        credential=Credential(header="authorization", value="Bearer t", label="t", env_var="T"),
+    )
+    with client, pytest.raises(MalformedResponse) as refused:
+        client.get_text(link)
+    assert "not" in refused.value.message and "URL" in refused.value.message

@@ -2,6 +2,8 @@
 
 * App Home: "Re-run the checklist" recomputes the dashboard after the ack; "Update our
   answers" opens the checklist modal at once, because a ``trigger_id`` expires after 3 s.
+* "Did you mean …?" under a chat reply: answers the question as the chosen intent, in the
+  same thread.
 * "Share in channel" under an ephemeral ``/golocal`` answer posts the answer for everyone,
   saying who shared it, and removes the ephemeral copy.
 * Alert buttons: Acknowledge, Snooze (1 h / 4 h / 24 h), Resolve. The incident stores who
@@ -14,7 +16,9 @@ Every ack goes back before any database or rendering work; the work runs in lazy
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -22,6 +26,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
+from golocal.bot.chat import Asked, remember
 from golocal.bot.delivery_errors import classify
 from golocal.bot.render.alerts import (
     ACK_ACTION,
@@ -32,12 +37,12 @@ from golocal.bot.render.alerts import (
     alert_status_blocks,
     alert_text,
 )
-from golocal.bot.render.blocks import MAX_MESSAGE_BLOCKS, message_payload
+from golocal.bot.render.blocks import DID_YOU_MEAN_ACTION, MAX_MESSAGE_BLOCKS, message_payload
 from golocal.bot.render.mrkdwn import mention, slack_text
-from golocal.bot.services import Services
+from golocal.bot.services import Actor, Services
 from golocal.bot.slack.answering import Answerer
 from golocal.bot.slack.checklist_modal import open_checklist_modal
-from golocal.bot.slack.conversation import SHARE_ACTION
+from golocal.bot.slack.conversation import SHARE_ACTION, post_reply
 from golocal.bot.slack.home import RERUN_ACTION, UPDATE_ANSWERS_ACTION, publish_home
 from golocal.db import alerts as incidents_db
 
@@ -94,6 +99,26 @@ def register(app: App, services: Services, answerer: Answerer) -> None:
             return
         respond(delete_original=True)
 
+    def answer_choice(body: dict[str, Any], client: WebClient) -> None:
+        """A "Did you mean …?" button: answer the question as the chosen intent, in place."""
+        try:
+            choice = json.loads(_first_action(body).get("value") or "{}")
+            intent, question = str(choice["intent"]), str(choice["question"])
+        except (ValueError, KeyError, TypeError, IndexError):
+            log.warning("ignored a did-you-mean button with an unreadable value")
+            return
+        user = str((body.get("user") or {}).get("id") or "")
+        channel, _ = _where(body)
+        message = body.get("message") or {}
+        asked = Asked(question, intent=intent, actor=Actor(user, "slack", False))
+        reply = answerer.reply(asked)
+        if not channel:
+            return
+        thread = message.get("thread_ts") or message.get("ts")
+        post_reply(client, channel, reply, thread_ts=thread, user=user or None)
+        if thread:
+            remember(answerer.conversations, ("thread", channel, str(thread)), asked, reply)
+
     def act_on_alert(body: dict[str, Any], client: WebClient) -> None:
         action = _first_action(body)
         user = body["user"]["id"]
@@ -139,5 +164,6 @@ def register(app: App, services: Services, answerer: Answerer) -> None:
     app.action(RERUN_ACTION)(ack=_acknowledge, lazy=[rerun_checklist])
     app.action(UPDATE_ANSWERS_ACTION)(update_answers)
     app.action(SHARE_ACTION)(ack=_acknowledge, lazy=[share_answer])
+    app.action(re.compile(f"^{DID_YOU_MEAN_ACTION}_\\d+$"))(ack=_acknowledge, lazy=[answer_choice])
     for action_id in (ACK_ACTION, SNOOZE_ACTION, RESOLVE_ACTION):
         app.action(action_id)(ack=_acknowledge, lazy=[act_on_alert])

@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from golocal.bot.services import Services
 from golocal.bot.slack.answering import Answerer
 from golocal.bot.slack.checklist_modal import ONLY_ADMINS, is_admin, open_checklist_modal
-from golocal.bot.slack.conversation import question_text, respond_reply
+from golocal.bot.slack.conversation import answer_in_conversation, question_text, respond_reply
 from golocal.bot.slack.feedback import ANSWERING, loading
 
 COMMAND = "/golocal"
@@ -46,16 +46,28 @@ def register(app: App, services: Services, answerer: Answerer) -> None:
             client, services, command["trigger_id"], channel=command.get("channel_id"), user=user
         )
 
-    def answer_command(command: dict[str, Any], respond: Respond) -> None:
+    def answer_command(command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         question = question_text(command.get("text"))
         if _wants_answers_modal(question):
             return
+        # a user's slash commands in one channel are one conversation
+        key = ("command", str(command.get("channel_id")), str(command.get("user_id")))
         with loading(
             lambda: respond(text=ANSWERING, response_type="ephemeral"),
             lambda: None,  # the answer replaces it
         ) as shown:
-            reply = answerer.reply(question)
-        shareable = reply.intent not in {"help", "error"}
-        respond_reply(respond, reply, share=question if shareable else None, replace=shown.is_set())
+            reply = answer_in_conversation(
+                answerer.reply,
+                services,
+                answerer.conversations,
+                key,
+                question,
+                user=str(command.get("user_id") or ""),
+                client=client,
+            )
+        shareable = reply.intent not in {"help", "error", "clarify", "bad_input"}
+        # a follow-up ("and yesterday?") is shared as the whole question it was read as
+        read = (reply.data.get("recognised") or {}).get("read") or question
+        respond_reply(respond, reply, share=read if shareable else None, replace=shown.is_set())
 
     app.command(COMMAND)(ack=acknowledge, lazy=[answer_command])

@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 
 from golocal.bot.services import Services
 from golocal.bot.slack.answering import Answerer
-from golocal.bot.slack.conversation import post_reply, question_text
+from golocal.bot.slack.conversation import answer_in_conversation, post_reply, question_text
 from golocal.bot.slack.feedback import TEXT_ONLY, reaction_while, welcome_once
 from golocal.bot.slack.home import publish_home
 
@@ -32,10 +32,21 @@ def register(app: App, services: Services, answerer: Answerer) -> None:
 
     greeted: set[str] = set()
 
+    def converse(event: dict[str, Any], client: WebClient, key: tuple[str, ...]) -> Any:
+        return answer_in_conversation(
+            answerer.reply,
+            services,
+            answerer.conversations,
+            key,
+            question_text(event.get("text")),
+            user=str(event.get("user") or ""),
+            client=client,
+        )
+
     def answer_mention(event: dict[str, Any], client: WebClient) -> None:
         thread = event.get("thread_ts") or event.get("ts")
         with reaction_while(client, event["channel"], event.get("ts")):
-            reply = answerer.reply(question_text(event.get("text")))
+            reply = converse(event, client, ("thread", event["channel"], str(thread)))
             post_reply(client, event["channel"], reply, thread_ts=thread, user=event.get("user"))
 
     def answer_direct_message(event: dict[str, Any], client: WebClient) -> None:
@@ -46,16 +57,12 @@ def register(app: App, services: Services, answerer: Answerer) -> None:
         question = question_text(event.get("text"))
         if subtype not in {None, "file_share"}:
             return
+        thread = event.get("thread_ts")
+        key = ("dm", event["channel"], str(thread or ""))  # a DM is one conversation
         with reaction_while(client, event["channel"], event.get("ts")):
             only_a_file = subtype == "file_share" and not question
-            reply = TEXT_ONLY if only_a_file else answerer.reply(question)
-            post_reply(
-                client,
-                event["channel"],
-                reply,
-                thread_ts=event.get("thread_ts"),
-                user=event.get("user"),
-            )
+            reply = TEXT_ONLY if only_a_file else converse(event, client, key)
+            post_reply(client, event["channel"], reply, thread_ts=thread, user=event.get("user"))
 
     def show_home(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab") == "messages":

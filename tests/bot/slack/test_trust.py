@@ -114,11 +114,16 @@ def open_app(
 
 
 def test_allow_external_answers_other_organisations(
-    open_app: RunningHttpApp, fake_slack_web: FakeSlackWeb
+    open_app: RunningHttpApp, fake_slack_web: FakeSlackWeb, caplog: pytest.LogCaptureFixture
 ) -> None:
     outsider = _shared(app_mention("help", "1700000102.000100"), "EvExtOk", OTHER_TEAM)
-    assert open_app.post_json(outsider).status_code == 200
-    assert _answered_threads(fake_slack_web, 1) == ["1700000102.000100"]
+    with caplog.at_level(logging.INFO, logger="golocal"):
+        assert open_app.post_json(outsider).status_code == 200
+        assert _answered_threads(fake_slack_web, 1) == ["1700000102.000100"]
+    decisions = [
+        r.getMessage() for r in caplog.records if "allow_external is true" in r.getMessage()
+    ]
+    assert len(decisions) == 1 and OTHER_TEAM in decisions[0]
     from_bot = {**app_mention("help", "1700000102.000200"), "bot_id": "B0OTHERBOT"}
     open_app.post_json(event_callback(from_bot, "EvBotStill"))
     person = app_mention("help", "1700000102.000300")
