@@ -243,8 +243,9 @@ def record_notification(
         row.notify_count = (row.notify_count or 0) + 1
         row.last_notified_at = now
         row.lease_until = None
-        if (row.details or {}).get("_delivery_error"):
-            row.details = {k: v for k, v in row.details.items() if k != "_delivery_error"}
+        details = row.details or {}
+        if details.get("_delivery_error"):
+            row.details = {k: v for k, v in details.items() if k != "_delivery_error"}
         if channel is not None:
             row.channel = channel
         if thread_ts is not None:

@@ -115,7 +115,7 @@ class Forecast:
 
 def complete_weeks(report: VolumeReport) -> list[Week]:
     """Monday-to-Sunday weeks fully inside the report that have data on some day."""
-    by_week: dict[date, list] = {}
+    by_week: dict[date, list[Any]] = {}
     for day in report.days:
         monday = day.day - timedelta(days=day.day.weekday())
         by_week.setdefault(monday, []).append(day)

@@ -73,11 +73,11 @@ def choose_hardware(
         return catalogue_hardware(advisor, profile.label, profile, load, "catalogue")
     name = scenario.profile or advisor.profile
     if name is not None:
-        profile = advisor.profiles.get(name)
-        if profile is None:
+        named = advisor.profiles.get(name)
+        if named is None:
             known = ", ".join(sorted(advisor.profiles))
             raise UsageError(f"unknown hardware profile {name!r} (known: {known})")
-        return catalogue_hardware(advisor, name, profile, load, "catalogue")
+        return catalogue_hardware(advisor, name, named, load, "catalogue")
     fleet = fleet_hardware(advisor, evidence.inventory, load)
     if fleet is not None:
         return fleet
