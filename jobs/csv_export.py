@@ -42,6 +42,9 @@ VOLUME_HEADER = (
     "cost_usd",
     "cost_estimated",
     "cost_basis",
+    "aborted_requests",
+    "failed_requests",
+    "error_rate",
 )
 
 

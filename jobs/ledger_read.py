@@ -6,6 +6,7 @@ See :mod:`golocal.jobs.ledger` for the rules; this module is the I/O edge around
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from golocal.config.settings import Settings
 from golocal.db.database import Database
 from golocal.db.evidence import ModelUsage
 from golocal.db.ledger import billed_lines, usage_lines
+from golocal.db.outcomes import ServerOutcomes
 from golocal.jobs.ledger import Entry, Ledger, build_ledger, sum_known
 from golocal.jobs.volume import VolumeReport, build_volume_report
 
@@ -29,11 +31,16 @@ def load_ledger(database: Database, settings: Settings, since: date, until: date
 
 
 def ledger_volume_report(
-    ledger: Ledger, settings: Settings, *, open_day: date | None = None
+    ledger: Ledger,
+    settings: Settings,
+    *,
+    open_day: date | None = None,
+    outcomes: Mapping[tuple[date, str], ServerOutcomes] | None = None,
 ) -> VolumeReport:
     """The volume report of a ledger's window: the ledger's money and request estimates.
 
-    ``open_day`` (today, when the window runs into it) is left out of the mean per day.
+    ``open_day`` (today, when the window runs into it) is left out of the mean per day;
+    ``outcomes``: local servers' aborted and failed requests (see :mod:`golocal.db.outcomes`).
     """
     return build_volume_report(
         ledger.source_days(),
@@ -41,6 +48,7 @@ def ledger_volume_report(
         ledger.until,
         tokens_per_request=settings.volume.tokens_per_request,
         open_day=open_day,
+        outcomes=outcomes,
     )
 
 

@@ -11,12 +11,14 @@ Pure functions over the per-(day, source) totals the database aggregates
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from golocal.db.outcomes import ServerOutcomes
 from golocal.db.usage import SourceDay
 from golocal.jobs.money import usd_string
 
@@ -53,6 +55,10 @@ class SourceTotals:
     cost_usd: Decimal | None
     cost_estimated: bool
     cost_basis: str | None = None
+    #: local servers only: cancelled by the client (within ``requests``), and the server's
+    #: errors (not within ``requests``); ``None`` where the server does not tell them apart
+    aborted_requests: int | None = None
+    failed_requests: int | None = None
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -67,7 +73,48 @@ class SourceTotals:
             data["requests_estimate"] = self.requests_estimate
         if self.cost_basis is not None:
             data["cost_basis"] = self.cost_basis
+        if self.location == "local":
+            data |= local_outcomes([self]).as_json("")
         return data
+
+
+@dataclass(frozen=True, slots=True)
+class Outcomes:
+    """Aborted and failed requests of local servers, summed over what reports them."""
+
+    aborted_requests: int | None
+    failed_requests: int | None
+    #: requests + failures of the sources that report both: the error rate's base
+    attempts: int
+
+    @property
+    def error_rate(self) -> float | None:
+        """Failed / (requests + failed), where a source reports both; else ``None``."""
+        if self.failed_requests is None or not self.attempts:
+            return None
+        return self.failed_requests / self.attempts
+
+    def as_json(self, prefix: str = "local_") -> dict[str, Any]:
+        rate = self.error_rate
+        return {
+            f"{prefix}aborted_requests": self.aborted_requests,
+            f"{prefix}failed_requests": self.failed_requests,
+            f"{prefix}error_rate": None if rate is None else round(rate, 6),
+        }
+
+
+def local_outcomes(sources: Iterable[SourceTotals]) -> Outcomes:
+    """The outcomes of the local sources among ``sources`` (unknown stays ``None``)."""
+    local = [source for source in sources if source.location == "local"]
+    return Outcomes(
+        aborted_requests=_sum_optional([source.aborted_requests for source in local]),
+        failed_requests=_sum_optional([source.failed_requests for source in local]),
+        attempts=sum(
+            source.requests + source.failed_requests
+            for source in local
+            if source.requests is not None and source.failed_requests is not None
+        ),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +136,10 @@ class VolumeDay:
     def has_data(self) -> bool:
         return bool(self.by_source)
 
+    @property
+    def outcomes(self) -> Outcomes:
+        return local_outcomes(self.by_source.values())
+
     def as_json(self) -> dict[str, Any]:
         return {
             "day": self.day.isoformat(),
@@ -101,6 +152,7 @@ class VolumeDay:
             "cost_usd": usd_string(self.cost_usd),
             "cost_estimated": self.cost_estimated,
             "has_data": self.has_data,
+            **self.outcomes.as_json(),
             "by_source": {name: totals.as_json() for name, totals in self.by_source.items()},
         }
 
@@ -154,6 +206,16 @@ class VolumeReport:
     def requests_estimated(self) -> bool:
         return any(day.requests_estimated for day in self.days)
 
+    @property
+    def has_local(self) -> bool:
+        """Whether any local source has data in the range."""
+        return any(s.location == "local" for day in self.days for s in day.by_source.values())
+
+    @property
+    def outcomes(self) -> Outcomes:
+        """Local servers' aborted and failed requests over the whole range."""
+        return local_outcomes(s for day in self.days for s in day.by_source.values())
+
     def as_json(self) -> dict[str, Any]:
         peak = self.peak
         return {
@@ -172,6 +234,7 @@ class VolumeReport:
                 "peak_day": peak.day.isoformat() if peak else None,
                 "peak_requests": peak.requests if peak else None,
                 "days_with_data": self.days_with_data,
+                **self.outcomes.as_json(),
             },
         }
 
@@ -205,8 +268,13 @@ def build_volume_report(
     *,
     tokens_per_request: int,
     open_day: date | None = None,
+    outcomes: Mapping[tuple[date, str], ServerOutcomes] | None = None,
 ) -> VolumeReport:
-    """Assemble the report from per-(day, source) rows; every day of the range appears."""
+    """Assemble the report from per-(day, source) rows; every day of the range appears.
+
+    ``outcomes``: local servers' aborted/failed requests per (day, server name); a local
+    source without an entry has them unknown.
+    """
     by_day: dict[date, list[SourceDay]] = {}
     for row in rows:
         by_day.setdefault(row.day, []).append(row)
@@ -214,12 +282,19 @@ def build_volume_report(
     days = []
     current = since
     while current < until:
-        days.append(_build_day(current, by_day.get(current, []), tokens_per_request))
+        days.append(
+            _build_day(current, by_day.get(current, []), tokens_per_request, outcomes or {})
+        )
         current += timedelta(days=1)
     return VolumeReport(since=since, until=until, days=days, open_day=open_day)
 
 
-def _build_day(day: date, rows: list[SourceDay], tokens_per_request: int) -> VolumeDay:
+def _build_day(
+    day: date,
+    rows: list[SourceDay],
+    tokens_per_request: int,
+    outcomes: Mapping[tuple[date, str], ServerOutcomes],
+) -> VolumeDay:
     sources: dict[str, SourceTotals] = {}
     totals = {"cloud": 0, "local": 0}
     estimated = False
@@ -231,6 +306,7 @@ def _build_day(day: date, rows: list[SourceDay], tokens_per_request: int) -> Vol
             estimated = estimated or estimate > 0
         counted = (row.requests or 0) + (estimate or 0)
         totals[row.location] = totals.get(row.location, 0) + counted
+        outcome = outcomes.get((day, row.source)) if row.location == "local" else None
         sources[row.source] = SourceTotals(
             location=row.location,
             requests=row.requests,
@@ -240,6 +316,8 @@ def _build_day(day: date, rows: list[SourceDay], tokens_per_request: int) -> Vol
             cost_usd=row.cost_usd,
             cost_estimated=row.cost_estimated,
             cost_basis=row.cost_basis or None,
+            aborted_requests=outcome.aborted_requests if outcome else None,
+            failed_requests=outcome.failed_requests if outcome else None,
         )
     costs = [row.cost_usd for row in rows if row.cost_usd is not None]
     return VolumeDay(

@@ -22,7 +22,7 @@ from golocal.jobs.csv_export import gpus_csv, volume_csv
 from golocal.jobs.gpu_report import GpuReport, build_gpu_report
 from golocal.jobs.money import display_parts, usd_display
 from golocal.jobs.periods import Period
-from golocal.jobs.volume import VolumeReport
+from golocal.jobs.volume import Outcomes, VolumeReport
 
 
 @click.group()
@@ -70,10 +70,20 @@ def _compact(value: int) -> str:
     return str(value)
 
 
+def _outcome_cells(outcomes: Outcomes) -> tuple[str, str]:
+    """Local aborted and failed requests (with the error rate); "—" where not reported."""
+    aborted, failed, rate = outcomes.aborted_requests, outcomes.failed_requests, outcomes.error_rate
+    failed_cell = "—" if failed is None else f"{failed:,}"
+    if rate is not None:
+        failed_cell += f" ({rate:.2%})"
+    return ("—" if aborted is None else f"{aborted:,}"), failed_cell
+
+
 def volume_table(result: VolumeReport, period: Period | None = None) -> Table:
     """A table a person reads at a glance: one row per day, totals, flags for estimates."""
     totals = result.as_json()["totals"]
     sources = sorted({name for day in result.days for name in day.by_source})
+    local = result.has_local  # local servers: show their aborted and failed requests
     if period is None:
         title = f"Requests per day, {result.since} to {result.until} (exclusive, UTC)"
         coverage = ""
@@ -86,6 +96,12 @@ def volume_table(result: VolumeReport, period: Period | None = None) -> Table:
             f"{coverage}sources: {', '.join(sources) or 'none'}\n"
             "~ estimated (tokens without a request count, or priced from a price table); "
             "cost is billed where a cost report covers the day"
+            + (
+                "\nlocal aborted: cancelled by the client, counted in requests; local failed: "
+                "server errors, not counted (error rate); — not reported by the server"
+                if local
+                else ""
+            )
         ),
         show_footer=True,
     )
@@ -100,10 +116,15 @@ def volume_table(result: VolumeReport, period: Period | None = None) -> Table:
     table.add_column("local", justify="right", footer=f"{totals['local_requests']:,}")
     table.add_column("tokens in/out", justify="right")
     table.add_column("cost", justify="right", footer=usd_display(result.total_cost, unknown="—"))
+    if local:
+        aborted, failed = _outcome_cells(result.outcomes)
+        table.add_column("local aborted", justify="right", footer=aborted)
+        table.add_column("local failed", justify="right", footer=failed)
+    extra = ("", "") if local else ()
     for day in result.days:
         label = f"{day.day:%Y-%m-%d %a}" + (" ▲" if day.day.isoformat() == peak_day else "")
         if not day.has_data:
-            table.add_row(label, "no data", "", "", "", "", style="dim")
+            table.add_row(label, "no data", "", "", "", "", *extra, style="dim")
             continue
         mark = "~" if day.requests_estimated else ""
         table.add_row(
@@ -113,6 +134,7 @@ def volume_table(result: VolumeReport, period: Period | None = None) -> Table:
             f"{day.local_requests:,}",
             f"{_compact(day.input_tokens)}/{_compact(day.output_tokens)}",
             usd_display(day_cost.get(day.day), unknown="—") + ("~" if day.cost_estimated else ""),
+            *(_outcome_cells(day.outcomes) if local else ()),
         )
     table.add_section()
     table.add_row(
@@ -122,6 +144,7 @@ def volume_table(result: VolumeReport, period: Period | None = None) -> Table:
         f"{result.mean_local_requests_per_day:,.1f}",
         "",
         "",
+        *extra,
     )
     return table
 

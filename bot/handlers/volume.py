@@ -10,8 +10,9 @@ from golocal.bot.periods import open_day, question_period
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
 from golocal.db.models import DEMO_PREFIX
+from golocal.db.outcomes import server_outcome_days
 from golocal.jobs.ledger_read import ledger_volume_report, load_ledger
-from golocal.jobs.volume import VolumeReport, volume_zone
+from golocal.jobs.volume import Outcomes, VolumeReport, volume_zone
 
 
 def volume_report(
@@ -22,7 +23,8 @@ def volume_report(
     ``open_day``: a day still running (today) to leave out of the mean per day.
     """
     ledger = load_ledger(services.database, services.settings, since, until)
-    return ledger_volume_report(ledger, services.settings, open_day=open_day)
+    outcomes = server_outcome_days(services.database, since, until)
+    return ledger_volume_report(ledger, services.settings, open_day=open_day, outcomes=outcomes)
 
 
 @intent("volume")
@@ -70,6 +72,8 @@ def answer_volume(question: str, services: Services) -> Reply:
             f"peak {peak.requests:,} on {peak.day:%a %Y-%m-%d}."
         )
     lines = [head, f"Coverage: {coverage}.", f"Zone: {zone.value} — {advice}."]
+    if outcome_line := local_outcome_line(report.outcomes):
+        lines.append(outcome_line)
     notes = []
     if report.requests_estimated:
         notes.append("some request counts are estimated from tokens (a source reports no count)")
@@ -78,6 +82,26 @@ def answer_volume(question: str, services: Services) -> Reply:
     if notes:
         lines.append("Note: " + "; ".join(notes) + ".")
     return Reply("volume", "\n".join(lines), data)
+
+
+def local_outcome_line(outcomes: Outcomes) -> str | None:
+    """One line on local servers' aborted and failed requests, when any happened."""
+    aborted, failed = outcomes.aborted_requests, outcomes.failed_requests
+    if not aborted and not failed:
+        return None
+    parts = []
+    if aborted is not None:
+        parts.append(f"{aborted:,} aborted by the client (counted as requests)")
+    if failed is None:
+        parts.append("failures not reported")
+    else:
+        rate = outcomes.error_rate
+        parts.append(
+            f"{failed:,} failed (not counted"
+            + ("" if rate is None else f"; error rate {rate:.2%}")
+            + ")"
+        )
+    return "Local servers: " + ", ".join(parts) + "."
 
 
 INTENTS = [answer_volume]

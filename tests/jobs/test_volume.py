@@ -90,6 +90,10 @@ def test_contract_example_shape_and_totals():
         "output_tokens": 200,
         "cost_usd": None,
         "cost_estimated": False,
+        # no server outcomes given: unknown, not 0
+        "aborted_requests": None,
+        "failed_requests": None,
+        "error_rate": None,
     }
     totals = report["totals"]
     assert totals["requests"] == 1312 + 900 + 1305
