@@ -61,6 +61,10 @@ class Period:
             return self.since.isoformat()
         return f"{self.since.isoformat()} to {self.last_day.isoformat()}"
 
+    def reading(self) -> str:
+        """``I read that as last month: 2026-10-01 to 2026-10-31.``: a phrase confirmed."""
+        return f"I read that as {self.label}: {self.span()}."
+
     def describe(self) -> str:
         """``last month (2026-10-01 to 2026-10-31, UTC days)``: what the phrase was read as."""
         return f"{self.label} ({self.span()}, UTC days)"

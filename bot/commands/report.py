@@ -59,6 +59,8 @@ def volume(
     data = {**result.as_json(), "period": chosen.to_json(result.days_with_data)}
     if emit(fmt, data, volume_csv):
         return
+    if period is not None:  # a phrase in words: say how it was read
+        click.echo(chosen.reading())
     wide_console().print(volume_table(result, chosen))
 
 

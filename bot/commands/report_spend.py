@@ -59,6 +59,8 @@ def spend(
     data = {"period": chosen.to_json(ledger.days_with_data()), **result.as_json()}
     if emit(fmt, data, spend_csv):
         return
+    if period is not None:  # a phrase in words: say how it was read
+        click.echo(chosen.reading())
     table = Table(
         title=f"Cloud spend by {by}, {chosen.describe()}",
         caption=f"{chosen.coverage_text(ledger.days_with_data())} · "

@@ -14,7 +14,7 @@ from typing import Any
 
 from golocal.bot.entities import Entities, breakdown_in, find_entities, lexicon
 from golocal.bot.handlers.wording import day_span
-from golocal.bot.periods import Period, question_period
+from golocal.bot.periods import Period, asked_period
 from golocal.bot.services import Services
 from golocal.db.attribution import AttributionEntry
 from golocal.db.evidence import ModelUsage
@@ -30,6 +30,8 @@ class Scope:
     entities: Entities
     breakdown: str | None
     filters: dict[str, str] = field(default_factory=dict)
+    #: how the question's period phrase was read; None for the default window
+    reading: str | None = None
 
     def describe(self) -> str:
         """ "the last 7 days, 2026-11-18 to 2026-11-24 (UTC), provider anthropic"."""
@@ -45,9 +47,9 @@ class Scope:
 
 def scope_of(question: str, services: Services) -> Scope:
     """The scope of ``question``; the period defaults to the volume window."""
-    period = question_period(question, services)
+    period, reading = asked_period(question, services)
     entities = find_entities(question, lexicon(services.database))
-    return Scope(period, entities, breakdown_in(question), entities.as_json())
+    return Scope(period, entities, breakdown_in(question), entities.as_json(), reading)
 
 
 def narrowed(rows: list[ModelUsage], scope: Scope, services: Services) -> list[ModelUsage]:

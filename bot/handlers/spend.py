@@ -11,6 +11,7 @@ from typing import Any
 from golocal.bot.chat import intent
 from golocal.bot.entities import breakdown_in
 from golocal.bot.handlers.scope import scope_of
+from golocal.bot.periods import with_reading
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
 from golocal.db.attribution import AttributionEntry
@@ -92,14 +93,18 @@ def answer_cost(question: str, services: Services) -> Reply:
     coverage = period.coverage_text(ledger.days_with_data())
     span = scope.describe()
     if not ledger.cloud():
-        return Reply("cost", f"No cloud usage recorded for {span} ({coverage}).", data)
+        return Reply(
+            "cost",
+            with_reading(scope.reading, f"No cloud usage recorded for {span} ({coverage})."),
+            data,
+        )
     if providers.total_usd is None:
         text = (
             f"Cloud usage for {span} has no cost attached (unpriced: "
             f"{', '.join(providers.unpriced_models)}) — not $0: the sources report no money for "
             f"it. Coverage: {coverage}."
         )
-        return Reply("cost", text, data)
+        return Reply("cost", with_reading(scope.reading, text), data)
     lines = [
         f"Cloud spend for {span}: {usd_display(providers.total_usd)} over "
         f"{providers.requests:,} requests ({', '.join(providers.lines())}).",
@@ -112,7 +117,7 @@ def answer_cost(question: str, services: Services) -> Reply:
     notes = _notes(providers.basis, providers.unpriced_models, data["sources"])
     if notes:
         lines.append("Note: " + "; ".join(notes) + ".")
-    return Reply("cost", "\n".join(lines), data)
+    return Reply("cost", with_reading(scope.reading, "\n".join(lines)), data)
 
 
 def _notes(basis: Basis, unpriced: list[str], sources: list[str]) -> list[str]:

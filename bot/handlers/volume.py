@@ -6,7 +6,7 @@ from datetime import date
 
 from golocal.bot.chat import intent
 from golocal.bot.handlers.wording import day_span
-from golocal.bot.periods import open_day, question_period
+from golocal.bot.periods import asked_period, open_day, with_reading
 from golocal.bot.replies import Reply
 from golocal.bot.services import Services
 from golocal.db.models import DEMO_PREFIX
@@ -30,20 +30,19 @@ def volume_report(
 @intent("volume")
 def answer_volume(question: str, services: Services) -> Reply:
     """Requests per day over the period the question names (default: the volume window)."""
-    period = question_period(question, services)
+    period, reading = asked_period(question, services)
     report = volume_report(services, period.since, period.until, open_day=open_day(period))
     data = report.as_json()
     data["period"] = period.to_json(report.days_with_data)
     data["filters"] = {"breakdown": "day"}  # the answer is per day by nature
     coverage = period.coverage_text(report.days_with_data)
     if not report.days_with_data:
-        return Reply(
-            "volume",
+        empty = (
             f"No usage data for {period.label}, {day_span(period.since, period.until)}, yet. "
             "Run `golocal demo` for synthetic data, or configure a source and "
-            "run `golocal collect`.",
-            data,
+            "run `golocal collect`."
         )
+        return Reply("volume", with_reading(reading, empty), data)
     thresholds = services.settings.thresholds
     mean = report.mean_requests_per_day
     zone = volume_zone(mean, thresholds.cloud_ok_below, thresholds.run_cost_model_above)
@@ -81,7 +80,7 @@ def answer_volume(question: str, services: Services) -> Reply:
         notes.append("includes synthetic demo data (`golocal demo --clear` removes it)")
     if notes:
         lines.append("Note: " + "; ".join(notes) + ".")
-    return Reply("volume", "\n".join(lines), data)
+    return Reply("volume", with_reading(reading, "\n".join(lines)), data)
 
 
 def local_outcome_line(outcomes: Outcomes) -> str | None:

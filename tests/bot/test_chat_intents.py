@@ -292,7 +292,9 @@ def test_spend_narrowed_to_a_team_a_provider_and_split_by_project(services):
     everything = answer("what did we spend last week?", services)
     team = answer("what did we spend last week for team payments?", services)
     assert team.data["filters"] == {"team": "payments"}
-    assert "team payments" in team.text.splitlines()[0]
+    reading, head = team.text.splitlines()[:2]
+    assert reading == "I read that as last week: 2026-03-02 to 2026-03-08."
+    assert "team payments" in head
     assert 0 < Decimal(team.data["cloud_spend_usd"]) < Decimal(everything.data["cloud_spend_usd"])
     assert set(team.data["by_model"]) == {"gpt-4.1", "gpt-4.1-mini"}  # proj_payments only
     anthropic = answer("what did we spend last week at anthropic?", services)

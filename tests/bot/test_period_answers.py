@@ -169,3 +169,24 @@ def test_spend_per_day_is_not_a_breakdown_it_cannot_make(database, services):
     reply = _ask("what did we spend per day last week?", services)
     assert reply.intent == "cost"
     assert Decimal(reply.data["cloud_spend_usd"]) == Decimal("3.25")
+
+
+def test_an_answer_says_how_it_read_the_period_phrase(database, services):
+    _seed(database, [date(2026, 10, 2), date(2026, 11, 20)])
+    spend = _ask("what did we spend last month?", services)
+    assert spend.intent == "cost"
+    assert spend.text.startswith("I read that as last month: 2026-10-01 to 2026-10-31.\n")
+    assert spend.data["period"]["label"] == "last month"  # the JSON period is unchanged
+    volume = _ask("how many requests per day since Monday?", services)
+    assert volume.intent == "volume"
+    assert volume.text.startswith(
+        "I read that as since Monday 2026-11-23: 2026-11-23 to 2026-11-27.\n"
+    )
+    empty = _ask("what did we spend in March?", services)
+    assert empty.text.startswith("I read that as March 2026: 2026-03-01 to 2026-03-31.\n")
+
+
+def test_the_default_window_is_not_presented_as_a_reading(database, services):
+    _seed(database, [date(2026, 11, 20)])
+    for question in ("what did we spend?", "how many requests per day?"):
+        assert "I read that as" not in _ask(question, services).text

@@ -182,6 +182,12 @@ def test_report_period_in_words_and_its_refusals(database, database_url, capsys,
         "through_today": False,
     }
     assert len(data["days"]) == 31
+    for report in ("volume", "spend"):
+        text = run_golocal(capsys, "report", report, "--period", "October 2026")
+        assert text.exit_code == 0, text.stderr
+        assert text.stdout.startswith("I read that as October 2026: 2026-10-01 to 2026-10-31.\n")
+        dated = run_golocal(capsys, "report", report, "--since", "2026-10-01")
+        assert "I read that as" not in dated.stdout
     for args, message in [
         (("--period", "next week"), "I can't read that period: 'next week' is in the future"),
         (("--period", "the blue moon"), "I can't read that period"),
