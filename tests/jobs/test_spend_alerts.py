@@ -103,6 +103,65 @@ def test_provider_budget_counts_billed_money(database: Database) -> None:
     assert "$12.00" in found["provider:anthropic:2026-03"][1]
 
 
+def _bill(database: Database, day: date, amount: str, collected: date) -> None:
+    upsert_cost_lines(
+        database,
+        [
+            {
+                "source": "anthropic",
+                "provider": "anthropic",
+                "bucket_start": _day(day),
+                "bucket_seconds": 86400,
+                "line_item": "usage",
+                "model": "m",
+                "amount": Decimal(amount),
+                "collected_at": _day(collected),
+            }
+        ],
+    )
+
+
+def _budget_states(database: Database) -> dict[str, str]:
+    since = _day(date(2026, 3, 1))
+    return {i.key: i.state for i in recent_incidents(database, since=since) if i.rule == "budget"}
+
+
+def test_a_budget_back_under_mid_month_resolves(database: Database) -> None:
+    """Re-attribution or a corrected bill that drops spend under the threshold resolves it."""
+    settings = _settings(
+        budgets=(
+            BudgetRule(team="payments", monthly_usd=Decimal("100"), warn_percent=80),
+            BudgetRule(provider="anthropic", monthly_usd=Decimal("10"), warn_percent=90),
+        )
+    )
+    set_attribution(database, external_id="proj_pay", team="payments", updated_by="test")
+    _spend(database, date(2026, 3, 2), "openai", "proj_pay", "120")
+    _spend(database, date(2026, 3, 2), "anthropic", "wrk", "5")
+    _bill(database, date(2026, 3, 2), "12", collected=date(2026, 3, 3))
+    check_alerts(database, settings, datetime(2026, 3, 3, 9, tzinfo=UTC))
+    assert {k: v[0] for k, v in _budget_incidents(database).items()} == {
+        "team:payments:2026-03": "critical",
+        "provider:anthropic:2026-03": "critical",
+    }
+
+    # mid-month: the project was the wrong team's, and the provider corrects its bill
+    set_attribution(database, external_id="proj_pay", team="search", updated_by="test")
+    _bill(database, date(2026, 3, 2), "3", collected=date(2026, 3, 10))
+    check = check_alerts(database, settings, datetime(2026, 3, 10, 9, tzinfo=UTC))
+    assert _budget_incidents(database) == {}
+    assert {i.key for i in check.resolved} == {
+        "team:payments:2026-03",
+        "provider:anthropic:2026-03",
+    }
+    assert _budget_states(database) == {
+        "team:payments:2026-03": "resolved",
+        "provider:anthropic:2026-03": "resolved",
+    }
+    # judged again the same month: still resolved, nothing reopened
+    check_alerts(database, settings, datetime(2026, 3, 10, 10, tzinfo=UTC))
+    assert _budget_incidents(database) == {}
+
+
 def test_a_budget_names_exactly_one_scope(tmp_path) -> None:
     path = tmp_path / "golocal.toml"
     path.write_text('[[budgets]]\nteam = "a"\nprovider = "openai"\nmonthly_usd = 10\n')
