@@ -11,7 +11,7 @@ from golocal.bot.replies import Reply
 from golocal.bot.services import Services
 from golocal.jobs.facts import counted_requests
 from golocal.jobs.ledger_read import ledger_model_usage
-from golocal.jobs.money import usd_display, usd_string
+from golocal.jobs.money import percent_parts, usd_display, usd_string
 
 MAX_LISTED = 8
 
@@ -100,12 +100,13 @@ def answer_models(question: str, services: Services) -> Reply:
         f"Models used over {scope.describe()} ({covered}): {len(table)} model(s); "
         f"{frontier / total:.0%} of requests went to frontier-class models."
     ]
-    for entry in table[:MAX_LISTED]:
-        share = f"{entry['request_share']:.0%}" if entry["request_share"] is not None else "n/a"
+    request_shares, spend_shares = displayed_shares(table)
+    for index, entry in enumerate(table[:MAX_LISTED]):
+        share = request_shares[index] or "n/a"
         estimated = " ~" if entry["requests_estimated"] else ""
         if entry["cost_usd"] is not None:
             spend = f"{usd_display(Decimal(entry['cost_usd']))}"
-            spend += f" ({entry['spend_share']:.0%} of spend)" if entry["spend_share"] else ""
+            spend += f" ({spend_shares[index]} of spend)" if spend_shares[index] else ""
             spend += " est." if entry["cost_estimated"] else ""
         elif entry["location"] == "local":
             spend = "local (no cloud bill)"
@@ -120,6 +121,21 @@ def answer_models(question: str, services: Services) -> Reply:
     if any(m["requests_estimated"] for m in table):
         lines.append("~ = requests estimated from tokens (the source reports no count).")
     return Reply("models", "\n".join(lines), data)
+
+
+def displayed_shares(table: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """Whole-percent shares of requests and of spend per model, each set adding up to 100 %.
+
+    Rounded over every model (largest remainder), not only the ones listed, so the shares a
+    reader sees never add up to 99 % or 101 %. A model with no price has no spend share ("").
+    """
+    requests = percent_parts([Decimal(entry["requests"]) for entry in table])
+    priced = [i for i, entry in enumerate(table) if entry["cost_usd"] is not None]
+    priced_shares = percent_parts([Decimal(table[i]["cost_usd"]) for i in priced])
+    spend = [""] * len(table)
+    for index, share in zip(priced, priced_shares, strict=True):
+        spend[index] = share
+    return requests, spend
 
 
 INTENTS = [answer_models]

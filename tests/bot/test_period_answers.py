@@ -190,3 +190,24 @@ def test_the_default_window_is_not_presented_as_a_reading(database, services):
     _seed(database, [date(2026, 11, 20)])
     for question in ("what did we spend?", "how many requests per day?"):
         assert "I read that as" not in _ask(question, services).text
+
+
+def test_models_answer_shares_add_up_to_100_percent(database, services):
+    base = {"bucket_start": datetime(2026, 11, 20, tzinfo=UTC), "bucket_seconds": 86400}
+    upsert_usage_buckets(
+        database,
+        [
+            {**base, "source": "openai", "location": "cloud", "provider": "openai",
+             "model": model, "project": "p", "requests": 100, "input_tokens": 1000,
+             "output_tokens": 100, "cost_usd": Decimal("1.00"), "cost_estimated": True}
+            for model in ("gpt-4o", "gpt-4o-mini", "gpt-4.1")
+        ],
+    )  # fmt: skip
+    reply = _ask("which models do we use last week?", services)
+    assert reply.intent == "models"
+    listed = [line for line in reply.text.splitlines() if line.startswith("• ")]
+    assert len(listed) == 3
+    requests = [int(line.split("requests (")[1].split("%")[0]) for line in listed]
+    spend = [int(line.split("(")[-1].split("% of spend")[0]) for line in listed]
+    # a third each: shown as 34 + 33 + 33, never 33 + 33 + 33 = 99
+    assert sorted(requests) == sorted(spend) == [33, 33, 34]
