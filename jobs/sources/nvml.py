@@ -9,8 +9,11 @@ is reported lost while the others are read; a missing library or driver is a nor
 
 A GPU in MIG mode reports no utilisation of its own: its MIG devices
 (``nvmlDeviceGetMaxMigDeviceCount``/``nvmlDeviceGetMigDeviceHandleByIndex``) are read as
-devices of their own after it, with their memory and whatever utilisation NVML gives for
-them. Drivers before R535 lack ``nvmlDeviceGetCurrentClocksEventReasons``: the older
+devices of their own after it, with their memory; their utilisation, which
+``nvmlDeviceGetUtilizationRates`` does not give for a MIG device, is read through GPM on
+GPUs that support it (:mod:`golocal.jobs.sources.nvml_gpm`) and is unknown elsewhere.
+
+Drivers before R535 lack ``nvmlDeviceGetCurrentClocksEventReasons``: the older
 ``nvmlDeviceGetCurrentClocksThrottleReasons`` (same bits) is read instead.
 """
 
@@ -21,10 +24,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from types import ModuleType
 from typing import Any, TypeVar
+
+from .nvml_gpm import MigInstance, gpm_supported, sample_mig_utilisation
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +207,11 @@ def _query(pynvml: ModuleType, call: Callable[[], T]) -> T | None:
         return None
 
 
-def _read_gpu(pynvml: ModuleType, index: int) -> list[GpuReading]:
+#: a reading, and the MIG instance whose utilisation GPM still has to sample (or ``None``)
+_Entry = tuple[GpuReading, MigInstance | None]
+
+
+def _read_gpu(pynvml: ModuleType, index: int) -> list[_Entry]:
     """One GPU, followed by its MIG devices when it is in MIG mode."""
 
     def q(call: Callable[[], T]) -> T | None:
@@ -212,13 +221,14 @@ def _read_gpu(pynvml: ModuleType, index: int) -> list[GpuReading]:
     try:
         handle = q(lambda: pynvml.nvmlDeviceGetHandleByIndex(index))
         if handle is None:
-            return [GpuReading(index=index, error="cannot get a handle for this GPU")]
+            return [(GpuReading(index=index, error="cannot get a handle for this GPU"), None)]
         uuid = q(lambda: pynvml.nvmlDeviceGetUUID(handle))
         name = q(lambda: pynvml.nvmlDeviceGetName(handle))
         reading = _read_handle(pynvml, q, handle, index, uuid, name)
-        return [reading, *_mig_devices(pynvml, handle, index, uuid)]
+        return [(reading, None), *_mig_devices(pynvml, handle, index, uuid)]
     except _GpuLost:
-        return [GpuReading(index=index, uuid=uuid, name=name, lost=True, error="GPU is lost")]
+        lost = GpuReading(index=index, uuid=uuid, name=name, lost=True, error="GPU is lost")
+        return [(lost, None)]
 
 
 def _read_handle(
@@ -283,7 +293,7 @@ def _clock_event_reasons(
         return None
 
 
-def _mig_devices(pynvml: ModuleType, handle: Any, index: int, parent: str | None) -> list[Any]:
+def _mig_devices(pynvml: ModuleType, handle: Any, index: int, parent: str | None) -> list[_Entry]:
     """The MIG devices of a GPU in MIG mode (empty when MIG is off or unsupported)."""
 
     def q(call: Callable[[], T]) -> T | None:
@@ -292,7 +302,8 @@ def _mig_devices(pynvml: ModuleType, handle: Any, index: int, parent: str | None
     mode = q(lambda: pynvml.nvmlDeviceGetMigMode(handle))
     if not mode or mode[0] != pynvml.NVML_DEVICE_MIG_ENABLE:
         return []
-    readings = []
+    gpm = gpm_supported(pynvml, handle)
+    readings: list[_Entry] = []
     for slot in range(q(lambda: pynvml.nvmlDeviceGetMaxMigDeviceCount(handle)) or 0):
         # an empty slot answers NotFound: not every slot holds an instance
         mig = q(partial(pynvml.nvmlDeviceGetMigDeviceHandleByIndex, handle, slot))
@@ -301,20 +312,24 @@ def _mig_devices(pynvml: ModuleType, handle: Any, index: int, parent: str | None
         name = q(partial(pynvml.nvmlDeviceGetName, mig))
         util = q(partial(pynvml.nvmlDeviceGetUtilizationRates, mig))
         memory = q(partial(pynvml.nvmlDeviceGetMemoryInfo, mig))
+        instance = None
+        if util is None and gpm:
+            gpu_instance_id = q(partial(pynvml.nvmlDeviceGetGpuInstanceId, mig))
+            if gpu_instance_id is not None:
+                instance = MigInstance(parent=handle, gpu_instance_id=int(gpu_instance_id))
         # power, energy, clocks and temperature belong to the whole GPU: not repeated here
-        readings.append(
-            GpuReading(
-                index=index,
-                uuid=q(partial(pynvml.nvmlDeviceGetUUID, mig)),
-                name=name,
-                util_percent=None if util is None else float(util.gpu),
-                mem_util_percent=None if util is None else float(util.memory),
-                memory_total_bytes=None if memory is None else int(memory.total),
-                memory_used_bytes=None if memory is None else int(memory.used),
-                parent_uuid=parent,
-                mig_profile=name.rsplit("MIG ", 1)[-1] if name and "MIG " in name else None,
-            )
+        reading = GpuReading(
+            index=index,
+            uuid=q(partial(pynvml.nvmlDeviceGetUUID, mig)),
+            name=name,
+            util_percent=None if util is None else float(util.gpu),
+            mem_util_percent=None if util is None else float(util.memory),
+            memory_total_bytes=None if memory is None else int(memory.total),
+            memory_used_bytes=None if memory is None else int(memory.used),
+            parent_uuid=parent,
+            mig_profile=name.rsplit("MIG ", 1)[-1] if name and "MIG " in name else None,
         )
+        readings.append((reading, instance))
     return readings
 
 
@@ -338,7 +353,16 @@ def read_gpus() -> NvmlSample:
     except pynvml.NVMLError as exc:
         return NvmlSample(at=at, unavailable=f"no local GPU telemetry: {_reason(pynvml, exc)}")
     driver = _query(pynvml, pynvml.nvmlSystemGetDriverVersion)
-    gpus = tuple(reading for index in range(count) for reading in _read_gpu(pynvml, index))
+    entries = [entry for index in range(count) for entry in _read_gpu(pynvml, index)]
+    gpus = [reading for reading, _ in entries]
+    pending = [(position, instance) for position, (_, instance) in enumerate(entries) if instance]
+    measured = sample_mig_utilisation(pynvml, [instance for _, instance in pending])
+    for (position, _), utilisation in zip(pending, measured, strict=True):
+        gpus[position] = replace(
+            gpus[position],
+            util_percent=utilisation.util_percent,
+            mem_util_percent=utilisation.mem_util_percent,
+        )
     return NvmlSample(
-        at=at, gpus=gpus, driver_version=driver, duration_s=time.perf_counter() - started
+        at=at, gpus=tuple(gpus), driver_version=driver, duration_s=time.perf_counter() - started
     )

@@ -211,3 +211,26 @@ def test_mig_devices_travel_from_the_agent_as_devices_of_their_own(
     )
     assert by_uuid["MIG-1111"].mem_used_mib == 12_000
     assert by_uuid["MIG-1111"].power_w is None and by_uuid["GPU-aaa"].power_w is not None
+    assert by_uuid["MIG-1111"].util_percent is None  # an A100: no GPM, so unknown
+
+
+def test_mig_utilisation_from_gpm_travels_from_the_agent(monkeypatch: pytest.MonkeyPatch) -> None:
+    mig = ScriptedGpu(
+        uuid="MIG-2222",
+        name="NVIDIA H100 80GB HBM3 MIG 3g.40gb",
+        util=NOT_SUPPORTED,
+        memory=(40 * 1024**3, 12_000 * 1024**2, 0),
+        memory_v2=False,
+        gpu_instance_id=2,
+        gpm=(64.0, 18.5),
+    )
+    install(
+        monkeypatch,
+        [ScriptedGpu(uuid="GPU-hhh", util=NOT_SUPPORTED, gpm_supported=True, mig=[mig])],
+    )
+    agent = GpuAgent(host="node1", sample_seconds=3600)
+    agent.sample_once()
+    points = parse_gpu_metrics(agent.metrics_text().decode(), at=0.0, default_host="node1")
+    by_uuid = {p.uuid: p for p in points}
+    assert (by_uuid["MIG-2222"].util_percent, by_uuid["MIG-2222"].mem_util_percent) == (64.0, 18.5)
+    assert by_uuid["GPU-hhh"].util_percent is None

@@ -8,7 +8,7 @@ import pynvml
 import pytest
 
 from golocal.jobs.sources import nvml
-from tests.fakes.nvml import GPU_IS_LOST, NOT_SUPPORTED, ScriptedGpu, install
+from tests.fakes.nvml import GPU_IS_LOST, NOT_SUPPORTED, GpmSamples, ScriptedGpu, install
 
 
 @pytest.fixture(autouse=True)
@@ -179,3 +179,83 @@ def test_mig_devices_are_read_as_devices_of_their_own(monkeypatch: pytest.Monkey
     assert (second.mig_profile, second.index) == ("3g.40gb", 0)
     assert first.memory_used_bytes + second.memory_used_bytes == 42_000 * 1024**2
     assert first.power_w is None and first.energy_mj is None  # not counted twice
+
+
+def h100_in_mig_mode(gpm_supported: object, *instances: ScriptedGpu) -> ScriptedGpu:
+    return ScriptedGpu(
+        uuid="GPU-hhh", util=NOT_SUPPORTED, gpm_supported=gpm_supported, mig=list(instances)
+    )
+
+
+def mig_instance(uuid: str, gpu_instance_id: int, gpm: object) -> ScriptedGpu:
+    return ScriptedGpu(
+        uuid=uuid,
+        name="NVIDIA H100 80GB HBM3 MIG 3g.40gb",
+        util=NOT_SUPPORTED,  # nvmlDeviceGetUtilizationRates on a MIG handle
+        memory=(40 * 1024**3, 1024**3, 0),
+        memory_v2=False,
+        gpu_instance_id=gpu_instance_id,
+        gpm=gpm,
+    )
+
+
+def test_mig_utilisation_is_read_through_gpm(monkeypatch: pytest.MonkeyPatch) -> None:
+    gpm = GpmSamples()
+    install(
+        monkeypatch,
+        [
+            h100_in_mig_mode(
+                True,
+                mig_instance("MIG-1", 1, (62.5, 30.25)),
+                None,
+                mig_instance("MIG-2", 2, (0.0, 4.0)),  # idle is a real 0, not unknown
+            )
+        ],
+        gpm=gpm,
+    )
+    whole, first, second = nvml.read_gpus().gpus
+    assert whole.util_percent is None  # the whole GPU still has no figure of its own
+    assert (first.uuid, first.util_percent, first.mem_util_percent) == ("MIG-1", 62.5, 30.25)
+    assert (second.uuid, second.util_percent, second.mem_util_percent) == ("MIG-2", 0.0, 4.0)
+    assert gpm.allocated == 4 and gpm.live == {}  # two samples per instance, all freed
+
+
+@pytest.mark.parametrize(
+    "gpm_supported",
+    [False, pynvml.NVML_ERROR_FUNCTION_NOT_FOUND, NOT_SUPPORTED],
+    ids=["no-gpm-on-this-gpu", "driver-without-gpm", "query-not-supported"],
+)
+def test_mig_utilisation_without_gpm_is_unknown_not_zero(
+    monkeypatch: pytest.MonkeyPatch, gpm_supported: object
+) -> None:
+    gpm = GpmSamples()
+    install(
+        monkeypatch,
+        [h100_in_mig_mode(gpm_supported, mig_instance("MIG-1", 1, (50.0, 5.0)))],
+        gpm=gpm,
+    )
+    _, mig = nvml.read_gpus().gpus
+    assert (mig.uuid, mig.util_percent, mig.mem_util_percent) == ("MIG-1", None, None)
+    assert mig.memory_used_bytes == 1024**3  # the rest of the instance is still read
+    assert gpm.allocated == 0
+
+
+def test_a_gpm_figure_nvml_refuses_stays_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
+    gpm = GpmSamples()
+    install(
+        monkeypatch,
+        [
+            h100_in_mig_mode(
+                True,
+                mig_instance("MIG-1", 1, (71.0, NOT_SUPPORTED)),  # one metric refused
+                mig_instance("MIG-2", 2, NOT_SUPPORTED),  # the instance's samples refused
+                mig_instance("MIG-3", 3, (12.0, 2.0)),
+            )
+        ],
+        gpm=gpm,
+    )
+    _, first, second, third = nvml.read_gpus().gpus
+    assert (first.util_percent, first.mem_util_percent) == (71.0, None)
+    assert (second.util_percent, second.mem_util_percent) == (None, None)
+    assert (third.util_percent, third.mem_util_percent) == (12.0, 2.0)
+    assert gpm.live == {}
