@@ -24,7 +24,7 @@ from golocal.db.evidence import (
     gpu_power,
     server_latency,
 )
-from golocal.db.inventory import GpuGroup, gpu_inventory
+from golocal.db.inventory import GpuGroup, ServerDecode, gpu_inventory, server_decode
 from golocal.db.latency import LatencyHistogram, latency_histograms
 from golocal.jobs.ledger_read import ledger_volume_report, load_ledger, model_usage
 from golocal.jobs.showback import all_attributions
@@ -56,6 +56,8 @@ class Evidence:
     history: VolumeReport | None = None
     #: the local servers' latency histograms (TTFT, end to end, queue) over the window
     latency_histograms: list[LatencyHistogram] = field(default_factory=list)
+    #: what the team's inference servers generated and for how long (capacity calibration)
+    decode: list[ServerDecode] = field(default_factory=list)
 
     @property
     def window_days(self) -> int:
@@ -94,4 +96,5 @@ def gather_evidence(database: Database, settings: Settings, today: date) -> Evid
         inventory=gpu_inventory(database, since, until),
         history=ledger_volume_report(history_ledger, settings),
         latency_histograms=latency_histograms(database, since, until),
+        decode=server_decode(database, since, until),
     )

@@ -193,6 +193,23 @@ def auto_quant(
     return min(quants, key=lambda k: quants[k].bits_per_weight)
 
 
+def decode_step_s(
+    result: Fit,
+    model: ModelSpec,
+    quant: Quant,
+    gpu: GpuSpec,
+    input_tokens: float,
+    output_tokens: float,
+    batch: float,
+) -> float:
+    """Seconds one batched decode step of ``batch`` sequences takes (bandwidth bound)."""
+    bandwidth = gpu.bandwidth_gb_s * 1e9 * result.span * gpu.decode_efficiency
+    # Batched decoding touches (nearly) every expert: all weights are read each step.
+    weights = weights_bytes(model, quant)
+    kv_mean = kv_bytes_per_session(model, int(input_tokens + output_tokens / 2))
+    return (weights + batch * kv_mean) / bandwidth
+
+
 def requests_per_day(
     result: Fit,
     model: ModelSpec,
@@ -201,21 +218,19 @@ def requests_per_day(
     input_tokens: float,
     output_tokens: float,
     utilisation: float,
+    decode_scale: float = 1.0,
 ) -> int:
     """Requests a day the GPUs serve at ``utilisation`` with batched decoding.
 
     Each replica serves up to its sessions at once; a request costs its prompt's prefill
     (compute bound) and its share of the batched decode steps (bandwidth bound).
+    ``decode_scale`` is measured over physics decode speed (1: physics only).
     """
     if not result.fits or result.replicas == 0:
         return 0
     batch = result.max_sessions // result.replicas
-    bandwidth = gpu.bandwidth_gb_s * 1e9 * result.span * gpu.decode_efficiency
-    # Batched decoding touches (nearly) every expert: all weights are read each step.
-    weights = weights_bytes(model, quant)
-    kv_mean = kv_bytes_per_session(model, int(input_tokens + output_tokens / 2))
-    step = (weights + batch * kv_mean) / bandwidth
-    decode_s = output_tokens * step / batch
+    step = decode_step_s(result, model, quant, gpu, input_tokens, output_tokens, batch)
+    decode_s = output_tokens * step / batch / decode_scale
     flops = gpu.bf16_tflops * 1e12 * result.span * PREFILL_MFU
     prefill_s = input_tokens * 2 * model.active_b * 1e9 / flops
     per_replica = 86400 * utilisation / (decode_s + prefill_s)

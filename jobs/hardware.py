@@ -9,19 +9,23 @@
   capacity for ``advisor.model`` carries its measured peak day at the target utilisation.
 
 Capacity comes from the fit/capacity physics (:mod:`golocal.jobs.fit`) at the measured
-tokens per request, unless a profile states a measured ``tokens_per_second``.
+tokens per request, unless a profile states a measured ``tokens_per_second``. The team's
+own GPUs' capacity is calibrated by what their inference servers measured, where one runs
+the model (:func:`golocal.jobs.calibration.decode_scale`); ``calibration`` says so.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 from golocal.config.advisor import Advisor, HardwareProfile
 from golocal.config.catalogue import find_in, lookup
-from golocal.db.inventory import GpuGroup
+from golocal.db.inventory import GpuGroup, ServerDecode
+from golocal.jobs.calibration import decode_scale
 from golocal.jobs.costmodel import HOURS_PER_MONTH, capacity_requests_per_day
 from golocal.jobs.fit import Fit, auto_quant, fit, requests_per_day
 
@@ -67,6 +71,8 @@ class Hardware:
     target_utilisation: float = 0.6
     #: what renting the same GPUs costs an hour (catalogue rental prices); None if unknown
     rental_usd_per_hour: Decimal | None = None
+    #: how the capacity was calibrated by measured throughput ("" = physics only)
+    calibration: str = ""
 
     @property
     def purchase_usd(self) -> Decimal:
@@ -99,6 +105,8 @@ class Hardware:
             if self.rental_usd_per_hour is None
             else str((self.rental_usd_per_hour * HOURS_PER_MONTH).quantize(Decimal("0.01"))),
             "capacity_requests_per_day": self.capacity,
+            "capacity_calibrated": bool(self.calibration),
+            "capacity_calibration": self.calibration or None,
             "fit": [f.as_json() | {"sources": None} for f in self.fits],
             "notes": self.notes,
         }
@@ -117,13 +125,17 @@ class Load:
 
 
 def _capacity(
-    advisor: Advisor, parts: list[tuple[str, int]], load: Load | None
-) -> tuple[int | None, list[Fit], list[str]]:
-    """Requests/day of catalogue GPU groups for ``advisor.model``, summed, with each fit."""
+    advisor: Advisor,
+    parts: list[tuple[str, int]],
+    load: Load | None,
+    servers: Sequence[ServerDecode] = (),
+) -> tuple[int | None, list[Fit], list[str], str]:
+    """Requests/day of catalogue GPU groups for ``advisor.model``, summed, with each fit
+    and, where ``servers`` measured the model, how the decode speed was calibrated."""
     if load is None:
-        return None, [], ["no tokens per request measured: capacity unknown"]
+        return None, [], ["no tokens per request measured: capacity unknown"], ""
     model = advisor.models[advisor.model]
-    total, fits, notes = 0, [], []
+    total, fits, notes, calibrations = 0, [], [], []
     for key, count in parts:
         gpu = advisor.gpus[key]
         context = min(load.context, model.context_tokens)
@@ -137,16 +149,19 @@ def _capacity(
         if not result.fits:
             notes.append(f"{model.label} does not fit {count}× {gpu.label}: {result.reason}")
             continue
+        tokens = (load.input_tokens, load.output_tokens)
+        spec = (model, advisor.quants[quant], gpu)
+        scaled = decode_scale(result, servers, advisor, spec, tokens)
+        if scaled is not None:
+            calibrations.append(scaled.note)
         total += requests_per_day(
             result,
-            model,
-            advisor.quants[quant],
-            gpu,
-            load.input_tokens,
-            load.output_tokens,
+            *spec,
+            *tokens,
             float(advisor.target_utilisation),
+            decode_scale=scaled.scale if scaled is not None else 1.0,
         )
-    return total, fits, notes
+    return total, fits, notes, "; ".join(dict.fromkeys(calibrations))
 
 
 def rental_per_hour(advisor: Advisor, parts: list[tuple[str, int]]) -> Decimal | None:
@@ -196,7 +211,7 @@ def catalogue_hardware(
             target_utilisation=float(advisor.target_utilisation),
             rental_usd_per_hour=rental,
         )
-    capacity, fits, notes = _capacity(advisor, [(profile.gpu, profile.gpus)], load)
+    capacity, fits, notes, _ = _capacity(advisor, [(profile.gpu, profile.gpus)], load)
     return Hardware(
         source,
         name,
@@ -211,8 +226,16 @@ def catalogue_hardware(
     )
 
 
-def fleet_hardware(advisor: Advisor, groups: list[GpuGroup], load: Load | None) -> Hardware | None:
-    """The team's own GPUs from telemetry, priced by the catalogue; ``None`` without any."""
+def fleet_hardware(
+    advisor: Advisor,
+    groups: list[GpuGroup],
+    load: Load | None,
+    servers: Sequence[ServerDecode] = (),
+) -> Hardware | None:
+    """The team's own GPUs from telemetry, priced by the catalogue; ``None`` without any.
+
+    ``servers``: what the team's inference servers measured (they run on these GPUs), to
+    calibrate the capacity with."""
     if not groups:
         return None
     lines, parts, notes = [], [], []
@@ -240,7 +263,9 @@ def fleet_hardware(advisor: Advisor, groups: list[GpuGroup], load: Load | None) 
         watts=watts or sum((g.power_mean_w or 300.0) * g.count for g in groups),
         source="GPU telemetry, priced by the GPU catalogue",
     )
-    capacity, fits, fit_notes = _capacity(advisor, parts, load) if parts else (None, [], [])
+    capacity, fits, fit_notes, calibration = (
+        _capacity(advisor, parts, load, servers) if parts else (None, [], [], "")
+    )
     busy = [g for g in groups if g.util_mean is not None]
     util = (
         sum((g.util_mean or 0.0) * g.count for g in busy) / sum(g.count for g in busy)
@@ -260,6 +285,7 @@ def fleet_hardware(advisor: Advisor, groups: list[GpuGroup], load: Load | None) 
         notes=notes + fit_notes,
         target_utilisation=float(advisor.target_utilisation),
         rental_usd_per_hour=rental_per_hour(advisor, parts) if len(parts) == len(groups) else None,
+        calibration=calibration,
     )
 
 

@@ -65,7 +65,7 @@ def _fleet(
     evidence: Evidence, settings: Settings, facts: Facts, scenario: Scenario
 ) -> tuple[Decimal, str]:
     """What the team's own GPUs cost to run a month today, and what they are (none: $0)."""
-    fleet = fleet_hardware(settings.advisor, evidence.inventory, load_of(facts))
+    fleet = fleet_hardware(settings.advisor, evidence.inventory, load_of(facts), evidence.decode)
     if fleet is None:
         return Decimal(0), ""
     gpu = evidence.gpu

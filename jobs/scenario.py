@@ -78,7 +78,7 @@ def choose_hardware(
             known = ", ".join(sorted(advisor.profiles))
             raise UsageError(f"unknown hardware profile {name!r} (known: {known})")
         return catalogue_hardware(advisor, name, named, load, "catalogue")
-    fleet = fleet_hardware(advisor, evidence.inventory, load)
+    fleet = fleet_hardware(advisor, evidence.inventory, load, evidence.decode)
     if fleet is not None:
         return fleet
     recommended = recommend(advisor, peak, load)

@@ -26,8 +26,8 @@ def hardware_line(result: Assessment) -> str:
     if hardware.capacity is not None:
         capacity = f"carries {hardware.capacity:,} requests/day"
         if hardware.model_text:
-            capacity += (
-                f" of {hardware.model_text} at {hardware.target_utilisation:.0%} load (physics)"
+            capacity += f" of {hardware.model_text} at {hardware.target_utilisation:.0%} load" + (
+                f" ({hardware.calibration})" if hardware.calibration else " (physics)"
             )
     if hardware.source == "measured":
         hosts = f" on {hardware.hosts:,} host" + ("" if hardware.hosts == 1 else "s")

@@ -178,3 +178,41 @@ def test_a_what_if_with_hardware_the_model_does_not_fit_says_so(small_db, monkey
     assert hardware["capacity_requests_per_day"] == 0
     assert any("does not fit" in note for note in hardware["notes"])
     assert "Note: Llama 3.3 70B does not fit 1× RTX 4090 24 GB" in reply.text
+
+
+def test_own_gpus_capacity_is_calibrated_by_the_teams_servers(small_db):
+    reply = _verdict(small_db)
+    hardware = reply.data["hardware"]
+    # the demo's vLLM server runs the advisor's model on that GPU: its measured decode rate
+    # at its measured concurrency calibrates the physics, and both surfaces say so
+    assert hardware["capacity_calibrated"] is True
+    assert "demo:coder-01" in hardware["capacity_calibration"]
+    assert "tok/s per sequence measured" in hardware["capacity_calibration"]
+    assert "(calibrated: " in reply.text
+
+
+def test_calibration_scales_capacity_with_the_measured_decode_rate():
+    from golocal.db.inventory import GpuGroup, ServerDecode
+    from golocal.jobs.hardware import Load, fleet_hardware
+
+    advisor = Settings().advisor
+    groups = [GpuGroup("NVIDIA GeForce RTX 4090", 24564, 1, 1, 0.5, 300.0)]
+    load = Load(input_tokens=2000, output_tokens=300)
+    physics = fleet_hardware(advisor, groups, load)
+    assert physics is not None and physics.calibration == "" and physics.capacity
+
+    def at(rate: float) -> int | None:
+        # one sequence running for 10 hours at ``rate`` tokens a second
+        server = ServerDecode(
+            "box", "Qwen/Qwen2.5-Coder-32B-Instruct", round(rate * 36000), 36000.0, 10
+        )
+        hardware = fleet_hardware(advisor, groups, load, [server])
+        assert hardware is not None and hardware.calibration
+        return hardware.capacity
+
+    slow, fast = at(5.0), at(50.0)
+    assert slow is not None and fast is not None
+    assert slow < physics.capacity < fast
+    # a server of another model calibrates nothing
+    other = ServerDecode("box", "meta-llama/Llama-3.3-70B-Instruct", 10**6, 36000.0, 10)
+    assert fleet_hardware(advisor, groups, load, [other]).calibration == ""
