@@ -133,6 +133,7 @@ def store_fleet_servers(
             database, name=name, kind="vllm", url=instance, model=model or None, seen_at=now
         )
         rows = []
+        histograms: dict[datetime, dict[str, float]] = {}
         for record in records:
             row: dict[str, Any] = {
                 "server_id": server_id,
@@ -145,7 +146,14 @@ def store_fleet_servers(
                     row[column] = value if column == "latency_sum_s" else round(value)
             _add_gauges(row, record.values, float(WINDOW_SECONDS))
             rows.append(row)
+            hour = row["minute"].replace(minute=0)
+            hourly = histograms.setdefault(hour, {})
+            for key, value in record.values.items():
+                if key.startswith(HIST_PREFIX):
+                    hourly[key] = hourly.get(key, 0.0) + value
         merge_minutes(database, SERVER, rows)
+        for hour, increases in histograms.items():
+            add_latency_buckets(database, server_id, hour, increases)
         first = min(row["minute"] for row in rows)
         last = max(row["minute"] for row in rows)
         rollup(database, first, last + timedelta(minutes=1), specs=(SERVER,))

@@ -48,6 +48,7 @@ from golocal.jobs.sources.fleet_batches import (
     time_chunks,
 )
 from golocal.jobs.sources.fleet_servers import (
+    BUCKET_SERIES,
     COUNTER_SERIES,
     GAUGE_SERIES,
     LOOKBACK_SECONDS,
@@ -237,7 +238,7 @@ def _fetch_prometheus(
     if server_start < server_end:
         seconds = int((server_end - server_start).total_seconds()) + LOOKBACK_SECONDS
         counters: list[Any] = []
-        for name in COUNTER_SERIES:
+        for name in [*COUNTER_SERIES, *BUCKET_SERIES]:
             counters.extend(_raw(client, source.url, name, server_end, seconds).series)
         gauges: list[Any] = []
         first_step = server_start + timedelta(seconds=WINDOW_SECONDS)

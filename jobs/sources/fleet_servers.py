@@ -8,6 +8,10 @@ applies to its own scrapes. ``increase()`` is not used: it extrapolates to the w
 edges (123 requests stored for 120 served). Each increase belongs to the minute of its later
 sample; a series that missed a scrape simply has a longer step, never a reset.
 
+Latency histogram buckets (TTFT, end-to-end, queue time) are read the same way, one query
+per ``_bucket`` name with ``le`` kept; each bound's increases are stored as
+``hist:<metric>:<le>``, summed over engines, like a direct scrape's.
+
 Gauges are read with ``query_range`` at one-minute steps, the value at ``t`` standing for
 the minute before it. Per ``instance`` and ``model_name``: counters and queue depths are
 summed over ``engine`` (data-parallel ranks), the KV cache is the fullest engine's, and
@@ -23,7 +27,13 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from golocal.jobs.sources.inference import COUNTERS, PROFILES, counter_keys
+from golocal.jobs.sources.inference import (
+    COUNTERS,
+    HIST_PREFIX,
+    LATENCY_HISTOGRAMS,
+    PROFILES,
+    counter_keys,
+)
 
 WINDOW_SECONDS = 60
 #: how far before a window each counter's previous sample is looked for: the increase
@@ -37,6 +47,11 @@ COUNTER_SERIES: dict[str, str] = {
     "vllm:generation_tokens_total": "generation_tokens",
     "vllm:e2e_request_latency_seconds_sum": "latency_sum_s",
     "vllm:e2e_request_latency_seconds_count": "latency_count",
+}
+#: latency histogram buckets read as raw samples (one series per ``le``) → the stored
+#: metric; each bound is a cumulative counter of its own, as on a direct scrape
+BUCKET_SERIES: dict[str, str] = {
+    family + "_bucket": metric for metric, family in LATENCY_HISTOGRAMS["vllm"].items()
 }
 #: gauges read at one-minute steps → the value they feed
 GAUGE_SERIES: dict[str, str] = {
@@ -96,9 +111,12 @@ def fleet_server_minutes(
     vllm = PROFILES["vllm"]
     for name, labels, samples in counters:
         column = COUNTER_SERIES.get(name)
-        if column is None:
+        if column is not None:
+            keys = counter_keys(vllm, column, labels)
+        elif name in BUCKET_SERIES and labels.get("le"):
+            keys = (f"{HIST_PREFIX}{BUCKET_SERIES[name]}:{labels['le']}",)
+        else:
             continue
-        keys = counter_keys(vllm, column, labels)
         for at, increase in _increases(samples):
             if not start <= at < end:
                 continue

@@ -6,6 +6,7 @@ what golocal stores can be compared with what the servers really counted.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -14,8 +15,10 @@ import pytest
 from sqlalchemy import select
 
 from golocal.db.database import Database
+from golocal.db.latency import latency_histograms
 from golocal.db.models import InferenceServer, ServerMinute
 from golocal.db.usage import source_days
+from golocal.jobs.latency import latency_summary
 from golocal.jobs.telemetry import collect_telemetry
 from tests.fakes.prometheus import FakePrometheus
 from tests.jobs.telemetry_fixtures import T0, settings_for
@@ -24,6 +27,7 @@ MODEL = "Qwen/Qwen2.5-Coder-32B"
 #: collection at T0 (10:00:05) covers the whole minutes 09:55 to 10:00
 END = T0.replace(second=0).timestamp()
 START = END - 300
+END_DAY, NEXT_DAY = T0.date(), T0.date() + timedelta(days=1)
 
 
 @pytest.fixture
@@ -167,3 +171,42 @@ def test_a_scrape_gap_across_the_window_start_is_counted_not_lost(
     assert result.ok, result.message
     # 100 → 400 across the gap, then 15 × 10
     assert sum(m.requests for m in _minutes(database)) == 300 + 150
+
+
+def test_latency_buckets_are_read_through_the_fleet_with_resets_and_engines(
+    database: Database, prometheus: FakePrometheus, tmp_path: Path
+) -> None:
+    times = _scrapes(START - 15, END - 15)
+    # engine 0: each bound grows by (1, 3, 4) a scrape and restarts at the 10th scrape;
+    # engine 1: every request under 0.1 s, +1 a scrape. One query per bucket name, le kept.
+    for le, step in (("0.1", 1.0), ("0.25", 3.0), ("+Inf", 4.0)):
+        engine0 = [
+            (t, step * (n - 10 + 1) if n >= 10 else 100 + step * n) for n, t in enumerate(times)
+        ]
+        prometheus.add("vllm:time_to_first_token_seconds_bucket", _labels("a:8000", le=le), engine0)
+        prometheus.add(
+            "vllm:time_to_first_token_seconds_bucket",
+            _labels("a:8000", "1", le=le),
+            [(t, 50.0 + n) for n, t in enumerate(times)],
+        )
+    prometheus.add(
+        "vllm:request_queue_time_seconds_bucket",
+        _labels("a:8000", le="+Inf"),
+        [(t, 2.0 * n) for n, t in enumerate(times)],
+    )
+    (result,) = collect_telemetry(database, _settings(tmp_path, prometheus.url), now=T0)
+    assert result.ok, result.message
+    found = {h.metric: h for h in latency_histograms(database, END_DAY, NEXT_DAY)}
+    scrapes = len(times) - 1
+    # the reset's increase is its new value (step * 1), so every scrape adds one step
+    assert found["ttft"].server == "fleet/a:8000"
+    assert found["ttft"].buckets == [
+        (0.1, (1 + 1) * scrapes),
+        (0.25, (3 + 1) * scrapes),
+        (math.inf, (4 + 1) * scrapes),
+    ]
+    assert found["queue"].buckets == [(math.inf, 2 * scrapes)]
+    summary = latency_summary(list(found.values()))
+    # 40 of 100 under 0.1 s, 80 under 0.25 s: p50 interpolates to 137.5 ms, p95 is the
+    # highest finite bound
+    assert (summary["local_ttft_p50_ms"], summary["local_ttft_p95_ms"]) == (138, 250)
