@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 
+from golocal.bot.deadline import database_stuck, within_deadline
 from golocal.bot.entities import Lexicon, breakdown_in, find_entities, lexicon, static_lexicon
 from golocal.bot.followups import Conversations, Subject, has_cue, rewrite
 from golocal.bot.intent_table import INTENT_TABLE, INTENTS_BY_ID
@@ -216,7 +217,9 @@ def unmatched_reply(question: str, closest: Sequence[str], intents: Sequence[Int
 def _known_names(services: Services) -> Lexicon:
     """The data's names, plus the model catalogue's ("qwen2.5 coder 32b" for a fit question)."""
     try:
-        names = lexicon(services.database)
+        # while an earlier answer still waits on a hung database, asking it for names would
+        # only wait too; questions that need no data ("help") are still understood
+        names = static_lexicon() if database_stuck() else lexicon(services.database)
     except Exception:  # the names help matching; an answer must not fail for want of them
         names = static_lexicon()
     catalogue = {
@@ -276,11 +279,33 @@ def answer(
 ) -> Reply:
     """Answer one question. Raises :class:`~golocal.errors.GolocalError` for user errors.
 
+    On PostgreSQL the answer has ``[database] answer_timeout_s``: a server that stops
+    answering gives :class:`~golocal.bot.deadline.DatabaseNotAnswering`, not a hung bot.
+    (A SQLite file cannot hang on the network and its lock waits are bounded by
+    ``busy_timeout``; it answers on the caller's thread.)
+
     Args:
         asked: the question (or an :class:`Asked` with a forced intent or an actor).
         conversation, key: where follow-ups are remembered (a console session, a Slack
             thread); without them every question stands alone.
     """
+
+    def work() -> Reply:
+        return _answer(asked, services, intents, conversation=conversation, key=key)
+
+    if services.database.engine.dialect.name == "sqlite":
+        return work()
+    return within_deadline(work, services.settings.database.answer_timeout_s)
+
+
+def _answer(
+    asked: str | Asked,
+    services: Services,
+    intents: Sequence[Intent] | None,
+    *,
+    conversation: Conversations | None,
+    key: Hashable,
+) -> Reply:
     if isinstance(asked, str):
         asked = Asked(asked)
     if conversation is not None:

@@ -317,6 +317,14 @@ class Metrics(Section):
         return value
 
 
+class DatabaseLimits(Section):
+    """How long a chat answer may wait on the database (``[database]``)."""
+
+    #: Seconds a chat answer (console, ``golocal ask``, Slack) may wait on PostgreSQL before
+    #: the bot replies "the database did not answer" and moves on to the next question.
+    answer_timeout_s: float = Field(30.0, gt=0, le=3600)
+
+
 class Budget(Section):
     """The monthly cloud budget (``[budget]``); unset means no budget alert or burn line."""
 
@@ -409,6 +417,7 @@ class Settings(BaseSettings):
     budgets: tuple[BudgetRule, ...] = ()
     anomaly: Anomaly = Anomaly()
     metrics: Metrics = Metrics()
+    database: DatabaseLimits = DatabaseLimits()
 
     openai_base_url: str = "https://api.openai.com/v1"
     anthropic_base_url: str = "https://api.anthropic.com"

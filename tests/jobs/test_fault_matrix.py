@@ -26,6 +26,9 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from golocal.bot.console import ConsoleAdapter
+from golocal.bot.services import Services
+from golocal.config.settings import Settings
 from golocal.db import migrate
 from golocal.db.database import describe_failure, normalise_url, open_database
 from golocal.db.sources import record_failure, record_success, source_state
@@ -297,6 +300,8 @@ class TcpProxy:
         self._socket = socket.create_server(("127.0.0.1", 0))
         self.port = self._socket.getsockname()[1]
         self._open: list[socket.socket] = []
+        self._flowing = threading.Event()
+        self._flowing.set()
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
@@ -310,15 +315,20 @@ class TcpProxy:
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
 
-    @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while chunk := source.recv(65536):
+                self._flowing.wait()  # frozen: hold what arrived, pass nothing on
                 sink.sendall(chunk)
         except OSError:
             pass
 
+    def freeze(self) -> None:
+        """Keep every connection open but stop passing bytes: a server hung mid-session."""
+        self._flowing.clear()
+
     def kill(self) -> None:
+        self._flowing.set()  # let frozen pumps run into the closed sockets and end
         # shutdown() wakes the thread blocked in accept(); close() alone would not
         with contextlib.suppress(OSError):
             self._socket.shutdown(socket.SHUT_RDWR)
@@ -366,6 +376,33 @@ def test_postgresql_lost_mid_run_is_one_line_and_keeps_what_was_committed(
         migrated.dispose()
     finally:
         drop()
+
+
+@pytest.mark.postgres
+def test_a_postgresql_hung_after_connecting_gives_one_line_and_the_bot_answers_on(request):
+    url, drop = _fresh_postgres_database(request)
+    migrated = open_database(url, check_schema=False)
+    migrate.upgrade(migrated.engine)
+    proxy = TcpProxy(migrated.engine.url.port or 5432)
+    through_proxy = make_url(url).set(port=proxy.port).render_as_string(hide_password=False)
+    database = open_database(through_proxy)
+    settings = Settings(database_url=through_proxy, database={"answer_timeout_s": 2})
+    console = ConsoleAdapter(Services(settings, database), None, None, interactive=False)  # type: ignore[arg-type]
+    try:
+        before = console.reply_to("how many requests per day?")
+        assert before.intent != "error"  # the pooled connection is up and answering
+        proxy.freeze()
+        hung = console.reply_to("how many requests per day?")
+        after = console.reply_to("help")
+    finally:
+        proxy.kill()
+        database.dispose()
+        migrated.dispose()
+        drop()
+    assert hung.intent == "error"
+    assert hung.text == "the database did not answer within 2 s; try again later"
+    assert after.intent == "help"
+    assert "I can answer:" in after.text
 
 
 @pytest.mark.postgres
