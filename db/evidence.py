@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, select
 
 from golocal.db.database import Database
 from golocal.db.models import (
@@ -21,7 +21,6 @@ from golocal.db.models import (
     GpuMinute,
     GpuRollup,
     ServerRollup,
-    UsageBucket,
 )
 
 
@@ -54,60 +53,6 @@ class ModelUsage:
     cost_estimated: bool
     #: requests estimated from tokens by the ledger's one estimator (None: not decided here)
     requests_estimate: int | None = None
-
-
-def model_usage(database: Database, since: date, until: date) -> list[ModelUsage]:
-    """Per-model totals over ``since <= day < until`` (UTC days), aggregated in SQL."""
-    start, end = _bounds(since, until)
-    missing = UsageBucket.requests.is_(None)
-    tokens = func.coalesce(UsageBucket.input_tokens, 0) + func.coalesce(
-        UsageBucket.output_tokens, 0
-    )
-    keys = (
-        UsageBucket.location,
-        UsageBucket.source,
-        UsageBucket.provider,
-        UsageBucket.model,
-        UsageBucket.project,
-        UsageBucket.api_key,
-    )
-    query = (
-        select(
-            *keys,
-            func.max(UsageBucket.team),
-            func.sum(UsageBucket.requests),
-            func.coalesce(func.sum(case((missing, tokens), else_=literal(0))), 0),
-            func.sum(UsageBucket.input_tokens),
-            func.sum(UsageBucket.output_tokens),
-            func.sum(UsageBucket.cost_usd),
-            func.coalesce(func.sum(case((UsageBucket.cost_usd.is_(None), 1), else_=literal(0))), 0),
-            func.max(case((UsageBucket.cost_estimated, 1), else_=literal(0))),
-        )
-        .where(and_(UsageBucket.bucket_start >= start, UsageBucket.bucket_start < end))
-        .group_by(*keys)
-        .order_by(*keys)
-    )
-    with database.engine.connect() as connection:
-        rows = connection.execute(query).all()
-    return [
-        ModelUsage(
-            location=row[0],
-            source=row[1],
-            provider=row[2],
-            model=row[3],
-            project=row[4],
-            api_key=row[5],
-            team=row[6],
-            requests=None if row[7] is None else int(row[7]),
-            tokens_without_requests=int(row[8]),
-            input_tokens=None if row[9] is None else int(row[9]),
-            output_tokens=None if row[10] is None else int(row[10]),
-            cost_usd=row[11],
-            unpriced_buckets=int(row[12]),
-            cost_estimated=bool(row[13]),
-        )
-        for row in rows
-    ]
 
 
 @dataclass(frozen=True, slots=True)

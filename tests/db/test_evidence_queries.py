@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
+from golocal.config.settings import Settings
 from golocal.db.attribution import list_attributions, remove_attribution, set_attribution
 from golocal.db.evidence import (
     gpu_incident_count,
     gpu_power,
-    model_usage,
     server_latency,
 )
 from golocal.db.ledger import billed_lines
@@ -19,6 +19,7 @@ from golocal.db.models import AlertIncident, CostLine, GpuMinute, GpuRollup, Ser
 from golocal.db.telemetry import insert_rows, register_gpu, register_server
 from golocal.db.usage import upsert_usage_buckets
 from golocal.errors import UsageError
+from golocal.jobs.ledger_read import load_ledger, model_usage
 
 DAY = datetime(2026, 3, 2, tzinfo=UTC)
 SINCE, UNTIL = date(2026, 3, 2), date(2026, 3, 4)
@@ -29,7 +30,7 @@ def _bucket(**values):
     return row | values
 
 
-def test_model_usage_sums_in_sql_and_keeps_unpriced_and_unreported_apart(database):
+def test_model_usage_sums_the_window_and_keeps_unpriced_and_unreported_apart(database):
     upsert_usage_buckets(
         database,
         [
@@ -79,7 +80,8 @@ def test_model_usage_sums_in_sql_and_keeps_unpriced_and_unreported_apart(databas
             ),
         ],
     )
-    rows = {(r.provider, r.model): r for r in model_usage(database, SINCE, UNTIL)}
+    ledger = load_ledger(database, Settings(), SINCE, UNTIL)
+    rows = {(r.provider, r.model): r for r in model_usage(ledger)}
     assert set(rows) == {
         ("openai", "gpt-4.1"),
         ("openai", "odd"),
