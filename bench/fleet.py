@@ -49,7 +49,8 @@ from golocal.db import migrate
 from golocal.db.bulk import insert_columns
 from golocal.db.database import Database, create_database_engine, normalise_url, open_database
 from golocal.db.models import GpuRollup
-from golocal.db.rollups import RetentionPolicy, apply_retention, rollup_weeks_and_months
+from golocal.db.retention import RetentionPolicy, apply_retention
+from golocal.db.rollups import rollup_weeks_and_months
 from golocal.db.telemetry import register_gpu, table_counts
 from golocal.db.usage import upsert_usage_buckets
 from golocal.jobs.gpu_report import build_gpu_report

@@ -83,7 +83,7 @@ def test_latency_buckets_follow_the_hourly_retention(database: Database) -> None
     from datetime import timedelta
 
     from golocal.db.latency import add_latency_buckets
-    from golocal.db.rollups import RetentionPolicy, apply_retention
+    from golocal.db.retention import RetentionPolicy, apply_retention
     from golocal.db.telemetry import register_server
 
     server = register_server(database, name="box", kind="vllm", url="", model=None, seen_at=T0)
