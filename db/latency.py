@@ -2,16 +2,19 @@
 
 Writes add a scrape's bucket increases to the hour they fall in (a read-modify-write inside
 one transaction per scrape; a scrape touches a few dozen rows). Reads sum a window's hours
-per server, model and metric, so percentiles can be computed for any window.
+per server, model and metric, so percentiles can be computed for any window of whole days.
+Retention folds the hours of days older than ``retention.pack_hours_after_days`` into one
+row per bucket at the day's midnight (:func:`fold_latency_hours`): a year of 128 servers
+is then about 2 million rows rather than 45 million, and every answer stays the same.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Connection, and_, delete, func, insert, select
 
 from golocal.db.database import Database
 from golocal.db.models import InferenceServer, ServerLatencyBucket
@@ -93,3 +96,42 @@ def latency_histograms(database: Database, since: date, until: date) -> list[Lat
             grouped.items(), key=lambda i: i[0][:1] + i[0][2:]
         )
     ]
+
+
+def _fold_day(connection: Connection, day: datetime) -> int:
+    b = ServerLatencyBucket
+    in_day = and_(b.bucket_start >= day, b.bucket_start < day + timedelta(days=1))
+    query = (
+        select(b.server_id, b.metric, b.le, func.sum(b.count))
+        .where(in_day)
+        .group_by(b.server_id, b.metric, b.le)
+    )
+    rows = [
+        {"server_id": server, "bucket_start": day, "metric": metric, "le": le, "count": int(n)}
+        for server, metric, le, n in connection.execute(query)
+    ]
+    connection.execute(delete(b).where(in_day))
+    if rows:
+        connection.execute(insert(b), rows)
+    return len(rows)
+
+
+def fold_latency_hours(database: Database, before: datetime) -> int:
+    """Fold the hourly buckets of every whole UTC day before ``before`` into the day's
+    midnight, one transaction per day. Returns the days folded."""
+    b = ServerLatencyBucket
+    cut = before.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    with database.engine.connect() as connection:
+        first = connection.execute(select(func.min(b.bucket_start))).scalar_one()
+    if first is None:
+        return 0
+    day, folded = first.replace(hour=0), 0
+    while day < cut:
+        later_hours = and_(b.bucket_start > day, b.bucket_start < day + timedelta(days=1))
+        with database.engine.begin() as connection:
+            # a folded day holds its midnight only: skip it without reading it again
+            if connection.execute(select(b.server_id).where(later_hours).limit(1)).first():
+                _fold_day(connection, day)
+                folded += 1
+        day += timedelta(days=1)
+    return folded

@@ -96,3 +96,47 @@ def test_latency_buckets_follow_the_hourly_retention(database: Database) -> None
     assert deleted["server_latency_buckets"] == 2  # the old hour's two bounds
     kept = latency_histograms(database, recent.date(), recent.date() + timedelta(days=1))
     assert kept[0].buckets == [(0.1, 6), (INF, 8)]
+
+
+def test_old_hours_fold_into_their_day_and_every_answer_stays(database: Database) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from golocal.db.latency import add_latency_buckets
+    from golocal.db.models import ServerLatencyBucket
+    from golocal.db.retention import RetentionPolicy, apply_retention
+    from golocal.db.telemetry import register_server
+
+    servers = [
+        register_server(database, name=n, kind="vllm", url="", model=None, seen_at=T0)
+        for n in ("a", "b")
+    ]
+    first = T0.replace(hour=0)
+    for server in servers:
+        for hour in range(0, 24 * 3, 5):  # three days, every fifth hour
+            add_latency_buckets(
+                database,
+                server,
+                first + timedelta(hours=hour),
+                {"hist:ttft:0.1": hour % 3, "hist:ttft:+Inf": 4 + server, "hist:e2e:+Inf": 1},
+            )
+    windows = [(first.date() + timedelta(days=d), first.date() + timedelta(days=d + n))
+               for d in range(3) for n in range(1, 4 - d)]  # fmt: skip
+    before = [latency_histograms(database, *window) for window in windows]
+
+    def rows() -> int:
+        with database.engine.connect() as connection:
+            query = select(func.count()).select_from(ServerLatencyBucket)
+            return int(connection.execute(query).scalar_one())
+
+    hourly = rows()
+    now = first + timedelta(days=37)  # the first two days are past 35 days; the third is not
+    done = apply_retention(database, RetentionPolicy(), now=now)
+
+    assert done["server_latency_buckets:folded_days"] == 2
+    assert [latency_histograms(database, *window) for window in windows] == before
+    # 2 servers x 3 bounds: the two old days hold a row per bound, the third day 5 hours
+    assert (hourly, rows()) == (3 * 5 * 2 * 3, 2 * 2 * 3 + 5 * 2 * 3)
+    again = apply_retention(database, RetentionPolicy(), now=now)
+    assert again["server_latency_buckets:folded_days"] == 0 and rows() == 42
