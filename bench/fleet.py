@@ -49,10 +49,9 @@ from golocal.db import migrate
 from golocal.db.bulk import insert_columns
 from golocal.db.database import Database, create_database_engine, normalise_url, open_database
 from golocal.db.hour_archive import pack_hours
-from golocal.db.models import GpuHourArchive, GpuRollup
 from golocal.db.retention import RetentionPolicy, apply_retention
-from golocal.db.rollups import GPU, floor_day, rollup_weeks_and_months
-from golocal.db.telemetry import register_gpu, table_counts
+from golocal.db.rollups import GPU, SERVER, AggregateSpec, floor_day, rollup_weeks_and_months
+from golocal.db.telemetry import register_gpu, register_server, table_counts
 from golocal.db.usage import upsert_usage_buckets
 from golocal.jobs.gpu_report import build_gpu_report
 from golocal.jobs.telemetry import collect_telemetry, telemetry_client
@@ -287,8 +286,57 @@ def fresh_postgres(admin_url: str) -> tuple[str, Callable[[], None]]:
     return url, drop
 
 
+def _write_day(
+    database: Database,
+    spec: AggregateSpec,
+    ids: list[int],
+    day: datetime,
+    hourly: dict[str, np.ndarray],
+    *,
+    packed: bool,
+) -> None:
+    """One day of hourly values (one row per GPU or server, 24 columns) as collection and
+    retention leave it: hour rows (packed once ``packed``) and the day's rollup."""
+    rows = 0 if packed else len(ids) * 24
+    columns: dict[str, list[Any]] = {
+        spec.key: (np.repeat(ids, 24).tolist() if rows else []) + ids,
+        "resolution": ["hour"] * rows + ["day"] * len(ids),
+        "bucket_start": ([day + timedelta(hours=h) for h in range(24)] * len(ids) if rows else [])
+        + [day] * len(ids),
+        "minutes": [60] * rows + [1440] * len(ids),
+        "samples": [240] * rows + [5760] * len(ids),
+    }
+    integers = {"requests", "aborted_requests", "failed_requests", "prompt_tokens",
+                "generation_tokens", "latency_count"}  # fmt: skip
+    for name, values in hourly.items():
+        fold = (
+            values.sum(1)
+            if name in spec.sums
+            else values.max(1)
+            if name in spec.maxes
+            else values.mean(1)
+        )
+        if name in integers:
+            values, fold = values.astype(np.int64), fold.astype(np.int64)
+        columns[name] = (values.ravel().tolist() if rows else []) + fold.tolist()
+    insert_columns(database, spec.rollup, columns)
+    if packed:  # what retention leaves of a day older than pack_hours_after_days
+        lists = {name: values.tolist() for name, values in hourly.items()}
+        records = [
+            pack_hours(spec, {
+                h: {"minutes": 60, "samples": 240, **{n: v[i][h] for n, v in lists.items()}}
+                for h in range(24)
+            })
+            for i in range(len(ids))
+        ]  # fmt: skip
+        insert_columns(
+            database, spec.archive, {"day": [day] * len(ids), spec.key: ids, "hours": records}
+        )
+
+
 def write_year(database: Database, hosts: int, days: int, now: datetime) -> None:
-    """Hourly rollups of every GPU for ``days`` days, their daily/weekly/monthly rollups,
+    """Hourly rollups of every GPU and vLLM instance for ``days`` days, their
+    daily/weekly/monthly rollups,
     and a cloud usage bucket per day: what a year of collection leaves behind. Hours of
     days older than ``retention.pack_hours_after_days`` are packed as retention packs them,
     but for the last of those days, left as rows for the bench to time its packing."""
@@ -303,6 +351,13 @@ def write_year(database: Database, hosts: int, days: int, now: datetime) -> None
         )
         for i in range(hosts * GPUS_PER_HOST)
     ]  # fmt: skip
+    servers = [
+        register_server(
+            database, name=f"fleet/gpu-node-{host:03d}:8000", kind="vllm", url="",
+            model="meta-llama/Llama-3.3-70B-Instruct", seen_at=now,
+        )
+        for host in range(hosts)
+    ]  # fmt: skip
     rng = np.random.default_rng(2026)
     office = np.exp(-(((np.arange(24) - 13) / 3.5) ** 2))
     usage = []
@@ -311,7 +366,6 @@ def write_year(database: Database, hosts: int, days: int, now: datetime) -> None
         weekday = 1.0 if day.weekday() < 5 else 0.3
         load = np.clip(5 + 90 * office * weekday + rng.normal(0, 5, (len(ids), 24)), 0, 100)
         power = IDLE_W + (MAX_W - IDLE_W) * load / 100
-        hours = [day + timedelta(hours=h) for h in range(24)]
         hourly = {
             "util_mean": np.round(load, 2), "util_max": np.round(np.minimum(100, load + 3), 1),
             "mem_util_mean": np.round(load * 0.6, 2),
@@ -321,37 +375,18 @@ def write_year(database: Database, hosts: int, days: int, now: datetime) -> None
             "energy_j": np.round(power * 3600, 1), "temp_max_c": np.round(35 + 45 * load / 100, 1),
             "throttled_s": np.where(load > 97, 60.0, 0.0), "saturated_s": np.zeros_like(load),
         }  # fmt: skip
-        packed = day < pack_before
-        rows = 0 if packed else len(ids) * 24
-        columns: dict[str, list[Any]] = {
-            "gpu_id": (np.repeat(ids, 24).tolist() if rows else []) + ids,
-            "resolution": ["hour"] * rows + ["day"] * len(ids),
-            "bucket_start": (hours * len(ids) if rows else []) + [day] * len(ids),
-            "minutes": [60] * rows + [1440] * len(ids),
-            "samples": [240] * rows + [5760] * len(ids),
-        }
-        for name, values in hourly.items():
-            fold = (
-                values.sum(1)
-                if name in GPU.sums
-                else values.max(1)
-                if name in GPU.maxes
-                else values.mean(1)
-            )
-            columns[name] = (values.ravel().tolist() if rows else []) + fold.tolist()
-        insert_columns(database, GpuRollup, columns)
-        if packed:  # what retention leaves of a day older than pack_hours_after_days
-            lists = {name: values.tolist() for name, values in hourly.items()}
-            records = [
-                pack_hours(GPU, {
-                    h: {"minutes": 60, "samples": 240, **{n: v[g][h] for n, v in lists.items()}}
-                    for h in range(24)
-                })
-                for g in range(len(ids))
-            ]  # fmt: skip
-            insert_columns(
-                database, GpuHourArchive, {"day": [day] * len(ids), "gpu_id": ids, "hours": records}
-            )
+        _write_day(database, GPU, ids, day, hourly, packed=day < pack_before)
+        served = np.round(load[::GPUS_PER_HOST] * 36)  # requests an hour per vLLM instance
+        running = np.round(load[::GPUS_PER_HOST] / 6, 2)
+        _write_day(database, SERVER, servers, day, {
+            "requests": served, "aborted_requests": np.round(served / 200),
+            "failed_requests": np.zeros_like(served), "prompt_tokens": served * 2600,
+            "generation_tokens": served * 420, "running_mean": running,
+            "running_max": np.ceil(running * 1.5), "waiting_mean": np.round(running / 10, 2),
+            "waiting_max": np.ceil(running / 5), "kv_cache_mean": np.round(load[::8] / 120, 3),
+            "kv_cache_max": np.round(load[::8] / 100, 3), "latency_sum_s": served * 4.2,
+            "latency_count": served, "saturated_s": np.zeros_like(served),
+        }, packed=day < pack_before)  # fmt: skip
         requests = int(3000 * weekday * rng.uniform(0.9, 1.1))
         usage.append(
             {"source": "openai", "bucket_start": day, "bucket_seconds": 86400,
@@ -424,7 +459,8 @@ def measure_year(
     done = apply_retention(database, RetentionPolicy(), now=now)
     database.dispose()
     print(
-        f"  retention packing a day of {done['gpu_hour_archive:packed']:,} GPUs: "
+        f"  retention packing a day of {done['gpu_hour_archive:packed']:,} GPUs and "
+        f"{done['server_hour_archive:packed']:,} servers: "
         f"{time.perf_counter() - started:.1f} s"
     )
     short = open_database(week_url)
