@@ -305,6 +305,20 @@ class ServerLatencyBucket(Base):
     count: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class ServerLatencyDay(Base):
+    """One inference server's latency bucket increases of a whole UTC day, packed once the
+    day is two days old (``buckets``: see :mod:`golocal.db.latency`)."""
+
+    __tablename__ = "server_latency_days"
+    __table_args__ = (Index("ix_server_latency_days_server_id", "server_id"),)
+
+    day: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    server_id: Mapped[int] = mapped_column(
+        ForeignKey("inference_servers.id", ondelete="CASCADE"), primary_key=True
+    )
+    buckets: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class SourceStatus(Base):
     """Per-source collection state: cursor, last success, last error (backfill after downtime)."""
 

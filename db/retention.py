@@ -3,9 +3,9 @@
 Minute rows go after ``minute_days`` (a Prometheus fleet's after its ``minute_hours``: the
 detail stays in Prometheus); the hours of days older than ``pack_hours_after_days`` are
 packed into one row per GPU (server) per day (:mod:`golocal.db.hour_archive`) and go, packed,
-after ``hourly_days`` (latency histogram hours are folded into their day,
-:func:`golocal.db.latency.fold_latency_hours`); daily, weekly and monthly rollups stay
-unless ``daily_days`` is set.
+after ``hourly_days``, as latency histogram buckets do (their hours are packed per server
+and day once the day is two days old: :func:`golocal.db.latency.pack_latency_days`);
+daily, weekly and monthly rollups stay unless ``daily_days`` is set.
 """
 
 from __future__ import annotations
@@ -18,8 +18,14 @@ from sqlalchemy import delete, select
 
 from golocal.db.database import Database
 from golocal.db.hour_archive import pack_old_hours
-from golocal.db.latency import fold_latency_hours
-from golocal.db.models import Gpu, GpuMinute, InferenceServer, ServerLatencyBucket
+from golocal.db.latency import pack_latency_days
+from golocal.db.models import (
+    Gpu,
+    GpuMinute,
+    InferenceServer,
+    ServerLatencyBucket,
+    ServerLatencyDay,
+)
 from golocal.db.rollups import GPU, SERVER, floor_month, floor_week
 
 
@@ -100,9 +106,14 @@ def apply_retention(
         buckets = ServerLatencyBucket
         result = connection.execute(delete(buckets).where(buckets.bucket_start < hour_cut))
         deleted[buckets.__tablename__] = result.rowcount or 0
+        latency_days = ServerLatencyDay
+        result = connection.execute(
+            delete(latency_days).where(latency_days.day <= hour_cut - timedelta(days=1))
+        )
+        deleted[latency_days.__tablename__] = result.rowcount or 0
     # after the deletes, so no day past retention is packed only to be deleted
     pack_cut = now - timedelta(days=min(policy.pack_hours_after_days, policy.hourly_days))
     for spec in (GPU, SERVER):
         deleted[f"{spec.archive.__tablename__}:packed"] = pack_old_hours(database, spec, pack_cut)
-    deleted[f"{buckets.__tablename__}:folded_days"] = fold_latency_hours(database, pack_cut)
+    deleted[f"{ServerLatencyDay.__tablename__}:packed"] = pack_latency_days(database, now)
     return deleted

@@ -32,6 +32,7 @@ from golocal.db.models import (
     InferenceServer,
     ServerHourArchive,
     ServerLatencyBucket,
+    ServerLatencyDay,
     ServerMinute,
     ServerRollup,
 )
@@ -175,6 +176,7 @@ def delete_telemetry_sources(database: Database, *, prefix: str) -> int:
             (ServerRollup, ServerRollup.server_id, server_ids),
             (ServerHourArchive, ServerHourArchive.server_id, server_ids),
             (ServerLatencyBucket, ServerLatencyBucket.server_id, server_ids),
+            (ServerLatencyDay, ServerLatencyDay.server_id, server_ids),
         ):
             deleted += connection.execute(delete(model).where(column.in_(ids))).rowcount or 0
         deleted += connection.execute(delete(Gpu).where(Gpu.id.in_(gpu_ids))).rowcount or 0

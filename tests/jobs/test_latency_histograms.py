@@ -98,45 +98,63 @@ def test_latency_buckets_follow_the_hourly_retention(database: Database) -> None
     assert kept[0].buckets == [(0.1, 6), (INF, 8)]
 
 
-def test_old_hours_fold_into_their_day_and_every_answer_stays(database: Database) -> None:
+def test_old_days_are_packed_and_every_answer_stays(database: Database) -> None:
     from datetime import timedelta
 
     from sqlalchemy import func, select
 
     from golocal.db.latency import add_latency_buckets
-    from golocal.db.models import ServerLatencyBucket
+    from golocal.db.models import ServerLatencyBucket, ServerLatencyDay
     from golocal.db.retention import RetentionPolicy, apply_retention
-    from golocal.db.telemetry import register_server
+    from golocal.db.telemetry import delete_telemetry_sources, register_server
 
     servers = [
         register_server(database, name=n, kind="vllm", url="", model=None, seen_at=T0)
         for n in ("a", "b")
     ]
     first = T0.replace(hour=0)
-    for server in servers:
-        for hour in range(0, 24 * 3, 5):  # three days, every fifth hour
+
+    def scrape(hour: int) -> None:
+        for server in servers:
             add_latency_buckets(
                 database,
                 server,
                 first + timedelta(hours=hour),
                 {"hist:ttft:0.1": hour % 3, "hist:ttft:+Inf": 4 + server, "hist:e2e:+Inf": 1},
             )
+
+    for hour in range(0, 24 * 3, 5):  # three days, every fifth hour
+        scrape(hour)
     windows = [(first.date() + timedelta(days=d), first.date() + timedelta(days=d + n))
                for d in range(3) for n in range(1, 4 - d)]  # fmt: skip
     before = [latency_histograms(database, *window) for window in windows]
 
-    def rows() -> int:
+    def rows(model: type) -> int:
         with database.engine.connect() as connection:
-            query = select(func.count()).select_from(ServerLatencyBucket)
+            query = select(func.count()).select_from(model)
             return int(connection.execute(query).scalar_one())
 
-    hourly = rows()
-    now = first + timedelta(days=37)  # the first two days are past 35 days; the third is not
+    now = first + timedelta(days=3, hours=12)  # the first two days are packed, not the third
     done = apply_retention(database, RetentionPolicy(), now=now)
 
-    assert done["server_latency_buckets:folded_days"] == 2
+    assert done["server_latency_days:packed"] == 2 * 2
     assert [latency_histograms(database, *window) for window in windows] == before
-    # 2 servers x 3 bounds: the two old days hold a row per bound, the third day 5 hours
-    assert (hourly, rows()) == (3 * 5 * 2 * 3, 2 * 2 * 3 + 5 * 2 * 3)
-    again = apply_retention(database, RetentionPolicy(), now=now)
-    assert again["server_latency_buckets:folded_days"] == 0 and rows() == 42
+    # 2 servers x 3 bounds x 5 hours of the third day stay rows
+    assert (rows(ServerLatencyBucket), rows(ServerLatencyDay)) == (30, 4)
+    assert apply_retention(database, RetentionPolicy(), now=now)["server_latency_days:packed"] == 0
+
+    scrape(7)  # a late increase into a packed day joins it
+    apply_retention(database, RetentionPolicy(), now=now)
+    day = first.date()
+    late = {
+        (h.server, h.metric): h.buckets
+        for h in latency_histograms(database, day, day + timedelta(1))
+    }
+    early = {(h.server, h.metric): h.buckets for h in before[0]}
+    (low, below), (_, total) = early[("a", "ttft")]
+    assert late[("a", "ttft")] == [(low, below + 1), (INF, total + 4 + servers[0])]
+    assert late[("a", "e2e")] == [(INF, early[("a", "e2e")][0][1] + 1)]
+    assert rows(ServerLatencyDay) == 4
+
+    delete_telemetry_sources(database, prefix="")
+    assert rows(ServerLatencyDay) == 0

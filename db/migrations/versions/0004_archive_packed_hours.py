@@ -1,4 +1,4 @@
-"""Packed hourly rollups: one row per GPU (inference server) per UTC day
+"""Packed hourly rollups and latency buckets: one row per GPU (inference server) per UTC day
 
 Revision ID: 0004_archive
 Revises: 0003_i15
@@ -17,18 +17,19 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _ARCHIVES = (
-    ("gpu_hour_archive", "gpu_id", "gpus"),
-    ("server_hour_archive", "server_id", "inference_servers"),
+    ("gpu_hour_archive", "gpu_id", "gpus", "hours"),
+    ("server_hour_archive", "server_id", "inference_servers", "hours"),
+    ("server_latency_days", "server_id", "inference_servers", "buckets"),
 )
 
 
 def upgrade() -> None:
-    for table, key, owner in _ARCHIVES:
+    for table, key, owner, record in _ARCHIVES:
         op.create_table(
             table,
             sa.Column("day", golocal.db.types.UTCDateTime(), nullable=False),
             sa.Column(key, sa.Integer(), nullable=False),
-            sa.Column("hours", sa.LargeBinary(), nullable=False),
+            sa.Column(record, sa.LargeBinary(), nullable=False),
             sa.ForeignKeyConstraint(
                 [key], [f"{owner}.id"], name=op.f(f"fk_{table}_{key}_{owner}"), ondelete="CASCADE"
             ),
@@ -38,6 +39,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table, key, _owner in reversed(_ARCHIVES):
+    for table, key, _owner, _record in reversed(_ARCHIVES):
         op.drop_index(op.f(f"ix_{table}_{key}"), table_name=table)
         op.drop_table(table)
