@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import statistics
@@ -49,6 +50,8 @@ from golocal.db import migrate
 from golocal.db.bulk import insert_columns
 from golocal.db.database import Database, create_database_engine, normalise_url, open_database
 from golocal.db.hour_archive import pack_hours
+from golocal.db.latency import PACK_AFTER_DAYS, pack_buckets
+from golocal.db.models import ServerLatencyBucket, ServerLatencyDay
 from golocal.db.retention import RetentionPolicy, apply_retention
 from golocal.db.rollups import GPU, SERVER, AggregateSpec, floor_day, rollup_weeks_and_months
 from golocal.db.telemetry import register_gpu, register_server, table_counts
@@ -334,6 +337,61 @@ def _write_day(
         )
 
 
+#: vLLM's histogram bounds (vllm/v1/metrics/loggers.py): time to first token, end to end,
+#: queue time
+LATENCY_BOUNDS = {
+    "ttft": (0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0,
+             7.5, 10.0, 20.0, 40.0, 80.0, 160.0, 640.0, 2560.0),
+    "e2e": (0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0,
+            120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0),
+    "queue": (0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0,
+              120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0),
+}  # fmt: skip
+#: the share of requests at or below each bound: a log-normal around 0.4 s / 4 s / 0.05 s
+_LATENCY_SHARE = {
+    metric: np.append(
+        [0.5 * (1 + math.erf(math.log(bound / middle) / 1.4)) for bound in LATENCY_BOUNDS[metric]],
+        1.0,
+    )
+    for metric, middle in (("ttft", 0.4), ("e2e", 4.0), ("queue", 0.05))
+}
+
+
+def _write_latency(
+    database: Database, servers: list[int], day: datetime, served: np.ndarray, *, packed: bool
+) -> None:
+    """A day of the servers' histogram bucket increases: hour rows, or one packed row per
+    server once retention would have packed the day."""
+    names = {m: [f"{b:g}" for b in bounds] + ["+Inf"] for m, bounds in LATENCY_BOUNDS.items()}
+    if packed:
+        daily = served.sum(1)
+        records = [
+            pack_buckets({
+                metric: dict(zip(names[metric], np.round(share * daily[i]).astype(int).tolist(),
+                                 strict=True))
+                for metric, share in _LATENCY_SHARE.items()
+            })
+            for i in range(len(servers))
+        ]  # fmt: skip
+        insert_columns(
+            database, ServerLatencyDay, {"day": [day] * len(servers), "server_id": servers,
+                                          "buckets": records}
+        )  # fmt: skip
+        return
+    columns: dict[str, list[Any]] = {"server_id": [], "bucket_start": [], "metric": [], "le": [],
+                                     "count": []}  # fmt: skip
+    for i, server in enumerate(servers):
+        for hour in range(24):
+            for metric, share in _LATENCY_SHARE.items():
+                counts = np.round(share * served[i][hour]).astype(int).tolist()
+                columns["server_id"] += [server] * len(counts)
+                columns["bucket_start"] += [day + timedelta(hours=hour)] * len(counts)
+                columns["metric"] += [metric] * len(counts)
+                columns["le"] += names[metric]
+                columns["count"] += counts
+    insert_columns(database, ServerLatencyBucket, columns)
+
+
 def write_year(database: Database, hosts: int, days: int, now: datetime) -> None:
     """Hourly rollups of every GPU and vLLM instance for ``days`` days, their
     daily/weekly/monthly rollups,
@@ -342,6 +400,7 @@ def write_year(database: Database, hosts: int, days: int, now: datetime) -> None
     but for the last of those days, left as rows for the bench to time its packing."""
     first = (now - timedelta(days=days)).replace(hour=0)
     pack_before = floor_day(now - timedelta(days=Retention().pack_hours_after_days + 1))
+    latency_before = floor_day(now) - timedelta(days=PACK_AFTER_DAYS - 1)
     ids = [
         register_gpu(
             database, source="fleet", host=f"gpu-node-{i // GPUS_PER_HOST:03d}",
@@ -387,6 +446,7 @@ def write_year(database: Database, hosts: int, days: int, now: datetime) -> None
             "kv_cache_max": np.round(load[::8] / 100, 3), "latency_sum_s": served * 4.2,
             "latency_count": served, "saturated_s": np.zeros_like(served),
         }, packed=day < pack_before)  # fmt: skip
+        _write_latency(database, servers, day, served, packed=day < latency_before)
         requests = int(3000 * weekday * rng.uniform(0.9, 1.1))
         usage.append(
             {"source": "openai", "bucket_start": day, "bucket_seconds": 86400,

@@ -202,6 +202,8 @@ def table_counts(database: Database) -> dict[str, int]:
             ServerMinute,
             ServerRollup,
             ServerHourArchive,
+            ServerLatencyBucket,
+            ServerLatencyDay,
         ):
             counts[model.__tablename__] = int(
                 connection.execute(select(func.count()).select_from(model)).scalar_one()
