@@ -31,6 +31,7 @@ from golocal.db.retention import RetentionPolicy, apply_retention
 from golocal.db.rollups import rollup_telemetry as rollup
 from golocal.db.sources import record_failure, record_success, source_state
 from golocal.jobs import selfmetrics
+from golocal.jobs.fleet_reads import gpu_series, server_series
 from golocal.jobs.gpu_points import store_gpu_points
 from golocal.jobs.http_limits import ResponseTooLarge, get_bounded
 from golocal.jobs.server_minutes import (
@@ -39,40 +40,14 @@ from golocal.jobs.server_minutes import (
     store_fleet_servers,
     store_server_scrape,
 )
-from golocal.jobs.sources.fleet_batches import (
-    DISCOVERY_STEP,
-    discovery_query,
-    discovery_range,
-    group_instances,
-    selector,
-    time_chunks,
-)
-from golocal.jobs.sources.fleet_servers import (
-    BUCKET_SERIES,
-    COUNTER_SERIES,
-    GAUGE_SERIES,
-    LOOKBACK_SECONDS,
-    WINDOW_SECONDS,
-    FleetServerMinute,
-    fleet_server_minutes,
-)
-from golocal.jobs.sources.gpu_metrics import (
-    FLEET_GPU_SERIES,
-    GpuPoint,
-    parse_gpu_metrics,
-    points_from_matrix,
-)
+from golocal.jobs.sources.fleet_servers import FleetServerMinute, fleet_server_minutes
+from golocal.jobs.sources.gpu_metrics import GpuPoint, parse_gpu_metrics, points_from_matrix
 from golocal.jobs.sources.inference import (
     MetricsFormatError,
     parse_metrics,
     parse_ollama_ps,
 )
-from golocal.jobs.sources.prometheus_api import (
-    PrometheusError,
-    RangeResult,
-    query_range,
-    raw_samples,
-)
+from golocal.jobs.sources.prometheus_api import PrometheusError
 
 log = logging.getLogger(__name__)
 
@@ -165,51 +140,6 @@ class FleetAnswer:
     server_cursor: datetime | None
 
 
-def _query(
-    client: httpx.Client, url: str, query: str, start: datetime, end: datetime, step: float
-) -> RangeResult:
-    try:
-        return query_range(
-            client, url, query, start=start.timestamp(), end=end.timestamp(), step=step
-        )
-    except PrometheusError as exc:
-        raise FetchError(exc.message) from None
-
-
-def _raw(client: httpx.Client, url: str, selector: str, end: datetime, seconds: int) -> RangeResult:
-    try:
-        return raw_samples(client, url, selector, end=end.timestamp(), seconds=seconds)
-    except PrometheusError as exc:
-        raise FetchError(exc.message) from None
-
-
-def _gpu_series(
-    client: httpx.Client, url: str, start: datetime, end: datetime, step: float
-) -> list[Any]:
-    """Every wanted GPU series of ``[start, end]``: per-instance batches, bounded answers."""
-    first, last = discovery_range(start.timestamp(), end.timestamp())
-    found = _query(
-        client, url, discovery_query(FLEET_GPU_SERIES), datetime.fromtimestamp(first, UTC),
-        datetime.fromtimestamp(last, UTC), DISCOVERY_STEP,
-    )  # fmt: skip
-    counts = {
-        labels.get("instance", ""): max(int(value) for _at, value in values)
-        for _name, labels, values in found.series
-        if values
-    }
-    series: list[Any] = []
-    for batch in group_instances(counts):
-        wanted = selector(FLEET_GPU_SERIES, batch)
-        total = sum(counts[instance] for instance in batch)
-        for first, last in time_chunks(start.timestamp(), end.timestamp(), step, total):
-            chunk = _query(
-                client, url, wanted, datetime.fromtimestamp(first, UTC),
-                datetime.fromtimestamp(last, UTC), step,
-            )  # fmt: skip
-            series.extend(chunk.series)
-    return series
-
-
 def _fetch_prometheus(
     client: httpx.Client, source: PrometheusSource, database: Database, now: datetime
 ) -> FleetAnswer:
@@ -221,34 +151,28 @@ def _fetch_prometheus(
         start = max(state.cursor + timedelta(seconds=step), end - MAX_WINDOW)
     points: list[GpuPoint] = []
     cursor = state.cursor if state is not None and state.cursor is not None else end
-    if start <= end:
-        series = _gpu_series(client, source.url, start, end, step)
-        points = points_from_matrix(series, default_host=source.name)
-        # the last evaluated step, so the next window starts right after it
-        cursor = start + timedelta(seconds=((end - start).total_seconds() // step) * step)
+    try:
+        if start <= end:
+            series = gpu_series(client, source.url, start.timestamp(), end.timestamp(), step)
+            points = points_from_matrix(series, default_host=source.name)
+            # the last evaluated step, so the next window starts right after it
+            cursor = start + timedelta(seconds=((end - start).total_seconds() // step) * step)
 
-    # vLLM series: whole minutes [server_start, server_end), counters as raw samples
-    previous = (state.state if state is not None else {}).get("server_cursor")
-    server_end = floor_minute(now)
-    server_start = server_end - FIRST_WINDOW
-    if previous:
-        server_start = max(datetime.fromisoformat(previous), server_end - MAX_WINDOW)
-    servers: list[FleetServerMinute] = []
-    server_cursor = datetime.fromisoformat(previous) if previous else None
-    if server_start < server_end:
-        seconds = int((server_end - server_start).total_seconds()) + LOOKBACK_SECONDS
-        counters: list[Any] = []
-        for name in [*COUNTER_SERIES, *BUCKET_SERIES]:
-            counters.extend(_raw(client, source.url, name, server_end, seconds).series)
-        gauges: list[Any] = []
-        first_step = server_start + timedelta(seconds=WINDOW_SECONDS)
-        for name in GAUGE_SERIES:
-            result = _query(client, source.url, name, first_step, server_end, WINDOW_SECONDS)
-            gauges.extend(result.series)
-        servers = fleet_server_minutes(
-            counters, gauges, start=server_start.timestamp(), end=server_end.timestamp()
-        )
-        server_cursor = server_end
+        # vLLM series: whole minutes [server_start, server_end), counters as raw samples
+        previous = (state.state if state is not None else {}).get("server_cursor")
+        server_end = floor_minute(now)
+        server_start = server_end - FIRST_WINDOW
+        if previous:
+            server_start = max(datetime.fromisoformat(previous), server_end - MAX_WINDOW)
+        servers: list[FleetServerMinute] = []
+        server_cursor = datetime.fromisoformat(previous) if previous else None
+        if server_start < server_end:
+            first, last = server_start.timestamp(), server_end.timestamp()
+            counters, gauges = server_series(client, source.url, first, last)
+            servers = fleet_server_minutes(counters, gauges, start=first, end=last)
+            server_cursor = server_end
+    except PrometheusError as exc:
+        raise FetchError(exc.message) from None
     return FleetAnswer(points, cursor, servers, server_cursor)
 
 

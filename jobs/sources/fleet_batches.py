@@ -12,6 +12,13 @@ without a bound. golocal reads the GPU series of a window in three moves:
 3. a window is cut into chunks of whole steps so one answer holds at most
    :data:`SAMPLES_PER_QUERY` samples (series x steps).
 
+Counters read as raw samples (range-vector selectors, no steps) are bounded the same way by
+their density: a second discovery query counts, per instance, the most raw samples one
+series holds in a :data:`DENSITY_BLOCK` (``max by (instance) (count_over_time(…))``, one
+``count_over_time`` per name joined by ``or``: a function over several names at once drops
+their names and collides); instances are batched by series x density and the window cut
+into reads of whole blocks (:func:`raw_plan`).
+
 A 15-second collection of 1,024 GPUs (128 nodes) is then one discovery and four range
 queries; 10,000 GPUs are about forty, each answer bounded. The functions here are pure: the
 queries are built and the batches cut here, and sent by :mod:`golocal.jobs.telemetry`.
@@ -27,6 +34,8 @@ from collections.abc import Iterable, Mapping, Sequence
 SERIES_PER_QUERY = 5_000
 SAMPLES_PER_QUERY = 100_000
 DISCOVERY_STEP = 300
+#: seconds over which raw-sample density is counted
+DENSITY_BLOCK = 60
 
 # RE2 metacharacters; everything else stands for itself
 _RE2_SPECIAL = re.compile(r"([\\.+*?()|\[\]{}^$])")
@@ -47,12 +56,12 @@ def selector(names: Sequence[str], instances: Sequence[str] | None = None) -> st
     return "{" + ",".join(matchers) + "}"
 
 
-def discovery_query(names: Sequence[str]) -> str:
+def discovery_query(names: Sequence[str], instances: Sequence[str] | None = None) -> str:
     """Wanted series per instance (a range query of it every :data:`DISCOVERY_STEP` seconds
     sees every series the window's steps can see: Prometheus looks 5 minutes back)."""
     # an instant selector keeps each series' name: a range function over several names
     # would drop it and collide ("vector cannot contain metrics with the same labelset")
-    return f"count by (instance) ({selector(names)})"
+    return f"count by (instance) ({selector(names, instances)})"
 
 
 def discovery_range(start: float, end: float) -> tuple[float, float]:
@@ -102,3 +111,51 @@ def time_chunks(
         last = min(steps, first + per_chunk) - 1
         chunks.append((start + first * step, start + last * step))
     return chunks
+
+
+def density_query(names: Sequence[str], instances: Sequence[str] | None = None) -> str:
+    """The most raw samples one series of each instance holds in :data:`DENSITY_BLOCK`."""
+    terms = " or ".join(
+        f"count_over_time({selector([name], instances)}[{DENSITY_BLOCK}s])" for name in names
+    )
+    return f"max by (instance) ({terms})"
+
+
+def density_range(start: float, end: float) -> tuple[float, float]:
+    """The density query's evaluation times: blocks ending at ``end``, the first one
+    reaching back to ``start``."""
+    blocks = max(1, -int(-(end - start) // DENSITY_BLOCK))
+    return end - (blocks - 1) * DENSITY_BLOCK, end
+
+
+def raw_plan(
+    series_per_instance: Mapping[str, int],
+    samples_per_block: Mapping[str, int],
+    start: float,
+    end: float,
+    budget: int | None = None,
+) -> list[tuple[list[str], float, int]]:
+    """Raw-sample reads covering ``[start, end]``: (instances, evaluation time, seconds) of
+    range-vector selectors ``…[<seconds>s]`` evaluated at that time, each at most ``budget``
+    (:data:`SAMPLES_PER_QUERY`) samples.
+
+    A read of ``k`` blocks' length can straddle ``k + 1`` density blocks, so it holds at most
+    ``(k + 1) x density`` samples per series. An instance whose density is unknown counts
+    one sample a second. Consecutive reads share their boundary instant (a range selector
+    may include both ends): the caller drops a sample read twice.
+    """
+    budget = SAMPLES_PER_QUERY if budget is None else budget
+    weights = {
+        instance: count * max(1, samples_per_block.get(instance, DENSITY_BLOCK))
+        for instance, count in series_per_instance.items()
+    }
+    reads: list[tuple[list[str], float, int]] = []
+    for batch in group_instances(weights, limit=max(1, budget // 2)):
+        per_block = sum(weights[instance] for instance in batch)
+        seconds = max(1, budget // max(1, per_block) - 1) * DENSITY_BLOCK
+        at = end
+        while at > start:
+            length = min(seconds, -int(-(at - start) // 1))
+            reads.append((batch, at, length))
+            at -= length
+    return reads

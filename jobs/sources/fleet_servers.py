@@ -39,6 +39,9 @@ WINDOW_SECONDS = 60
 #: how far before a window each counter's previous sample is looked for: the increase
 #: across a scrape gap this long that straddles the window's start is still counted
 LOOKBACK_SECONDS = 3600
+#: how far before a window every counter is read; a series without a sample there is looked
+#: up as far as ``LOOKBACK_SECONDS`` (see :func:`without_previous`)
+NEAR_SECONDS = 300
 
 #: counters read as raw samples → the column they feed (requests split by outcome)
 COUNTER_SERIES: dict[str, str] = {
@@ -97,6 +100,17 @@ def _increases(samples: Iterable[tuple[float, float]]) -> Iterable[tuple[float, 
             before = previous[1]
             yield at, value if value < before else value - before
         previous = (at, value)
+
+
+def without_previous(counters: Matrix, start: float) -> list[str]:
+    """The instances with a series whose first sample is at or after ``start``: the sample
+    before it, if any, lies further back than was read."""
+    found = set()
+    for _name, labels, samples in counters:
+        times = [at for at, _value in samples]
+        if times and min(times) >= start:
+            found.add(labels.get("instance", ""))
+    return sorted(found)
 
 
 def fleet_server_minutes(

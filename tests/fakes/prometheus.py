@@ -10,7 +10,11 @@ prometheus/prometheus ``docs/querying/api.md`` and ``docs/querying/basics.md`` (
   anchored), ``start``, ``end`` and ``step``: at every step ``t`` each series' latest sample
   in ``(t - 5m, t]`` (the default lookback delta), ``resultType: matrix``; and
   ``count by (instance) (<selector>)``: per step, how many series of each ``instance`` have
-  a sample there (the series' name dropped, as aggregations do).
+  a sample there (the series' name dropped, as aggregations do); and
+  ``max by (instance) (count_over_time(<selector>[<n>s]) or …)``: per step, the most raw
+  samples one series of each ``instance`` holds in ``(t - n, t]`` (``count_over_time``
+  drops the name; ``or`` keeps a right-hand element only when no left-hand one has its
+  labels, ``docs/querying/operators.md``).
 
 Sample values are strings, as ``strconv.FormatFloat(v, 'f', -1, 64)`` writes them; times
 are Unix seconds (JSON numbers). Other PromQL is answered ``bad_data`` (HTTP 400), the way
@@ -31,6 +35,8 @@ LOOKBACK_S = 300.0
 _SELECTOR = re.compile(r"^([A-Za-z_:][A-Za-z0-9_:]*)?(\{[^}]*\})?(?:\[(\d+)s\])?$")
 _MATCHER = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"\s*,?')
 _COUNT_BY_INSTANCE = re.compile(r"^count by \(instance\) \((.*)\)$")
+_MAX_BY_INSTANCE = re.compile(r"^max by \(instance\) \((count_over_time\(.*\))\)$")
+_COUNT_OVER_TIME = re.compile(r"^count_over_time\((.*)\)$")
 
 
 def _matchers(name: str | None, braces: str | None) -> list[tuple[str, str, str]]:
@@ -105,6 +111,9 @@ class FakePrometheus(LoopbackServer):
         if request.path not in ("/api/v1/query", "/api/v1/query_range"):
             return Reply(404, "404 page not found", content_type="text/plain")
         query = (request.first("query") or "").strip()
+        density = _MAX_BY_INSTANCE.match(query)
+        if density and request.path == "/api/v1/query_range":
+            return self._density(density.group(1), request)
         count = _COUNT_BY_INSTANCE.match(query)
         match = _SELECTOR.match(count.group(1) if count else query)
         try:
@@ -132,13 +141,7 @@ class FakePrometheus(LoopbackServer):
             )
         if seconds is not None:
             return _error("bad_data", 'invalid expression type "range vector" for range query', 400)
-        start, end = float(request.first("start") or 0), float(request.first("end") or 0)
-        step = float(request.first("step") or 0)
-        steps = []
-        t = start
-        while t <= end + 1e-9:
-            steps.append(round(t, 3))
-            t += step
+        steps = self._steps(request)
         if count:
             return self._matrix(self._count_by_instance(chosen, steps))
         result = []
@@ -151,6 +154,53 @@ class FakePrometheus(LoopbackServer):
             if values:
                 result.append({"metric": {"__name__": s.name, **s.labels}, "values": values})
         return self._matrix(result)
+
+    def _steps(self, request: Request) -> list[float]:
+        start, end = float(request.first("start") or 0), float(request.first("end") or 0)
+        step = float(request.first("step") or 0)
+        steps = []
+        t = start
+        while t <= end + 1e-9:
+            steps.append(round(t, 3))
+            t += step
+        return steps
+
+    def _density(self, terms: str, request: Request) -> Reply:
+        parsed = []
+        for term in terms.split(" or "):
+            inner = _COUNT_OVER_TIME.match(term)
+            match = _SELECTOR.match(inner.group(1)) if inner else None
+            if match is None or match.group(3) is None:
+                return _error("bad_data", f"this fake does not evaluate {term!r}", 400)
+            chosen = [
+                s
+                for s in self.series
+                if _matches({"__name__": s.name, **s.labels}, _matchers(*match.group(1, 2)))
+            ]
+            parsed.append((chosen, float(match.group(3))))
+        per_instance: dict[str, dict[float, int]] = {}
+        for t in self._steps(request):
+            seen: set[tuple[tuple[str, str], ...]] = set()
+            for chosen, seconds in parsed:
+                added = set()
+                for s in chosen:
+                    key = tuple(sorted(s.labels.items()))
+                    n = sum(1 for at, _ in s.samples if t - seconds < at <= t)
+                    if n == 0 or key in seen:
+                        continue
+                    added.add(key)
+                    counts = per_instance.setdefault(s.labels.get("instance", ""), {})
+                    counts[t] = max(counts.get(t, 0), n)
+                seen |= added
+        return self._matrix(
+            [
+                {
+                    "metric": {"instance": instance} if instance else {},
+                    "values": [[t, str(n)] for t, n in sorted(per_step.items())],
+                }
+                for instance, per_step in sorted(per_instance.items())
+            ]
+        )
 
     @staticmethod
     def _count_by_instance(chosen: list[Series], steps: list[float]) -> list[dict[str, object]]:
