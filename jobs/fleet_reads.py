@@ -25,8 +25,8 @@ from collections.abc import Sequence
 import httpx
 
 from golocal.jobs.sources.fleet_batches import (
-    DENSITY_BLOCK,
     DISCOVERY_STEP,
+    density_block,
     density_query,
     density_range,
     discovery_query,
@@ -116,13 +116,15 @@ def read_raw(
         counts = series_per_instance(client, url, names, start, end, instances)
     if not counts:
         return []
-    first, last = density_range(start, end)
-    found = query_range(
-        client, url, density_query(names, instances), start=first, end=last, step=DENSITY_BLOCK
+    block = density_block(start, end)
+    first, last = density_range(start, end, block)
+    query = density_query(names, block, instances)
+    density = _per_instance(
+        query_range(client, url, query, start=first, end=last, step=block).series
     )
     reads = [
         raw_samples(client, url, selector(names, batch), end=at, seconds=seconds).series
-        for batch, at, seconds in raw_plan(counts, _per_instance(found.series), start, end)
+        for batch, at, seconds in raw_plan(counts, density, start, end, block)
     ]
     return merge_series(*reads)
 

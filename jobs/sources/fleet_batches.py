@@ -14,10 +14,10 @@ without a bound. golocal reads the GPU series of a window in three moves:
 
 Counters read as raw samples (range-vector selectors, no steps) are bounded the same way by
 their density: a second discovery query counts, per instance, the most raw samples one
-series holds in a :data:`DENSITY_BLOCK` (``max by (instance) (count_over_time(…))``, one
-``count_over_time`` per name joined by ``or``: a function over several names at once drops
-their names and collides); instances are batched by series x density and the window cut
-into reads of whole blocks (:func:`raw_plan`).
+series holds in a block of at least :data:`DENSITY_BLOCK` seconds (``max by (instance)
+(count_over_time(…))``, one ``count_over_time`` per name joined by ``or``: a function over
+several names at once drops their names and collides); instances are batched by series x
+density and the window cut into reads of whole blocks (:func:`raw_plan`).
 
 A 15-second collection of 1,024 GPUs (128 nodes) is then one discovery and four range
 queries; 10,000 GPUs are about forty, each answer bounded. The functions here are pure: the
@@ -34,8 +34,10 @@ from collections.abc import Iterable, Mapping, Sequence
 SERIES_PER_QUERY = 5_000
 SAMPLES_PER_QUERY = 100_000
 DISCOVERY_STEP = 300
-#: seconds over which raw-sample density is counted
+#: seconds over which raw-sample density is counted (at least; see :func:`density_block`)
 DENSITY_BLOCK = 60
+#: the most blocks a density query evaluates, so its answer stays small on long windows
+DENSITY_STEPS = 30
 
 # RE2 metacharacters; everything else stands for itself
 _RE2_SPECIAL = re.compile(r"([\\.+*?()|\[\]{}^$])")
@@ -113,19 +115,26 @@ def time_chunks(
     return chunks
 
 
-def density_query(names: Sequence[str], instances: Sequence[str] | None = None) -> str:
-    """The most raw samples one series of each instance holds in :data:`DENSITY_BLOCK`."""
+def density_block(start: float, end: float) -> int:
+    """Seconds per density block for ``[start, end]``: a whole number of
+    :data:`DENSITY_BLOCK`, at most :data:`DENSITY_STEPS` blocks."""
+    blocks = max(1, -int(-(end - start) // DENSITY_BLOCK))
+    return DENSITY_BLOCK * -(-blocks // DENSITY_STEPS)
+
+
+def density_query(names: Sequence[str], block: int, instances: Sequence[str] | None = None) -> str:
+    """The most raw samples one series of each instance holds in ``block`` seconds."""
     terms = " or ".join(
-        f"count_over_time({selector([name], instances)}[{DENSITY_BLOCK}s])" for name in names
+        f"count_over_time({selector([name], instances)}[{block}s])" for name in names
     )
     return f"max by (instance) ({terms})"
 
 
-def density_range(start: float, end: float) -> tuple[float, float]:
-    """The density query's evaluation times: blocks ending at ``end``, the first one
-    reaching back to ``start``."""
-    blocks = max(1, -int(-(end - start) // DENSITY_BLOCK))
-    return end - (blocks - 1) * DENSITY_BLOCK, end
+def density_range(start: float, end: float, block: int) -> tuple[float, float]:
+    """The density query's evaluation times (step ``block``): blocks ending at ``end``,
+    the first one reaching back to ``start``."""
+    blocks = max(1, -int(-(end - start) // block))
+    return end - (blocks - 1) * block, end
 
 
 def raw_plan(
@@ -133,26 +142,28 @@ def raw_plan(
     samples_per_block: Mapping[str, int],
     start: float,
     end: float,
+    block: int = DENSITY_BLOCK,
     budget: int | None = None,
 ) -> list[tuple[list[str], float, int]]:
     """Raw-sample reads covering ``[start, end]``: (instances, evaluation time, seconds) of
     range-vector selectors ``…[<seconds>s]`` evaluated at that time, each at most ``budget``
     (:data:`SAMPLES_PER_QUERY`) samples.
 
-    A read of ``k`` blocks' length can straddle ``k + 1`` density blocks, so it holds at most
-    ``(k + 1) x density`` samples per series. An instance whose density is unknown counts
-    one sample a second. Consecutive reads share their boundary instant (a range selector
-    may include both ends): the caller drops a sample read twice.
+    ``samples_per_block`` is the most raw samples one series of an instance held in a
+    ``block`` of seconds. A read of ``k`` blocks' length can straddle ``k + 1`` of them, so
+    it holds at most ``(k + 1) x density`` samples per series. An instance whose density is
+    unknown counts one sample a second. Consecutive reads share their boundary instant (a
+    range selector may include both ends): the caller drops a sample read twice.
     """
     budget = SAMPLES_PER_QUERY if budget is None else budget
     weights = {
-        instance: count * max(1, samples_per_block.get(instance, DENSITY_BLOCK))
+        instance: count * max(1, samples_per_block.get(instance, block))
         for instance, count in series_per_instance.items()
     }
     reads: list[tuple[list[str], float, int]] = []
     for batch in group_instances(weights, limit=max(1, budget // 2)):
         per_block = sum(weights[instance] for instance in batch)
-        seconds = max(1, budget // max(1, per_block) - 1) * DENSITY_BLOCK
+        seconds = max(1, budget // max(1, per_block) - 1) * block
         at = end
         while at > start:
             length = min(seconds, -int(-(at - start) // 1))

@@ -28,6 +28,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import cast
 
 from tests.fakes.server import JSON, LoopbackServer, Reply, Request, json_reply
 
@@ -96,6 +97,8 @@ class FakePrometheus(LoopbackServer):
     def __init__(self) -> None:
         super().__init__(default_content_type=JSON)
         self.series: list[Series] = []
+        #: (query, samples in the answer) for every matrix answered, in order
+        self.answers: list[tuple[str, int]] = []
 
     def add(self, name: str, labels: dict[str, str], samples: list[tuple[float, float]]) -> None:
         for series in self.series:
@@ -104,7 +107,10 @@ class FakePrometheus(LoopbackServer):
                 return
         self.series.append(Series(name, dict(labels), sorted(samples)))
 
-    def _matrix(self, result: list[dict[str, object]]) -> Reply:
+    def _matrix(self, query: str, result: list[dict[str, object]]) -> Reply:
+        samples = sum(len(cast(list[object], item["values"])) for item in result)
+        with self._lock:
+            self.answers.append((query, samples))
         return json_reply({"status": "success", "data": {"resultType": "matrix", "result": result}})
 
     def handle(self, request: Request) -> Reply:
@@ -130,6 +136,7 @@ class FakePrometheus(LoopbackServer):
             at = float(request.first("time") or 0)
             since = at - float(seconds)
             return self._matrix(
+                query,
                 [
                     {
                         "metric": {"__name__": s.name, **s.labels},
@@ -137,13 +144,13 @@ class FakePrometheus(LoopbackServer):
                     }
                     for s in chosen
                     if any(since < t <= at for t, _ in s.samples)
-                ]
+                ],
             )
         if seconds is not None:
             return _error("bad_data", 'invalid expression type "range vector" for range query', 400)
         steps = self._steps(request)
         if count:
-            return self._matrix(self._count_by_instance(chosen, steps))
+            return self._matrix(query, self._count_by_instance(chosen, steps))
         result = []
         for s in chosen:
             values = []
@@ -153,7 +160,7 @@ class FakePrometheus(LoopbackServer):
                     values.append([t, format_value(latest[-1][1])])
             if values:
                 result.append({"metric": {"__name__": s.name, **s.labels}, "values": values})
-        return self._matrix(result)
+        return self._matrix(query, result)
 
     def _steps(self, request: Request) -> list[float]:
         start, end = float(request.first("start") or 0), float(request.first("end") or 0)
@@ -166,6 +173,7 @@ class FakePrometheus(LoopbackServer):
         return steps
 
     def _density(self, terms: str, request: Request) -> Reply:
+        query = request.first("query") or ""
         parsed = []
         for term in terms.split(" or "):
             inner = _COUNT_OVER_TIME.match(term)
@@ -193,13 +201,14 @@ class FakePrometheus(LoopbackServer):
                     counts[t] = max(counts.get(t, 0), n)
                 seen |= added
         return self._matrix(
+            query,
             [
                 {
                     "metric": {"instance": instance} if instance else {},
                     "values": [[t, str(n)] for t, n in sorted(per_step.items())],
                 }
                 for instance, per_step in sorted(per_instance.items())
-            ]
+            ],
         )
 
     @staticmethod
