@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from golocal.config.settings import Settings, load_settings
+from tests.fakes.prometheus import FakePrometheus
 from tests.fakes.server import PROMETHEUS_TEXT, LoopbackServer
 
 T0 = datetime(2026, 3, 2, 10, 0, 5, tzinfo=UTC)
@@ -33,3 +34,17 @@ def settings_for(tmp_path: Path, toml: str) -> Settings:
     path = tmp_path / "golocal.toml"
     path.write_text(toml)
     return load_settings(path)
+
+
+@pytest.fixture
+def prometheus() -> Iterator[FakePrometheus]:
+    """A fake Prometheus holding raw samples (a ``[[prometheus]]`` fleet's engine)."""
+    with FakePrometheus() as server:
+        yield server
+
+
+def fleet_settings(tmp_path: Path, url: str) -> Settings:
+    """Settings with one ``[[prometheus]]`` fleet named ``fleet`` read at 15 s steps."""
+    return settings_for(
+        tmp_path, f'[[prometheus]]\nname = "fleet"\nurl = "{url}"\nstep_seconds = 15\n'
+    )

@@ -7,7 +7,6 @@ what golocal stores can be compared with what the servers really counted.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -21,25 +20,15 @@ from golocal.db.usage import source_days
 from golocal.jobs.latency import latency_summary
 from golocal.jobs.telemetry import collect_telemetry
 from tests.fakes.prometheus import FakePrometheus
-from tests.jobs.telemetry_fixtures import T0, settings_for
+from tests.jobs.telemetry_fixtures import T0, fleet_settings, prometheus
+
+__all__ = ["prometheus"]
 
 MODEL = "Qwen/Qwen2.5-Coder-32B"
 #: collection at T0 (10:00:05) covers the whole minutes 09:55 to 10:00
 END = T0.replace(second=0).timestamp()
 START = END - 300
 END_DAY, NEXT_DAY = T0.date(), T0.date() + timedelta(days=1)
-
-
-@pytest.fixture
-def prometheus() -> Iterator[FakePrometheus]:
-    with FakePrometheus() as server:
-        yield server
-
-
-def _settings(tmp_path: Path, url: str):
-    return settings_for(
-        tmp_path, f'[[prometheus]]\nname = "fleet"\nurl = "{url}"\nstep_seconds = 15\n'
-    )
 
 
 def _labels(instance: str, engine: str = "0", **extra: str) -> dict[str, str]:
@@ -75,7 +64,7 @@ def test_counters_are_exact_increases_not_extrapolated(
         _labels("10.0.0.5:8000"),
         [(t, 7 + 400 * (t - times[0])) for t in times],
     )
-    (result,) = collect_telemetry(database, _settings(tmp_path, prometheus.url), now=T0)
+    (result,) = collect_telemetry(database, fleet_settings(tmp_path, prometheus.url), now=T0)
     assert result.ok, result.message
     minutes = _minutes(database)
     assert len(minutes) == 5
@@ -85,7 +74,7 @@ def test_counters_are_exact_increases_not_extrapolated(
     assert day.requests == 600
     # the next collection a minute later adds exactly the next minute
     (again,) = collect_telemetry(
-        database, _settings(tmp_path, prometheus.url), now=T0 + timedelta(minutes=1)
+        database, fleet_settings(tmp_path, prometheus.url), now=T0 + timedelta(minutes=1)
     )
     assert again.ok and sum(m.requests for m in _minutes(database)) == 720
 
@@ -111,7 +100,7 @@ def test_resets_gaps_engines_and_outcomes(
         _labels("a:8000", "1", finished_reason="error"),
         [(t, 40.0 + n) for n, t in enumerate(times)],
     )
-    (result,) = collect_telemetry(database, _settings(tmp_path, prometheus.url), now=T0)
+    (result,) = collect_telemetry(database, fleet_settings(tmp_path, prometheus.url), now=T0)
     assert result.ok, result.message
     minutes = _minutes(database)
     scrapes = len(times) - 1  # increases between consecutive samples
@@ -140,7 +129,7 @@ def test_kv_cache_falls_back_to_the_pre_0_9_name_and_latency_is_read(
         _labels("new:8000"),
         [(t, 50.0 + 6 * n) for n, t in enumerate(times)],
     )
-    (result,) = collect_telemetry(database, _settings(tmp_path, prometheus.url), now=T0)
+    (result,) = collect_telemetry(database, fleet_settings(tmp_path, prometheus.url), now=T0)
     assert result.ok, result.message
     with database.session() as session:
         servers = {s.id: s.name for s in session.scalars(select(InferenceServer))}
@@ -167,7 +156,7 @@ def test_a_scrape_gap_across_the_window_start_is_counted_not_lost(
         _labels("a:8000", finished_reason="stop"),
         before + after,
     )
-    (result,) = collect_telemetry(database, _settings(tmp_path, prometheus.url), now=T0)
+    (result,) = collect_telemetry(database, fleet_settings(tmp_path, prometheus.url), now=T0)
     assert result.ok, result.message
     # 100 → 400 across the gap, then 15 × 10
     assert sum(m.requests for m in _minutes(database)) == 300 + 150
@@ -194,7 +183,7 @@ def test_latency_buckets_are_read_through_the_fleet_with_resets_and_engines(
         _labels("a:8000", le="+Inf"),
         [(t, 2.0 * n) for n, t in enumerate(times)],
     )
-    (result,) = collect_telemetry(database, _settings(tmp_path, prometheus.url), now=T0)
+    (result,) = collect_telemetry(database, fleet_settings(tmp_path, prometheus.url), now=T0)
     assert result.ok, result.message
     found = {h.metric: h for h in latency_histograms(database, END_DAY, NEXT_DAY)}
     scrapes = len(times) - 1

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,23 +21,13 @@ from golocal.jobs.sources import fleet_batches
 from golocal.jobs.sources.fleet_batches import raw_plan
 from golocal.jobs.telemetry import collect_telemetry
 from tests.fakes.prometheus import FakePrometheus
-from tests.jobs.telemetry_fixtures import T0, settings_for
+from tests.jobs.telemetry_fixtures import T0, fleet_settings, prometheus
+
+__all__ = ["prometheus"]
 
 MODEL = "Qwen/Qwen2.5-Coder-32B"
 END = T0.replace(second=0).timestamp()  # the collection at T0 reads the minutes up to 10:00
 START = END - 300
-
-
-@pytest.fixture
-def prometheus() -> Iterator[FakePrometheus]:
-    with FakePrometheus() as server:
-        yield server
-
-
-def _settings(tmp_path: Path, url: str):
-    return settings_for(
-        tmp_path, f'[[prometheus]]\nname = "fleet"\nurl = "{url}"\nstep_seconds = 15\n'
-    )
 
 
 def _serve(
@@ -95,7 +84,7 @@ def test_300_instances_take_a_few_bounded_queries_not_one_per_metric(
     monkeypatch.setattr(fleet_batches, "SERIES_PER_QUERY", 1_000)
     monkeypatch.setattr(fleet_batches, "SAMPLES_PER_QUERY", 10_000)
     _serve(prometheus, 300, START - 600, END + 30)
-    (result,) = collect_telemetry(database, _settings(tmp_path, prometheus.url), now=T0)
+    (result,) = collect_telemetry(database, fleet_settings(tmp_path, prometheus.url), now=T0)
     assert result.ok, result.message
     # every minute of every instance, exactly as served: 4 scrapes of +2 requests a minute
     assert _totals(database) == (300, 300 * 5 * 8, 300 * 5 * 8 * 400)
@@ -129,7 +118,7 @@ def test_a_six_hour_catch_up_is_cut_into_bounded_reads_and_counts_every_request(
     monkeypatch.setattr(fleet_batches, "SAMPLES_PER_QUERY", 500)
     earlier = T0 - timedelta(hours=6)
     _serve(prometheus, 5, earlier.timestamp() - 15 * 60 - 5, END + 30, full=False)
-    settings = _settings(tmp_path, prometheus.url)
+    settings = fleet_settings(tmp_path, prometheus.url)
     (first,) = collect_telemetry(database, settings, now=earlier)
     prometheus.answers.clear()
     (second,) = collect_telemetry(database, settings, now=T0)  # down for six hours
@@ -154,7 +143,7 @@ def test_only_instances_with_a_gap_are_read_back_an_hour(
     samples = [(START - 480 - 15 * n, 100.0 - n) for n in range(8)]
     samples += [(START + 60 + 15 * n, 400.0 + 10 * n) for n in range(16)]
     prometheus.add("vllm:request_success_total", gap | {"finished_reason": "stop"}, samples)
-    (result,) = collect_telemetry(database, _settings(tmp_path, prometheus.url), now=T0)
+    (result,) = collect_telemetry(database, fleet_settings(tmp_path, prometheus.url), now=T0)
     assert result.ok, result.message
     assert _totals(database)[1] == 3 * 5 * 8 + 300 + 150
     back = [q for q, _ in prometheus.answers if "gap:8000" in q]
