@@ -37,6 +37,7 @@ from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import httpx
 import numpy as np
@@ -65,6 +66,11 @@ TARGET_CYCLE_SHARE = 0.10
 TARGET_P95_MS = 200.0
 TARGET_RATIO = 1.5
 TARGET_BYTES = 2**30
+VLLM_HISTOGRAMS = {
+    "ttft": "vllm:time_to_first_token_seconds",
+    "e2e": "vllm:e2e_request_latency_seconds",
+    "queue": "vllm:request_queue_time_seconds",
+}
 
 
 # --- 1. the collection cycle -----------------------------------------------------------
@@ -96,20 +102,29 @@ def exporter_text(kind: str, host: int, at: float) -> str:
         return "\n".join(lines) + "\n"
     served = int(at) // 2  # one request every two seconds per instance
     labels = 'engine="0",model_name="Qwen/Qwen2.5-Coder-32B-Instruct"'
-    return (
-        "# TYPE vllm:request_success_total counter\n"
-        f'vllm:request_success_total{{{labels},finished_reason="stop"}} {served}\n'
-        "# TYPE vllm:prompt_tokens_total counter\n"
-        f"vllm:prompt_tokens_total{{{labels}}} {served * 1800}\n"
-        "# TYPE vllm:generation_tokens_total counter\n"
-        f"vllm:generation_tokens_total{{{labels}}} {served * 280}\n"
-        "# TYPE vllm:num_requests_running gauge\n"
-        f"vllm:num_requests_running{{{labels}}} 4\n"
-        "# TYPE vllm:num_requests_waiting gauge\n"
-        f"vllm:num_requests_waiting{{{labels}}} 0\n"
-        "# TYPE vllm:kv_cache_usage_perc gauge\n"
-        f"vllm:kv_cache_usage_perc{{{labels}}} 0.42\n"
-    )
+    lines = [
+        "# TYPE vllm:request_success_total counter",
+        f'vllm:request_success_total{{{labels},finished_reason="stop"}} {served}',
+        "# TYPE vllm:prompt_tokens_total counter",
+        f"vllm:prompt_tokens_total{{{labels}}} {served * 1800}",
+        "# TYPE vllm:generation_tokens_total counter",
+        f"vllm:generation_tokens_total{{{labels}}} {served * 280}",
+        "# TYPE vllm:num_requests_running gauge",
+        f"vllm:num_requests_running{{{labels}}} 4",
+        "# TYPE vllm:num_requests_waiting gauge",
+        f"vllm:num_requests_waiting{{{labels}}} 0",
+        "# TYPE vllm:kv_cache_usage_perc gauge",
+        f"vllm:kv_cache_usage_perc{{{labels}}} 0.42",
+    ]
+    # the three latency histograms with vLLM's bounds: 66 bucket series an instance
+    for metric, family in VLLM_HISTOGRAMS.items():
+        lines.append(f"# TYPE {family} histogram")
+        bounds = [*map(str, LATENCY_BOUNDS[metric]), "+Inf"]
+        for le, share in zip(bounds, _LATENCY_SHARE[metric], strict=True):
+            lines.append(f'{family}_bucket{{{labels},le="{le}"}} {int(served * share)}')
+        lines.append(f"{family}_sum{{{labels}}} {served * 4.0}")
+        lines.append(f"{family}_count{{{labels}}} {served}")
+    return "\n".join(lines) + "\n"
 
 
 @contextmanager
@@ -218,37 +233,65 @@ def measure_cycles(hosts: int, cycles: int, scrape_seconds: int) -> None:
             settings = load_settings(config)
             database = open_database(settings.effective_database_url)
             interval = settings.schedule.telemetry_seconds
-            queries: list[int] = []
-            largest = [0]
+            cycle: dict[str, list[int]] = {"gpu": [], "vllm": []}
 
             def count(response: httpx.Response) -> None:
                 response.read()
-                queries.append(1)
-                largest[0] = max(largest[0], len(response.content))
+                form = parse_qs(response.request.content.decode())
+                kind = "vllm" if "vllm:" in form.get("query", [""])[0] else "gpu"
+                cycle[kind].append(len(response.content))
 
             client = telemetry_client(settings)
             client.event_hooks["response"] = [count]
             collect_telemetry(database, settings, client=client)  # first read: 5 minutes back
-            times, per_cycle, rows = [], [], 0
+            runs: list[tuple[float, dict[str, list[int]]]] = []
+            rows = 0
             for _ in range(cycles):
                 time.sleep(interval)
-                queries.clear()
+                cycle = {"gpu": [], "vllm": []}
                 started = time.perf_counter()
                 (result,) = collect_telemetry(database, settings, client=client)
-                times.append(time.perf_counter() - started)
-                per_cycle.append(len(queries))
+                runs.append((time.perf_counter() - started, cycle))
                 assert result.ok, result.message
                 rows = result.rows
             client.close()
             gpus = table_counts(database).get("gpus", 0)
+            servers = table_counts(database).get("inference_servers", 0)
             database.dispose()
+    report_cycles(runs, interval, gpus, hosts, servers, rows)
+
+
+def report_cycles(
+    runs: list[tuple[float, dict[str, list[int]]]],
+    interval: int,
+    gpus: int,
+    hosts: int,
+    servers: int,
+    rows: int,
+) -> None:
+    """Median cycle against the interval; the cycles that read a new minute of the vLLM
+    instances (one in four at a 15 s interval) apart, with their queries and answers."""
+    times = [seconds for seconds, _ in runs]
     median = statistics.median(times)
     share = median / interval
     print(f"collection cycle, {gpus:,} GPUs and {hosts} vLLM instances via a real Prometheus:")
-    print(
-        f"  last result: {rows:,} rows; {statistics.median(per_cycle):.0f} HTTP queries per cycle"
-    )
-    print(f"  largest answer: {largest[0] / 1024:,.0f} KiB")
+    print(f"  vLLM instances stored: {servers}; last result: {rows:,} rows")
+    for kind in ("gpu", "vllm"):
+        counts = [len(c[kind]) for _, c in runs]
+        sizes = [size for _, c in runs for size in c[kind]]
+        print(
+            f"  {kind} queries per cycle: median {statistics.median(counts):.0f}, "
+            f"most {max(counts)}; largest answer {max(sizes, default=0) / 1024:,.0f} KiB"
+        )
+    with_vllm = [seconds for seconds, c in runs if c["vllm"]]
+    if with_vllm:
+        worst = max(with_vllm)
+        print(
+            f"  cycles reading a vLLM minute: {len(with_vllm)} of {len(runs)}, slowest "
+            f"{worst:.2f} s = {worst / interval:.1%} of the interval"
+        )
+    else:
+        print("  no cycle read a vLLM minute (run more --cycles)")
     print(
         f"  median cycle {median:.2f} s of a {interval} s interval = {share:.1%} "
         f"(target <= {TARGET_CYCLE_SHARE:.0%}: "

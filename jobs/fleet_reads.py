@@ -8,10 +8,11 @@ series, never with the names or the GPUs one by one.
 
 vLLM counters need the sample before a window to count the first increase in it; that sample
 is looked for up to ``LOOKBACK_SECONDS`` back. Reading an hour of raw samples every minute to
-find it would cost sixty times the window, so the window is read with ``NEAR_SECONDS`` before
-it, and only series with no sample there (a scrape gap, or a new series) are looked up
-further back, for their instances alone. The samples golocal counts are exactly those of one
-read of the whole lookback.
+find it would cost sixty times the window, so the window is read with two scrape intervals
+before it (measured by the density query, at most ``NEAR_SECONDS``), and only series with no
+sample there (a missed scrape, or a new series) are looked up further back, for their
+instances alone. The samples golocal counts are exactly those of one read of the whole
+lookback.
 
 Errors are :class:`~golocal.jobs.sources.prometheus_api.PrometheusError`; the caller turns
 them into a source status.
@@ -32,6 +33,7 @@ from golocal.jobs.sources.fleet_batches import (
     discovery_query,
     discovery_range,
     group_instances,
+    lead_seconds,
     raw_plan,
     selector,
     time_chunks,
@@ -100,6 +102,23 @@ def read_steps(
     return series
 
 
+def raw_density(
+    client: httpx.Client,
+    url: str,
+    names: Sequence[str],
+    start: float,
+    end: float,
+    instances: Sequence[str] | None = None,
+) -> tuple[dict[str, int], int]:
+    """The most raw samples one series of each instance holds in a block of ``[start,
+    end]``, and the block's seconds (one query)."""
+    block = density_block(start, end)
+    first, last = density_range(start, end, block)
+    query = density_query(names, block, instances)
+    found = query_range(client, url, query, start=first, end=last, step=block)
+    return _per_instance(found.series), block
+
+
 def read_raw(
     client: httpx.Client,
     url: str,
@@ -107,21 +126,18 @@ def read_raw(
     start: float,
     end: float,
     instances: Sequence[str] | None = None,
-    counts: dict[str, int] | None = None,
+    known: tuple[dict[str, int], dict[str, int], int] | None = None,
 ) -> list[Series]:
     """Every stored sample of the wanted series in ``[start, end]``, each once: the series
-    per instance (``counts``, else one discovery query), their density (one query), then
-    bounded range-vector reads."""
-    if counts is None:
+    per instance and their density (``known``, else two discovery queries), then bounded
+    range-vector reads."""
+    if known is None:
         counts = series_per_instance(client, url, names, start, end, instances)
-    if not counts:
-        return []
-    block = density_block(start, end)
-    first, last = density_range(start, end, block)
-    query = density_query(names, block, instances)
-    density = _per_instance(
-        query_range(client, url, query, start=first, end=last, step=block).series
-    )
+        if not counts:
+            return []
+        density, block = raw_density(client, url, names, start, end, instances)
+    else:
+        counts, density, block = known
     reads = [
         raw_samples(client, url, selector(names, batch), end=at, seconds=seconds).series
         for batch, at, seconds in raw_plan(counts, density, start, end, block)
@@ -145,10 +161,15 @@ def server_series(
     # one discovery bounds both reads: each asks for a part of the series counted
     near = start - NEAR_SECONDS
     counts = series_per_instance(client, url, (*SERVER_COUNTERS, *SERVER_GAUGES), near, end)
-    counters = read_raw(client, url, SERVER_COUNTERS, near, end, counts=counts)
+    if not counts:
+        return [], []
+    density, block = raw_density(client, url, SERVER_COUNTERS, near, end)
+    # the previous sample of each series is in the last two scrapes before the window
+    lead = start - lead_seconds(density, block, counts, NEAR_SECONDS)
+    counters = read_raw(client, url, SERVER_COUNTERS, lead, end, known=(counts, density, block))
     missing = without_previous(counters, start)
     if missing:
-        earlier = read_raw(client, url, SERVER_COUNTERS, start - LOOKBACK_SECONDS, near, missing)
+        earlier = read_raw(client, url, SERVER_COUNTERS, start - LOOKBACK_SECONDS, lead, missing)
         counters = merge_series(counters, earlier)
     gauges = read_steps(
         client, url, SERVER_GAUGES, counts, start + WINDOW_SECONDS, end, WINDOW_SECONDS

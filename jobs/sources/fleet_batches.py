@@ -137,6 +137,18 @@ def density_range(start: float, end: float, block: int) -> tuple[float, float]:
     return end - (blocks - 1) * block, end
 
 
+def lead_seconds(
+    samples_per_block: Mapping[str, int], block: int, instances: Iterable[str], most: int
+) -> int:
+    """Seconds before a window that hold every series' previous sample when no scrape is
+    missed: two scrape intervals of the slowest instance (``block / density``), at most
+    ``most`` (also for an instance whose density is unknown)."""
+    densities = [samples_per_block.get(instance, 0) for instance in instances]
+    if not densities or min(densities) < 1:
+        return most
+    return min(most, -int(-2 * block // min(densities)) + 1)
+
+
 def raw_plan(
     series_per_instance: Mapping[str, int],
     samples_per_block: Mapping[str, int],

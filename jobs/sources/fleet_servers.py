@@ -39,8 +39,9 @@ WINDOW_SECONDS = 60
 #: how far before a window each counter's previous sample is looked for: the increase
 #: across a scrape gap this long that straddles the window's start is still counted
 LOOKBACK_SECONDS = 3600
-#: how far before a window every counter is read; a series without a sample there is looked
-#: up as far as ``LOOKBACK_SECONDS`` (see :func:`without_previous`)
+#: how far before a window every counter is read at most (two scrape intervals, usually);
+#: a series without a sample there is looked up as far as ``LOOKBACK_SECONDS`` (see
+#: :func:`without_previous`)
 NEAR_SECONDS = 300
 
 #: counters read as raw samples → the column they feed (requests split by outcome)

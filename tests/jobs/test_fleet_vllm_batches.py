@@ -18,7 +18,7 @@ from golocal.db.database import Database
 from golocal.db.models import InferenceServer, ServerMinute
 from golocal.jobs.fleet_reads import SERVER_COUNTERS, SERVER_GAUGES, merge_series
 from golocal.jobs.sources import fleet_batches
-from golocal.jobs.sources.fleet_batches import raw_plan
+from golocal.jobs.sources.fleet_batches import lead_seconds, raw_plan
 from golocal.jobs.telemetry import collect_telemetry
 from tests.fakes.prometheus import FakePrometheus
 from tests.jobs.telemetry_fixtures import T0, fleet_settings, prometheus
@@ -105,8 +105,8 @@ def test_300_instances_take_a_few_bounded_queries_not_one_per_metric(
     assert len(gauges) == math.ceil(300 * 12 / 1_000)
     # counters: 12 series x 4 samples a minute = 48 an instance, batched to half the cap
     # (104 instances), read a minute at a time ((1 + 1) minutes x 4,992 <= 10,000) over the
-    # 10 minutes read: 3 batches x 10 reads, where one query per metric name was 8
-    assert len(counters) == math.ceil(300 / (5_000 // 48)) * 10
+    # 5 minutes and the two 15 s scrapes (and a second) before them: 3 batches x 6 reads
+    assert len(counters) == math.ceil(300 / (5_000 // 48)) * math.ceil((300 + 31) / 60)
 
 
 def test_a_six_hour_catch_up_is_cut_into_bounded_reads_and_counts_every_request(
@@ -173,3 +173,12 @@ def test_a_sample_read_twice_at_a_boundary_counts_once() -> None:
     assert merge_series(first, second) == [
         ("vllm:request_success_total", labels, [(10.0, 1.0), (25.0, 3.0), (40.0, 4.0)])
     ]
+
+
+@pytest.mark.parametrize(
+    ("density", "lead"),
+    [({"a": 12, "b": 4}, 31), ({"a": 12}, 11), ({"a": 12, "b": 0}, 300), ({"a": 1}, 121)],
+)
+def test_the_lead_holds_two_scrapes_of_the_slowest_instance(density, lead) -> None:
+    assert lead_seconds(density, 60, ["a", "b"] if "b" in density else ["a"], 300) == lead
+    assert lead_seconds(density, 60, ["a", "unknown"], 300) == 300
