@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Connection, and_, delete, func, insert, select
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from golocal.db.database import Database
 from golocal.db.models import InferenceServer, ServerLatencyBucket, ServerLatencyDay
@@ -33,23 +33,64 @@ def add_latency_buckets(
     database: Database, server_id: int, at: datetime, increases: Mapping[str, float]
 ) -> int:
     """Add ``hist:<metric>:<le>`` increases to the hour of ``at``; returns rows touched."""
-    if not increases:
-        return 0
-    hour = at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-    with database.session() as session:
+    return add_many_latency_buckets(database, [(server_id, at, increases)])
+
+
+def add_many_latency_buckets(
+    database: Database, items: Iterable[tuple[int, datetime, Mapping[str, float]]]
+) -> int:
+    """:func:`add_latency_buckets` for several servers and hours in one transaction: the
+    rows already stored are read in one query (a fleet of 128 vLLM instances has some 8,500
+    bucket rows an hour, too many to read one by one)."""
+    wanted: dict[tuple[int, datetime, str, str], int] = {}
+    for server_id, at, increases in items:
+        hour = at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
         for name, value in increases.items():
             _, metric, le = name.split(":", 2)
-            count = max(0, round(value))
-            row = session.get(ServerLatencyBucket, (server_id, hour, metric, le))
-            if row is None:
-                session.add(
-                    ServerLatencyBucket(
-                        server_id=server_id, bucket_start=hour, metric=metric, le=le, count=count
-                    )
+            key = (server_id, hour, metric, le)
+            wanted[key] = wanted.get(key, 0) + max(0, round(value))
+    touched = len(wanted)
+    if not touched:
+        return 0
+    servers = sorted({key[0] for key in wanted})
+    hours = sorted({key[1] for key in wanted})
+    with database.session() as session:
+        stored = session.execute(
+            select(
+                ServerLatencyBucket.server_id,
+                ServerLatencyBucket.bucket_start,
+                ServerLatencyBucket.metric,
+                ServerLatencyBucket.le,
+                ServerLatencyBucket.count,
+            ).where(
+                ServerLatencyBucket.server_id.in_(servers),
+                ServerLatencyBucket.bucket_start.in_(hours),
+            )
+        )
+        changed = []
+        for server_id, start, metric, le, count in stored:
+            key = (server_id, _utc(start), metric, le)
+            if key in wanted:
+                changed.append(
+                    {"server_id": server_id, "bucket_start": start, "metric": metric, "le": le}
+                    | {"count": count + wanted.pop(key)}
                 )
-            else:
-                row.count += count
-    return len(increases)
+        if changed:  # an ORM bulk UPDATE by primary key: one executemany
+            session.execute(update(ServerLatencyBucket), changed)
+        if wanted:
+            session.execute(
+                insert(ServerLatencyBucket),
+                [
+                    {"server_id": s, "bucket_start": h, "metric": m, "le": le, "count": count}
+                    for (s, h, m, le), count in wanted.items()
+                ],
+            )
+    return touched
+
+
+def _utc(moment: datetime) -> datetime:
+    """A stored timestamp as an aware UTC datetime (SQLite gives it back naive)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)

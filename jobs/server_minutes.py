@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from golocal.config.settings import InferenceServerSource, PrometheusSource
 from golocal.db.database import Database
-from golocal.db.latency import add_latency_buckets
+from golocal.db.latency import add_latency_buckets, add_many_latency_buckets
 from golocal.db.rollups import SERVER, merge_minutes
 from golocal.db.rollups import rollup_telemetry as rollup
 from golocal.db.telemetry import register_server, server_hour_totals
@@ -122,18 +122,24 @@ def store_fleet_servers(
     minutes: Sequence[FleetServerMinute],
     now: datetime,
 ) -> int:
-    """vLLM instances behind a Prometheus fleet: servers named ``<fleet>/<instance>``."""
+    """vLLM instances behind a Prometheus fleet: servers named ``<fleet>/<instance>``.
+
+    Every instance's minutes and latency buckets are written together and the touched hours
+    rolled up once: a fleet's minute is a hundred servers, not a hundred transactions each.
+    """
     by_server: dict[tuple[str, str], list[FleetServerMinute]] = {}
     for minute in minutes:
         by_server.setdefault((minute.instance, minute.model), []).append(minute)
-    written = 0
+    rows: list[dict[str, Any]] = []
+    buckets: list[tuple[int, datetime, dict[str, float]]] = []
+    usage: list[tuple[str, int, str, set[datetime]]] = []
     for (instance, model), records in by_server.items():
         name = f"{source.name}/{instance}"[:100]
         server_id = register_server(
             database, name=name, kind="vllm", url=instance, model=model or None, seen_at=now
         )
-        rows = []
         histograms: dict[datetime, dict[str, float]] = {}
+        hours: set[datetime] = set()
         for record in records:
             row: dict[str, Any] = {
                 "server_id": server_id,
@@ -147,20 +153,23 @@ def store_fleet_servers(
             _add_gauges(row, record.values, float(WINDOW_SECONDS))
             rows.append(row)
             hour = row["minute"].replace(minute=0)
+            hours.add(hour)
             hourly = histograms.setdefault(hour, {})
             for key, value in record.values.items():
                 if key.startswith(HIST_PREFIX):
                     hourly[key] = hourly.get(key, 0.0) + value
-        merge_minutes(database, SERVER, rows)
-        for hour, increases in histograms.items():
-            add_latency_buckets(database, server_id, hour, increases)
-        first = min(row["minute"] for row in rows)
-        last = max(row["minute"] for row in rows)
-        rollup(database, first, last + timedelta(minutes=1), specs=(SERVER,))
-        hours = {row["minute"].replace(minute=0) for row in rows}
+        buckets.extend((server_id, hour, increases) for hour, increases in histograms.items())
+        usage.append((name, server_id, model, hours))
+    if not rows:
+        return 0
+    merge_minutes(database, SERVER, rows)
+    add_many_latency_buckets(database, buckets)
+    first = min(row["minute"] for row in rows)
+    last = max(row["minute"] for row in rows)
+    rollup(database, first, last + timedelta(minutes=1), specs=(SERVER,))
+    for name, server_id, model, hours in usage:
         write_local_usage(database, name, "vllm", server_id, model or None, hours)
-        written += len(rows)
-    return written
+    return len(rows)
 
 
 def write_local_usage(
