@@ -7,6 +7,12 @@ reads every GPU's energy counter steps by a known amount (in a later minute than
 read, whose first sample is the counter's baseline). The stored inventory, gauges and
 energy must be exactly what was served: the same four GPUs, each minute's utilisation and
 power the served values, and each GPU's stored energy the step it made.
+
+A vLLM-format ``/metrics`` served by the test goes through the same engines: golocal's
+batched reads (series and density discovery, raw counter samples, one-minute gauges) must
+store exactly the requests, tokens and latency buckets the counters stepped by. No test
+waits for a wall-clock minute: the reads' baselines carry over between collections, and
+the vLLM read names a collection time after the last sample.
 """
 
 from __future__ import annotations
@@ -14,21 +20,22 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from golocal.db.models import Gpu, GpuMinute
+from golocal.db.latency import latency_histograms
+from golocal.db.models import Gpu, GpuMinute, ServerMinute
 from golocal.jobs.agent import GpuAgent, make_server
 from golocal.jobs.sources import nvml
 from golocal.jobs.telemetry import collect_telemetry
 from tests.fakes.dcgm import DcgmGpu, dcgm_metrics
+from tests.fakes.inference_servers import VllmEngine, vllm_metrics
 from tests.fakes.nvml import ScriptedGpu, install
 from tests.fakes.server import PROMETHEUS_TEXT, LoopbackServer, Reply
 from tests.jobs.telemetry_fixtures import settings_for
-from tests.ops.processes import wait_for
 
 
 def agent_gpus() -> list[ScriptedGpu]:
@@ -98,16 +105,9 @@ def test_fleet_totals_read_through_a_real_engine_are_what_was_served(
     started = datetime.now(UTC)
     (first,) = collect_telemetry(database, settings, now=started)
     assert first.ok, first.message
-    # The first reading of a counter has no baseline, so its minute's energy is unknown
-    # (NULL, never 0): step the counters in a later minute, where golocal can count them.
-    wait_for(
-        lambda: (
-            datetime.now(UTC).replace(second=0, microsecond=0)
-            > started.replace(second=0, microsecond=0)
-        ),
-        timeout=65,
-        what="the next minute",
-    )
+    # The first reading of a counter has no baseline (its sample's energy is unknown, NULL,
+    # never 0); the first read keeps the last reading as the baseline for the second, so
+    # the step is counted whether or not a minute boundary falls between the reads.
 
     for scripted in agent_served:
         scripted.energy_mj += int(STEP_J[scripted.uuid] * 1000)
@@ -138,3 +138,48 @@ def test_fleet_totals_read_through_a_real_engine_are_what_was_served(
                 select(func.sum(GpuMinute.energy_j)).where(GpuMinute.gpu_id == gpu_id)
             )
             assert stored_energy == pytest.approx(STEP_J[uuid], abs=1e-6), uuid
+
+
+def test_vllm_totals_read_through_a_real_engine_are_what_was_served(
+    tsdb, sqlite_database, tmp_path: Path
+) -> None:
+    engines = [
+        VllmEngine(engine=0, success={"stop": 1000.0}, prompt_tokens=5e5, ttft={"0.1": 7.0}),
+        VllmEngine(engine=1, success={"stop": 20.0}, prompt_tokens=9e3, running=3.0),
+    ]
+    for served in engines:
+        served.ttft = {"0.1": 7.0, "+Inf": 9.0}
+    with LoopbackServer(default_content_type=PROMETHEUS_TEXT) as server:
+        server.script("/metrics", lambda _request: Reply(body=vllm_metrics(engines)))
+        engine = tsdb([f"{server.url}/metrics"])
+        engine.wait_until("count(vllm:request_success_total)", lambda values: values == [2.0])
+        # every series has its baseline sample before the counters step
+        time.sleep(2)
+        engines[0].success["stop"] += 37
+        engines[0].prompt_tokens += 41_000
+        engines[1].success["stop"] += 5
+        engines[0].ttft = {"0.1": 7.0 + 30, "+Inf": 9.0 + 37}
+        engine.wait_until(
+            "sum(vllm:request_success_total)", lambda values: values == [1000 + 37 + 20 + 5.0]
+        )
+        time.sleep(1.5)  # the stepped bucket and token series are scraped too
+        settings = settings_for(
+            tmp_path, f'[[prometheus]]\nname = "fleet"\nurl = "{engine.url}"\nstep_seconds = 1\n'
+        )
+        # the whole minutes up to one after now: every sample served so far, none waited for
+        (result,) = collect_telemetry(
+            sqlite_database, settings, now=datetime.now(UTC) + timedelta(minutes=1)
+        )
+    assert result.ok, result.message
+    with sqlite_database.session() as session:
+        minutes = session.scalars(select(ServerMinute)).all()
+    assert sum(m.requests or 0 for m in minutes) == 37 + 5
+    assert sum(m.prompt_tokens or 0 for m in minutes) == 41_000
+    assert {m.running_max for m in minutes if m.running_max is not None} == {3.0}
+    day = datetime.now(UTC).date()
+    (ttft,) = [
+        h
+        for h in latency_histograms(sqlite_database, day, day + timedelta(days=2))
+        if h.metric == "ttft"
+    ]
+    assert ttft.buckets[0] == (0.1, 30) and ttft.buckets[-1][1] == 37
