@@ -167,8 +167,13 @@ def store_fleet_servers(
     first = min(row["minute"] for row in rows)
     last = max(row["minute"] for row in rows)
     rollup(database, first, last + timedelta(minutes=1), specs=(SERVER,))
-    for name, server_id, model, hours in usage:
-        write_local_usage(database, name, "vllm", server_id, model or None, hours)
+    usage_rows = [
+        row
+        for name, server_id, model, hours in usage
+        for row in local_usage_rows(database, name, "vllm", server_id, model or None, hours)
+    ]
+    if usage_rows:  # one upsert for the fleet
+        upsert_usage_buckets(database, usage_rows)
     return len(rows)
 
 
@@ -181,7 +186,21 @@ def write_local_usage(
     hours: Iterable[datetime],
 ) -> None:
     """Hourly local usage buckets from the server's minute rows (re-summed: idempotent)."""
-    rows = [
+    rows = local_usage_rows(database, name, kind, server_id, model, hours)
+    if rows:
+        upsert_usage_buckets(database, rows)
+
+
+def local_usage_rows(
+    database: Database,
+    name: str,
+    kind: str,
+    server_id: int,
+    model: str | None,
+    hours: Iterable[datetime],
+) -> list[dict[str, Any]]:
+    """The usage bucket rows :func:`write_local_usage` writes."""
+    return [
         {
             "source": name,
             "bucket_start": total["bucket_start"],
@@ -196,5 +215,3 @@ def write_local_usage(
         for total in server_hour_totals(database, server_id, hours)
         if total["prompt_tokens"] is not None or total["requests"] is not None
     ]
-    if rows:
-        upsert_usage_buckets(database, rows)
