@@ -158,22 +158,25 @@ def server_series(
 ) -> tuple[list[Series], list[Series]]:
     """vLLM counters' raw samples for the whole minutes ``[start, end)`` (with what came
     before each series' first increase) and gauges at one-minute steps."""
-    # one discovery bounds both reads: each asks for a part of the series counted
     near = start - NEAR_SECONDS
-    counts = series_per_instance(client, url, (*SERVER_COUNTERS, *SERVER_GAUGES), near, end)
-    if not counts:
-        return [], []
-    density, block = raw_density(client, url, SERVER_COUNTERS, near, end)
-    # the previous sample of each series is in the last two scrapes before the window
-    lead = start - lead_seconds(density, block, counts, NEAR_SECONDS)
-    counters = read_raw(client, url, SERVER_COUNTERS, lead, end, known=(counts, density, block))
-    missing = without_previous(counters, start)
-    if missing:
-        earlier = read_raw(client, url, SERVER_COUNTERS, start - LOOKBACK_SECONDS, lead, missing)
-        counters = merge_series(counters, earlier)
-    gauges = read_steps(
-        client, url, SERVER_GAUGES, counts, start + WINDOW_SECONDS, end, WINDOW_SECONDS
-    )
+    counts = series_per_instance(client, url, SERVER_COUNTERS, near, end)
+    counters: list[Series] = []
+    if counts:
+        density, block = raw_density(client, url, SERVER_COUNTERS, near, end)
+        # the previous sample of each series is in the last two scrapes before the window
+        lead = start - lead_seconds(density, block, counts, NEAR_SECONDS)
+        known = (counts, density, block)
+        counters = read_raw(client, url, SERVER_COUNTERS, lead, end, known=known)
+        missing = without_previous(counters, start)
+        if missing:
+            earlier = read_raw(
+                client, url, SERVER_COUNTERS, start - LOOKBACK_SECONDS, lead, missing
+            )
+            counters = merge_series(counters, earlier)
+    # gauges are a few series an instance beside some 70 counters: batched by their own count
+    first_step = start + WINDOW_SECONDS
+    gauge_counts = series_per_instance(client, url, SERVER_GAUGES, first_step, end)
+    gauges = read_steps(client, url, SERVER_GAUGES, gauge_counts, first_step, end, WINDOW_SECONDS)
     return counters, gauges
 
 

@@ -93,20 +93,21 @@ def test_300_instances_take_a_few_bounded_queries_not_one_per_metric(
     assert max(samples for _query, samples in answers) <= 10_000  # no answer over the cap
     discovery = [q for q, _ in answers if q.startswith(("count by", "max by"))]
     reads = [q for q, _ in answers if not q.startswith(("count by", "max by"))]
-    assert len(discovery) == 2  # series per instance, and the counters' density
+    assert len(discovery) == 3  # counter series, their density, gauge series
     # every read asks for every wanted name of its kind at once, for a batch of instances
     counters = [q for q in reads if "vllm:request_success_total" in q]
     gauges = [q for q in reads if "vllm:num_requests_running" in q]
     assert all(all(name in q for name in SERVER_COUNTERS) for q in counters)
     assert all(all(name in q for name in SERVER_GAUGES) for q in gauges)
     assert len(counters) + len(gauges) == len(reads)
-    # 12 series an instance (3,600 in all): gauges in batches of 83 instances (996 series),
-    # ceil(3,600 / 1,000) = 4 queries of 5 one-minute steps each
-    assert len(gauges) == math.ceil(300 * 12 / 1_000)
-    # counters: 12 series x 4 samples a minute = 48 an instance, batched to half the cap
-    # (104 instances), read a minute at a time ((1 + 1) minutes x 4,992 <= 10,000) over the
-    # 5 minutes and the two 15 s scrapes (and a second) before them: 3 batches x 6 reads
-    assert len(counters) == math.ceil(300 / (5_000 // 48)) * math.ceil((300 + 31) / 60)
+    # 4 gauge series an instance (1,200 in all): 250 instances (1,000 series) a batch,
+    # ceil(1,200 / 1,000) = 2 queries of 5 one-minute steps each
+    assert len(gauges) == math.ceil(300 * 4 / 1_000)
+    # counters: 8 series x 4 samples a minute = 32 an instance, batched to half the cap
+    # (156 instances), read a minute at a time ((1 + 1) minutes x 4,992 <= 10,000) over the
+    # 5 minutes and the two 15 s scrapes (and a second) before them: 2 batches x 6 reads,
+    # where one query per metric name was 8 (each answer of 300 instances unbounded)
+    assert len(counters) == math.ceil(300 / (5_000 // 32)) * math.ceil((300 + 31) / 60)
 
 
 def test_a_six_hour_catch_up_is_cut_into_bounded_reads_and_counts_every_request(
