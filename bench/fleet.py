@@ -276,12 +276,12 @@ def report_cycles(
     share = median / interval
     print(f"collection cycle, {gpus:,} GPUs and {hosts} vLLM instances via a real Prometheus:")
     print(f"  vLLM instances stored: {servers}; last result: {rows:,} rows")
-    for kind in ("gpu", "vllm"):
-        counts = [len(c[kind]) for _, c in runs]
+    for kind, label in (("gpu", "GPU queries per cycle"), ("vllm", "vLLM queries per minute read")):
+        counts = [len(c[kind]) for _, c in runs if c[kind]] or [0]
         sizes = [size for _, c in runs for size in c[kind]]
         print(
-            f"  {kind} queries per cycle: median {statistics.median(counts):.0f}, "
-            f"most {max(counts)}; largest answer {max(sizes, default=0) / 1024:,.0f} KiB"
+            f"  {label}: median {statistics.median(counts):.0f}, most {max(counts)}; "
+            f"largest answer {max(sizes, default=0) / 1024:,.0f} KiB"
         )
     with_vllm = [seconds for seconds, c in runs if c["vllm"]]
     if with_vllm:
