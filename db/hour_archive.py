@@ -11,8 +11,8 @@ The record (format 1): one byte of format, then zlib of: a 24-bit mask of the ho
 (``<I``), and for each column (``minutes``, ``samples``, then the spec's sums, maxima and
 means in that order) a 24-bit mask of the present hours whose value is NULL followed by the
 other values of the present hours in hour order: integer columns (counts, tokens) as exact
-64-bit integers, measurements as 32-bit floats (seven significant digits: finer than any
-sensor golocal reads). NULL stays NULL, never 0.
+64-bit integers, measurements as 32-bit floats, read back to seven significant digits
+(finer than any sensor golocal reads: 80.9 °C stays 80.9). NULL stays NULL, never 0.
 """
 
 from __future__ import annotations
@@ -47,6 +47,11 @@ def _is_integer(spec: AggregateSpec, name: str) -> bool:
     return isinstance(spec.rollup.__table__.columns[name].type, Integer)
 
 
+def _decimal(value: float) -> float:
+    """The shortest decimal within a 32-bit float's precision (seven significant digits)."""
+    return float(f"{value:.7g}")
+
+
 def _mask(hours: Iterable[int]) -> int:
     mask = 0
     for hour in hours:
@@ -74,6 +79,31 @@ def pack_hours(spec: AggregateSpec, hours: Mapping[int, Mapping[str, Any]]) -> b
     return bytes([FORMAT]) + zlib.compress(bytes(payload), 6)
 
 
+def pack_hour_columns(
+    spec: AggregateSpec, columns: Mapping[str, Sequence[Any]]
+) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
+    """Split rollup rows given as columns (``spec.key``, ``resolution``, ``bucket_start``,
+    …) into the rows that are not hours and the packed days of the hours, as columns of
+    ``spec.archive`` — what retention would leave of them, without the round trip."""
+    names = list(columns)
+    kept: dict[str, list[Any]] = {name: [] for name in names}
+    days: dict[tuple[int, datetime], dict[int, dict[str, Any]]] = {}
+    for values in zip(*(columns[name] for name in names), strict=True):
+        row = dict(zip(names, values, strict=True))
+        if row["resolution"] != "hour":
+            for name in names:
+                kept[name].append(row[name])
+            continue
+        at = row["bucket_start"]
+        days.setdefault((row[spec.key], floor_day(at)), {})[at.hour] = row
+    packed: dict[str, list[Any]] = {"day": [], spec.key: [], "hours": []}
+    for (key, day), hours in days.items():
+        packed["day"].append(day)
+        packed[spec.key].append(key)
+        packed["hours"].append(pack_hours(spec, hours))
+    return kept, packed
+
+
 def unpack_hours(spec: AggregateSpec, record: bytes) -> dict[int, dict[str, Any]]:
     """The hour rows of a packed day, ``{hour of day: {column: value}}``."""
     if not record or record[0] != FORMAT:
@@ -90,7 +120,8 @@ def unpack_hours(spec: AggregateSpec, record: bytes) -> dict[int, dict[str, Any]
         size = count * typed.itemsize
         typed.frombytes(payload[at : at + size])
         at += size
-        values = iter(typed.tolist())
+        # a 32-bit float read back as the decimal it stands for: 80.9, not 80.9000015258789
+        values = iter(typed.tolist() if typed.typecode == "q" else map(_decimal, typed))
         for hour in present:
             rows[hour][name] = None if nulls >> hour & 1 else next(values)
     if at != len(payload):

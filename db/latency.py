@@ -1,23 +1,25 @@
-"""Inference servers' latency histogram buckets: hourly increases written, window sums read.
+"""Inference servers' latency histogram buckets: daily increases written, window sums read.
 
-Writes add a scrape's bucket increases to the hour they fall in (a read-modify-write inside
-one transaction per scrape; a scrape touches a few dozen rows). Reads sum a window's hours
-per server, model and metric, so percentiles can be computed for any window of whole days.
+Answers read latency by whole UTC days only, so a scrape's bucket increases are added to
+the row of their UTC day (a read-modify-write inside one transaction per scrape; a scrape
+touches a few dozen rows). Reads sum a window's days per server, model and metric, so
+percentiles can be computed for any window of whole days.
 
-Only whole days are ever read, so once a day is ``PACK_AFTER_DAYS`` old retention packs
-its rows into one ``server_latency_days`` row per server (:func:`pack_latency_days`): the
-day's increase per metric and bound, as zlib-compressed JSON behind a format byte. Three
-histograms of about 22 bounds each, hourly, are some 45 million rows a year for 128 vLLM
-instances; packed they are 47,000, and every window's histogram is the same.
+Once a day is ``PACK_AFTER_DAYS`` old retention packs its rows into one
+``server_latency_days`` row per server (:func:`pack_latency_days`): the day's increase per
+metric and bound, as zlib-compressed JSON behind a format byte. Three histograms of about
+22 bounds each are 3 million rows a year for 128 vLLM instances; packed they are 47,000,
+and every window's histogram is the same.
 """
 
 from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
@@ -32,7 +34,7 @@ _FORMAT = 1
 def add_latency_buckets(
     database: Database, server_id: int, at: datetime, increases: Mapping[str, float]
 ) -> int:
-    """Add ``hist:<metric>:<le>`` increases to the hour of ``at``; returns rows touched."""
+    """Add ``hist:<metric>:<le>`` increases to the UTC day of ``at``; returns rows touched."""
     return add_many_latency_buckets(database, [(server_id, at, increases)])
 
 
@@ -41,19 +43,19 @@ def add_many_latency_buckets(
 ) -> int:
     """:func:`add_latency_buckets` for several servers and hours in one transaction: the
     rows already stored are read in one query (a fleet of 128 vLLM instances has some 8,500
-    bucket rows an hour, too many to read one by one)."""
+    bucket rows a day, too many to read one by one)."""
     wanted: dict[tuple[int, datetime, str, str], int] = {}
     for server_id, at, increases in items:
-        hour = at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        day = at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         for name, value in increases.items():
             _, metric, le = name.split(":", 2)
-            key = (server_id, hour, metric, le)
+            key = (server_id, day, metric, le)
             wanted[key] = wanted.get(key, 0) + max(0, round(value))
     touched = len(wanted)
     if not touched:
         return 0
     servers = sorted({key[0] for key in wanted})
-    hours = sorted({key[1] for key in wanted})
+    days = sorted({key[1] for key in wanted})
     with database.session() as session:
         stored = session.execute(
             select(
@@ -64,7 +66,7 @@ def add_many_latency_buckets(
                 ServerLatencyBucket.count,
             ).where(
                 ServerLatencyBucket.server_id.in_(servers),
-                ServerLatencyBucket.bucket_start.in_(hours),
+                ServerLatencyBucket.bucket_start.in_(days),
             )
         )
         changed = []
@@ -115,39 +117,31 @@ def latency_histograms(database: Database, since: date, until: date) -> list[Lat
     """Per server and metric, the window's bucket increases, sorted by bound."""
     start = datetime(since.year, since.month, since.day, tzinfo=UTC)
     end = datetime(until.year, until.month, until.day, tzinfo=UTC)
+    b, packed = ServerLatencyBucket, ServerLatencyDay
     query = (
-        select(
-            InferenceServer.name,
-            InferenceServer.model,
-            ServerLatencyBucket.metric,
-            ServerLatencyBucket.le,
-            func.sum(ServerLatencyBucket.count),
-        )
-        .join(InferenceServer, InferenceServer.id == ServerLatencyBucket.server_id)
-        .where(
-            and_(ServerLatencyBucket.bucket_start >= start, ServerLatencyBucket.bucket_start < end)
-        )
-        .group_by(
-            InferenceServer.name,
-            InferenceServer.model,
-            ServerLatencyBucket.metric,
-            ServerLatencyBucket.le,
-        )
+        select(b.server_id, b.metric, b.le, func.sum(b.count))
+        .where(b.bucket_start >= start, b.bucket_start < end)
+        .group_by(b.server_id, b.metric, b.le)
     )
-    grouped: dict[tuple[str, str | None, str], dict[str, int]] = {}
-    packed = select(InferenceServer.name, InferenceServer.model, ServerLatencyDay.buckets).join(
-        InferenceServer, InferenceServer.id == ServerLatencyDay.server_id
-    )
+    days = select(packed.server_id, packed.buckets).where(packed.day >= start, packed.day < end)
+    servers = select(InferenceServer.id, InferenceServer.name, InferenceServer.model)
+    per_server: dict[int, dict[str, dict[str, int]]] = {}
     with database.engine.connect() as connection:
-        for name, model, metric, le, count in connection.execute(query):
-            counts = grouped.setdefault((name, model, metric), {})
+        for server, metric, le, count in connection.execute(query):
+            counts = per_server.setdefault(server, {}).setdefault(metric, {})
             counts[le] = counts.get(le, 0) + int(count or 0)
-        in_window = and_(ServerLatencyDay.day >= start, ServerLatencyDay.day < end)
-        for name, model, record in connection.execute(packed.where(in_window)):
+        for server, record in connection.execute(days):
+            metrics = per_server.setdefault(server, {})
             for metric, bounds in unpack_buckets(record).items():
-                counts = grouped.setdefault((name, model, metric), {})
+                counts = metrics.setdefault(metric, {})
                 for le, count in bounds.items():
                     counts[le] = counts.get(le, 0) + count
+        owners = {row[0]: (row[1], row[2]) for row in connection.execute(servers)}
+    grouped = {
+        (*owners[server], metric): counts
+        for server, metrics in per_server.items()
+        for metric, counts in metrics.items()
+    }
     result = []
     for (name, model, metric), counts in sorted(grouped.items(), key=lambda i: i[0][:1] + i[0][2:]):
         buckets = [(bound, n) for le, n in counts.items() if (bound := _bound(le)) is not None]
@@ -161,15 +155,34 @@ def pack_buckets(buckets: Mapping[str, Mapping[str, int]]) -> bytes:
     return bytes([_FORMAT]) + zlib.compress(text.encode(), 9)
 
 
+def pack_bucket_columns(columns: Mapping[str, Sequence[Any]]) -> dict[str, list[Any]]:
+    """Bucket rows given as columns (``server_id``, ``bucket_start``, ``metric``, ``le``,
+    ``count``) as the packed ``server_latency_days`` columns retention would leave."""
+    days: dict[tuple[int, datetime], dict[str, dict[str, int]]] = {}
+    for server, at, metric, le, count in zip(
+        columns["server_id"], columns["bucket_start"], columns["metric"], columns["le"],
+        columns["count"], strict=True,
+    ):  # fmt: skip
+        day = at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        bounds = days.setdefault((server, day), {}).setdefault(metric, {})
+        bounds[le] = bounds.get(le, 0) + int(count)
+    return {
+        "server_id": [server for server, _ in days],
+        "day": [day for _, day in days],
+        "buckets": [pack_buckets(buckets) for buckets in days.values()],
+    }
+
+
 def unpack_buckets(record: bytes) -> dict[str, dict[str, int]]:
     """The ``{metric: {le: count}}`` a packed record holds."""
     if not record or record[0] != _FORMAT:
         raise ValueError(f"packed latency buckets of format {record[:1].hex() or 'none'}")
-    data = json.loads(zlib.decompress(record[1:]))
-    return {str(m): {str(le): int(n) for le, n in bounds.items()} for m, bounds in data.items()}
+    data: dict[str, dict[str, int]] = json.loads(zlib.decompress(record[1:]))
+    return data  # written by pack_buckets alone: metric -> bound -> whole count
 
 
 def _pack_day(connection: Connection, day: datetime) -> int:
+    # rows of the day: its midnight, or its hours where an older golocal wrote hourly
     b, packed = ServerLatencyBucket, ServerLatencyDay
     in_day = and_(b.bucket_start >= day, b.bucket_start < day + timedelta(days=1))
     query = (
@@ -197,7 +210,7 @@ def _pack_day(connection: Connection, day: datetime) -> int:
 
 
 def pack_latency_days(database: Database, now: datetime) -> int:
-    """Pack the hourly buckets of every UTC day that ended ``PACK_AFTER_DAYS - 1`` or more
+    """Pack the bucket rows of every UTC day that ended ``PACK_AFTER_DAYS - 1`` or more
     days before ``now``, one transaction per day. Returns the server-days packed."""
     b = ServerLatencyBucket
     cut = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
