@@ -132,10 +132,14 @@ def fleet_server_minutes(
             keys = (f"{HIST_PREFIX}{BUCKET_SERIES[name]}:{labels['le']}",)
         else:
             continue
+        # a series' increases summed per minute first: a 5 s scrape is 12 a minute
+        per_minute: dict[float, float] = {}
         for at, increase in _increases(samples):
-            if not start <= at < end:
-                continue
-            record = minutes.get(labels, at - at % WINDOW_SECONDS)
+            if start <= at < end:
+                minute = at - at % WINDOW_SECONDS
+                per_minute[minute] = per_minute.get(minute, 0.0) + increase
+        for minute, increase in per_minute.items():
+            record = minutes.get(labels, minute)
             for key in keys:
                 record.values[key] = record.values.get(key, 0.0) + increase
     for name, labels, values in gauges:
