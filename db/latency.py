@@ -71,40 +71,34 @@ def _bound(le: str) -> float | None:
 
 
 def latency_histograms(database: Database, since: date, until: date) -> list[LatencyHistogram]:
-    """Per server and metric, the window's bucket increases, sorted by bound."""
+    """Per server and metric, the window's bucket increases, sorted by bound.
+
+    The hourly rows are summed per server id (a verdict's week of 128 vLLM instances is
+    some 200,000 rows): grouping them by the joined server name and model as well cost a
+    third more; names are put on the few thousand sums afterwards.
+    """
     start = datetime(since.year, since.month, since.day, tzinfo=UTC)
     end = datetime(until.year, until.month, until.day, tzinfo=UTC)
+    b, day = ServerLatencyBucket, ServerLatencyDay
     query = (
-        select(
-            InferenceServer.name,
-            InferenceServer.model,
-            ServerLatencyBucket.metric,
-            ServerLatencyBucket.le,
-            func.sum(ServerLatencyBucket.count),
-        )
-        .join(InferenceServer, InferenceServer.id == ServerLatencyBucket.server_id)
-        .where(
-            and_(ServerLatencyBucket.bucket_start >= start, ServerLatencyBucket.bucket_start < end)
-        )
-        .group_by(
-            InferenceServer.name,
-            InferenceServer.model,
-            ServerLatencyBucket.metric,
-            ServerLatencyBucket.le,
-        )
+        select(b.server_id, b.metric, b.le, func.sum(b.count))
+        .where(and_(b.bucket_start >= start, b.bucket_start < end))
+        .group_by(b.server_id, b.metric, b.le)
     )
+    packed = select(day.server_id, day.buckets).where(and_(day.day >= start, day.day < end))
+    servers = select(InferenceServer.id, InferenceServer.name, InferenceServer.model)
     grouped: dict[tuple[str, str | None, str], dict[str, int]] = {}
-    packed = select(InferenceServer.name, InferenceServer.model, ServerLatencyDay.buckets).join(
-        InferenceServer, InferenceServer.id == ServerLatencyDay.server_id
-    )
     with database.engine.connect() as connection:
-        for name, model, metric, le, count in connection.execute(query):
-            counts = grouped.setdefault((name, model, metric), {})
-            counts[le] = counts.get(le, 0) + int(count or 0)
-        in_window = and_(ServerLatencyDay.day >= start, ServerLatencyDay.day < end)
-        for name, model, record in connection.execute(packed.where(in_window)):
+        owners = {row[0]: (row[1], row[2]) for row in connection.execute(servers)}
+        for server, metric, le, count in connection.execute(query):
+            if server in owners:
+                counts = grouped.setdefault((*owners[server], metric), {})
+                counts[le] = counts.get(le, 0) + int(count or 0)
+        for server, record in connection.execute(packed):
+            if server not in owners:
+                continue
             for metric, bounds in unpack_buckets(record).items():
-                counts = grouped.setdefault((name, model, metric), {})
+                counts = grouped.setdefault((*owners[server], metric), {})
                 for le, count in bounds.items():
                     counts[le] = counts.get(le, 0) + count
     result = []
