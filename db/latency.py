@@ -1,14 +1,15 @@
-"""Inference servers' latency histogram buckets: hourly increases written, window sums read.
+"""Inference servers' latency histogram buckets: daily increases written, window sums read.
 
-Writes add a scrape's bucket increases to the hour they fall in (a read-modify-write inside
-one transaction per scrape; a scrape touches a few dozen rows). Reads sum a window's hours
-per server, model and metric, so percentiles can be computed for any window of whole days.
+Answers read latency by whole UTC days only, so a scrape's bucket increases are added to
+the row of their UTC day (a read-modify-write inside one transaction per scrape; a scrape
+touches a few dozen rows). Reads sum a window's days per server, model and metric, so
+percentiles can be computed for any window of whole days.
 
-Only whole days are ever read, so once a day is ``PACK_AFTER_DAYS`` old retention packs
-its rows into one ``server_latency_days`` row per server (:func:`pack_latency_days`): the
-day's increase per metric and bound, as zlib-compressed JSON behind a format byte. Three
-histograms of about 22 bounds each, hourly, are some 45 million rows a year for 128 vLLM
-instances; packed they are 47,000, and every window's histogram is the same.
+Once a day is ``PACK_AFTER_DAYS`` old retention packs its rows into one
+``server_latency_days`` row per server (:func:`pack_latency_days`): the day's increase per
+metric and bound, as zlib-compressed JSON behind a format byte. Three histograms of about
+22 bounds each are 3 million rows a year for 128 vLLM instances; packed they are 47,000,
+and every window's histogram is the same.
 """
 
 from __future__ import annotations
@@ -32,19 +33,19 @@ _FORMAT = 1
 def add_latency_buckets(
     database: Database, server_id: int, at: datetime, increases: Mapping[str, float]
 ) -> int:
-    """Add ``hist:<metric>:<le>`` increases to the hour of ``at``; returns rows touched."""
+    """Add ``hist:<metric>:<le>`` increases to the UTC day of ``at``; returns rows touched."""
     if not increases:
         return 0
-    hour = at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    day = at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     with database.session() as session:
         for name, value in increases.items():
             _, metric, le = name.split(":", 2)
             count = max(0, round(value))
-            row = session.get(ServerLatencyBucket, (server_id, hour, metric, le))
+            row = session.get(ServerLatencyBucket, (server_id, day, metric, le))
             if row is None:
                 session.add(
                     ServerLatencyBucket(
-                        server_id=server_id, bucket_start=hour, metric=metric, le=le, count=count
+                        server_id=server_id, bucket_start=day, metric=metric, le=le, count=count
                     )
                 )
             else:
@@ -71,36 +72,34 @@ def _bound(le: str) -> float | None:
 
 
 def latency_histograms(database: Database, since: date, until: date) -> list[LatencyHistogram]:
-    """Per server and metric, the window's bucket increases, sorted by bound.
-
-    The hourly rows are summed per server id (a verdict's week of 128 vLLM instances is
-    some 200,000 rows): grouping them by the joined server name and model as well cost a
-    third more; names are put on the few thousand sums afterwards.
-    """
+    """Per server and metric, the window's bucket increases, sorted by bound."""
     start = datetime(since.year, since.month, since.day, tzinfo=UTC)
     end = datetime(until.year, until.month, until.day, tzinfo=UTC)
-    b, day = ServerLatencyBucket, ServerLatencyDay
+    b, packed = ServerLatencyBucket, ServerLatencyDay
     query = (
         select(b.server_id, b.metric, b.le, func.sum(b.count))
-        .where(and_(b.bucket_start >= start, b.bucket_start < end))
+        .where(b.bucket_start >= start, b.bucket_start < end)
         .group_by(b.server_id, b.metric, b.le)
     )
-    packed = select(day.server_id, day.buckets).where(and_(day.day >= start, day.day < end))
+    days = select(packed.server_id, packed.buckets).where(packed.day >= start, packed.day < end)
     servers = select(InferenceServer.id, InferenceServer.name, InferenceServer.model)
-    grouped: dict[tuple[str, str | None, str], dict[str, int]] = {}
+    per_server: dict[int, dict[str, dict[str, int]]] = {}
     with database.engine.connect() as connection:
-        owners = {row[0]: (row[1], row[2]) for row in connection.execute(servers)}
         for server, metric, le, count in connection.execute(query):
-            if server in owners:
-                counts = grouped.setdefault((*owners[server], metric), {})
-                counts[le] = counts.get(le, 0) + int(count or 0)
-        for server, record in connection.execute(packed):
-            if server not in owners:
-                continue
+            counts = per_server.setdefault(server, {}).setdefault(metric, {})
+            counts[le] = counts.get(le, 0) + int(count or 0)
+        for server, record in connection.execute(days):
+            metrics = per_server.setdefault(server, {})
             for metric, bounds in unpack_buckets(record).items():
-                counts = grouped.setdefault((*owners[server], metric), {})
+                counts = metrics.setdefault(metric, {})
                 for le, count in bounds.items():
                     counts[le] = counts.get(le, 0) + count
+        owners = {row[0]: (row[1], row[2]) for row in connection.execute(servers)}
+    grouped = {
+        (*owners[server], metric): counts
+        for server, metrics in per_server.items()
+        for metric, counts in metrics.items()
+    }
     result = []
     for (name, model, metric), counts in sorted(grouped.items(), key=lambda i: i[0][:1] + i[0][2:]):
         buckets = [(bound, n) for le, n in counts.items() if (bound := _bound(le)) is not None]
@@ -118,11 +117,12 @@ def unpack_buckets(record: bytes) -> dict[str, dict[str, int]]:
     """The ``{metric: {le: count}}`` a packed record holds."""
     if not record or record[0] != _FORMAT:
         raise ValueError(f"packed latency buckets of format {record[:1].hex() or 'none'}")
-    data = json.loads(zlib.decompress(record[1:]))
-    return {str(m): {str(le): int(n) for le, n in bounds.items()} for m, bounds in data.items()}
+    data: dict[str, dict[str, int]] = json.loads(zlib.decompress(record[1:]))
+    return data  # written by pack_buckets alone: metric -> bound -> whole count
 
 
 def _pack_day(connection: Connection, day: datetime) -> int:
+    # rows of the day: its midnight, or its hours where an older golocal wrote hourly
     b, packed = ServerLatencyBucket, ServerLatencyDay
     in_day = and_(b.bucket_start >= day, b.bucket_start < day + timedelta(days=1))
     query = (
@@ -150,7 +150,7 @@ def _pack_day(connection: Connection, day: datetime) -> int:
 
 
 def pack_latency_days(database: Database, now: datetime) -> int:
-    """Pack the hourly buckets of every UTC day that ended ``PACK_AFTER_DAYS - 1`` or more
+    """Pack the bucket rows of every UTC day that ended ``PACK_AFTER_DAYS - 1`` or more
     days before ``now``, one transaction per day. Returns the server-days packed."""
     b = ServerLatencyBucket
     cut = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)

@@ -270,26 +270,32 @@ class ServerRollup(ServerAggregates, Base):
     minutes: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class ServerHourArchive(Base):
+class ServerDay:
+    """The key of a table holding one packed row per inference server per UTC day."""
+
+    day: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    server_id: Mapped[int] = mapped_column(
+        ForeignKey("inference_servers.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class ServerHourArchive(ServerDay, Base):
     """The hourly rollups of one inference server's UTC day, packed like
     :class:`GpuHourArchive`."""
 
     __tablename__ = "server_hour_archive"
     __table_args__ = (Index("ix_server_hour_archive_server_id", "server_id"),)
 
-    day: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
-    server_id: Mapped[int] = mapped_column(
-        ForeignKey("inference_servers.id", ondelete="CASCADE"), primary_key=True
-    )
     hours: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class ServerLatencyBucket(Base):
-    """Hourly increases of an inference server's latency histogram buckets.
+    """Daily increases of an inference server's latency histogram buckets (``bucket_start``
+    is the UTC day; an hour in data written by earlier versions and by the demo).
 
     ``metric`` is ``ttft`` (time to first token), ``e2e`` (end to end) or ``queue``; ``le`` is
     the bucket's upper bound as the server exposes it ("0.1", "+Inf"); ``count`` is how many
-    requests the bucket's *cumulative* count grew by in the hour. Kept so percentiles
+    requests the bucket's *cumulative* count grew by in the day. Kept so percentiles
     (p50/p95) can be computed for any window, not just a mean from sum and count.
     """
 
@@ -305,17 +311,13 @@ class ServerLatencyBucket(Base):
     count: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-class ServerLatencyDay(Base):
+class ServerLatencyDay(ServerDay, Base):
     """One inference server's latency bucket increases of a whole UTC day, packed once the
     day is two days old (``buckets``: see :mod:`golocal.db.latency`)."""
 
     __tablename__ = "server_latency_days"
     __table_args__ = (Index("ix_server_latency_days_server_id", "server_id"),)
 
-    day: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
-    server_id: Mapped[int] = mapped_column(
-        ForeignKey("inference_servers.id", ondelete="CASCADE"), primary_key=True
-    )
     buckets: Mapped[bytes] = mapped_column(LargeBinary)
 
 

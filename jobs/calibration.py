@@ -28,11 +28,11 @@ def server_model_key(server: ServerDecode, advisor: Advisor) -> str | None:
     return lookup(name, advisor.models) or find_in(name.replace("-Instruct", ""), advisor.models)
 
 
-def servers_running(
-    model: str, servers: Sequence[ServerDecode], advisor: Advisor
+def _running(
+    servers: Sequence[ServerDecode], advisor: Advisor, model: str | None
 ) -> list[ServerDecode]:
-    """The servers that run catalogue ``model``. Each distinct model id is looked up once:
-    a fleet runs a hundred servers of a few models, and a catalogue lookup is not free."""
+    """The servers running catalogue ``model``; each served model name is looked up once
+    (a fleet runs one model on a hundred servers)."""
     keys: dict[str | None, str | None] = {}
     for server in servers:
         if server.model not in keys:
@@ -59,7 +59,7 @@ def decode_scale(
     than the physics at their measured mean concurrency; ``None`` without a measurement."""
     if not result.fits or result.replicas == 0:
         return None
-    same = servers_running(result.model, servers, advisor)
+    same = _running(servers, advisor, result.model)
     generated = sum(s.generation_tokens for s in same)
     seconds = sum(s.sequence_seconds for s in same)
     hours = sum(s.hours for s in same)
@@ -83,7 +83,7 @@ def calibrate(result: Fit, servers: list[ServerDecode], advisor: Advisor) -> Fit
     """``result`` with its decode rate measured on the team's servers running its model."""
     if not result.fits:
         return result
-    same = servers_running(result.model, servers, advisor)
+    same = _running(servers, advisor, result.model)
     if not same:
         return result
     tokens = sum(s.generation_tokens for s in same)
