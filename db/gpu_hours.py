@@ -1,0 +1,90 @@
+"""Hourly rollup rows of GPUs, read for ``golocal report gpus --by hour``.
+
+Every read of per-GPU hours goes through :func:`gpu_hours`, whichever table holds them, so
+the callers never learn where an hour is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from golocal.db.database import Database
+from golocal.db.models import GpuRollup
+
+#: ``gpu_ids`` are sent in chunks of this many (bound parameters per statement)
+ID_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class GpuHour:
+    """One hour of one GPU, as its rollup holds it; ``None`` = not reported.
+
+    Means are weighted by samples, maxima are the hour's largest sample, ``energy_j`` and
+    the ``*_s`` seconds are sums over the hour's samples; ``minutes`` is how many minutes of
+    the hour had a sample.
+    """
+
+    gpu_id: int
+    hour: datetime
+    minutes: int
+    samples: int
+    util_mean: float | None
+    util_max: float | None
+    mem_util_mean: float | None
+    mem_used_mean_mib: float | None
+    mem_used_max_mib: float | None
+    power_mean_w: float | None
+    power_max_w: float | None
+    energy_j: float | None
+    temp_max_c: float | None
+    throttled_s: float | None
+    saturated_s: float | None
+
+
+_VALUES = (
+    GpuRollup.util_mean,
+    GpuRollup.util_max,
+    GpuRollup.mem_util_mean,
+    GpuRollup.mem_used_mean_mib,
+    GpuRollup.mem_used_max_mib,
+    GpuRollup.power_mean_w,
+    GpuRollup.power_max_w,
+    GpuRollup.energy_j,
+    GpuRollup.temp_max_c,
+    GpuRollup.throttled_s,
+    GpuRollup.saturated_s,
+)
+
+
+def gpu_hours(
+    database: Database,
+    since: datetime,
+    until: datetime,
+    gpu_ids: Collection[int] | None = None,
+) -> list[GpuHour]:
+    """The hours ``since <= hour < until`` of every GPU (or of ``gpu_ids``), sorted by
+    (gpu, hour)."""
+    hour = GpuRollup.bucket_start.label("hour")
+    query = select(GpuRollup.gpu_id, hour, GpuRollup.minutes, GpuRollup.samples, *_VALUES).where(
+        GpuRollup.resolution == "hour",
+        GpuRollup.bucket_start >= since,
+        GpuRollup.bucket_start < until,
+    )
+    if gpu_ids is None:
+        chunks = [query]
+    else:
+        ids = sorted(set(gpu_ids))
+        chunks = [
+            query.where(GpuRollup.gpu_id.in_(ids[i : i + ID_CHUNK]))
+            for i in range(0, len(ids), ID_CHUNK)
+        ]
+    hours: list[GpuHour] = []
+    with database.engine.connect() as connection:
+        for chunk in chunks:
+            hours.extend(GpuHour(**row._mapping) for row in connection.execute(chunk))
+    hours.sort(key=lambda h: (h.gpu_id, h.hour))
+    return hours
