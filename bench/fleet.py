@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import statistics
@@ -44,13 +45,16 @@ from sqlalchemy.exc import DBAPIError
 
 from golocal.bot.chat import answer
 from golocal.bot.services import Services
-from golocal.config.settings import Settings, load_settings
+from golocal.config.settings import Retention, Settings, load_settings
 from golocal.db import migrate
 from golocal.db.bulk import insert_columns
 from golocal.db.database import Database, create_database_engine, normalise_url, open_database
-from golocal.db.models import GpuRollup
-from golocal.db.rollups import RetentionPolicy, apply_retention, rollup_weeks_and_months
-from golocal.db.telemetry import register_gpu, table_counts
+from golocal.db.hour_archive import pack_hours
+from golocal.db.latency import PACK_AFTER_DAYS, pack_buckets
+from golocal.db.models import ServerLatencyBucket, ServerLatencyDay
+from golocal.db.retention import RetentionPolicy, apply_retention
+from golocal.db.rollups import GPU, SERVER, AggregateSpec, floor_day, rollup_weeks_and_months
+from golocal.db.telemetry import register_gpu, register_server, table_counts
 from golocal.db.usage import upsert_usage_buckets
 from golocal.jobs.gpu_report import build_gpu_report
 from golocal.jobs.telemetry import collect_telemetry, telemetry_client
@@ -285,10 +289,118 @@ def fresh_postgres(admin_url: str) -> tuple[str, Callable[[], None]]:
     return url, drop
 
 
+def _write_day(
+    database: Database,
+    spec: AggregateSpec,
+    ids: list[int],
+    day: datetime,
+    hourly: dict[str, np.ndarray],
+    *,
+    packed: bool,
+) -> None:
+    """One day of hourly values (one row per GPU or server, 24 columns) as collection and
+    retention leave it: hour rows (packed once ``packed``) and the day's rollup."""
+    rows = 0 if packed else len(ids) * 24
+    columns: dict[str, list[Any]] = {
+        spec.key: (np.repeat(ids, 24).tolist() if rows else []) + ids,
+        "resolution": ["hour"] * rows + ["day"] * len(ids),
+        "bucket_start": ([day + timedelta(hours=h) for h in range(24)] * len(ids) if rows else [])
+        + [day] * len(ids),
+        "minutes": [60] * rows + [1440] * len(ids),
+        "samples": [240] * rows + [5760] * len(ids),
+    }
+    integers = {"requests", "aborted_requests", "failed_requests", "prompt_tokens",
+                "generation_tokens", "latency_count"}  # fmt: skip
+    for name, values in hourly.items():
+        fold = (
+            values.sum(1)
+            if name in spec.sums
+            else values.max(1)
+            if name in spec.maxes
+            else values.mean(1)
+        )
+        if name in integers:
+            values, fold = values.astype(np.int64), fold.astype(np.int64)
+        columns[name] = (values.ravel().tolist() if rows else []) + fold.tolist()
+    insert_columns(database, spec.rollup, columns)
+    if packed:  # what retention leaves of a day older than pack_hours_after_days
+        lists = {name: values.tolist() for name, values in hourly.items()}
+        records = [
+            pack_hours(spec, {
+                h: {"minutes": 60, "samples": 240, **{n: v[i][h] for n, v in lists.items()}}
+                for h in range(24)
+            })
+            for i in range(len(ids))
+        ]  # fmt: skip
+        insert_columns(
+            database, spec.archive, {"day": [day] * len(ids), spec.key: ids, "hours": records}
+        )
+
+
+#: vLLM's histogram bounds (vllm/v1/metrics/loggers.py): time to first token, end to end,
+#: queue time
+LATENCY_BOUNDS = {
+    "ttft": (0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0,
+             7.5, 10.0, 20.0, 40.0, 80.0, 160.0, 640.0, 2560.0),
+    "e2e": (0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0,
+            120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0),
+    "queue": (0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0,
+              120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0),
+}  # fmt: skip
+#: the share of requests at or below each bound: a log-normal around 0.4 s / 4 s / 0.05 s
+_LATENCY_SHARE = {
+    metric: np.append(
+        [0.5 * (1 + math.erf(math.log(bound / middle) / 1.4)) for bound in LATENCY_BOUNDS[metric]],
+        1.0,
+    )
+    for metric, middle in (("ttft", 0.4), ("e2e", 4.0), ("queue", 0.05))
+}
+
+
+def _write_latency(
+    database: Database, servers: list[int], day: datetime, served: np.ndarray, *, packed: bool
+) -> None:
+    """A day of the servers' histogram bucket increases: hour rows, or one packed row per
+    server once retention would have packed the day."""
+    names = {m: [f"{b:g}" for b in bounds] + ["+Inf"] for m, bounds in LATENCY_BOUNDS.items()}
+    if packed:
+        daily = served.sum(1)
+        records = [
+            pack_buckets({
+                metric: dict(zip(names[metric], np.round(share * daily[i]).astype(int).tolist(),
+                                 strict=True))
+                for metric, share in _LATENCY_SHARE.items()
+            })
+            for i in range(len(servers))
+        ]  # fmt: skip
+        insert_columns(
+            database, ServerLatencyDay, {"day": [day] * len(servers), "server_id": servers,
+                                          "buckets": records}
+        )  # fmt: skip
+        return
+    columns: dict[str, list[Any]] = {"server_id": [], "bucket_start": [], "metric": [], "le": [],
+                                     "count": []}  # fmt: skip
+    for i, server in enumerate(servers):
+        for hour in range(24):
+            for metric, share in _LATENCY_SHARE.items():
+                counts = np.round(share * served[i][hour]).astype(int).tolist()
+                columns["server_id"] += [server] * len(counts)
+                columns["bucket_start"] += [day + timedelta(hours=hour)] * len(counts)
+                columns["metric"] += [metric] * len(counts)
+                columns["le"] += names[metric]
+                columns["count"] += counts
+    insert_columns(database, ServerLatencyBucket, columns)
+
+
 def write_year(database: Database, hosts: int, days: int, now: datetime) -> None:
-    """Hourly rollups of every GPU for ``days`` days, their daily/weekly/monthly rollups,
-    and a cloud usage bucket per day: what a year of collection leaves behind."""
+    """Hourly rollups of every GPU and vLLM instance for ``days`` days, their
+    daily/weekly/monthly rollups,
+    and a cloud usage bucket per day: what a year of collection leaves behind. Hours of
+    days older than ``retention.pack_hours_after_days`` are packed as retention packs them,
+    but for the last of those days, left as rows for the bench to time its packing."""
     first = (now - timedelta(days=days)).replace(hour=0)
+    pack_before = floor_day(now - timedelta(days=Retention().pack_hours_after_days + 1))
+    latency_before = floor_day(now) - timedelta(days=PACK_AFTER_DAYS - 1)
     ids = [
         register_gpu(
             database, source="fleet", host=f"gpu-node-{i // GPUS_PER_HOST:03d}",
@@ -298,6 +410,13 @@ def write_year(database: Database, hosts: int, days: int, now: datetime) -> None
         )
         for i in range(hosts * GPUS_PER_HOST)
     ]  # fmt: skip
+    servers = [
+        register_server(
+            database, name=f"fleet/gpu-node-{host:03d}:8000", kind="vllm", url="",
+            model="meta-llama/Llama-3.3-70B-Instruct", seen_at=now,
+        )
+        for host in range(hosts)
+    ]  # fmt: skip
     rng = np.random.default_rng(2026)
     office = np.exp(-(((np.arange(24) - 13) / 3.5) ** 2))
     usage = []
@@ -306,7 +425,6 @@ def write_year(database: Database, hosts: int, days: int, now: datetime) -> None
         weekday = 1.0 if day.weekday() < 5 else 0.3
         load = np.clip(5 + 90 * office * weekday + rng.normal(0, 5, (len(ids), 24)), 0, 100)
         power = IDLE_W + (MAX_W - IDLE_W) * load / 100
-        hours = [day + timedelta(hours=h) for h in range(24)]
         hourly = {
             "util_mean": np.round(load, 2), "util_max": np.round(np.minimum(100, load + 3), 1),
             "mem_util_mean": np.round(load * 0.6, 2),
@@ -316,25 +434,19 @@ def write_year(database: Database, hosts: int, days: int, now: datetime) -> None
             "energy_j": np.round(power * 3600, 1), "temp_max_c": np.round(35 + 45 * load / 100, 1),
             "throttled_s": np.where(load > 97, 60.0, 0.0), "saturated_s": np.zeros_like(load),
         }  # fmt: skip
-        sums = {"energy_j", "throttled_s", "saturated_s"}
-        maxes = {"util_max", "mem_used_max_mib", "power_max_w", "temp_max_c"}
-        columns: dict[str, list[Any]] = {
-            "gpu_id": np.repeat(ids, 24).tolist() + ids,
-            "resolution": ["hour"] * (len(ids) * 24) + ["day"] * len(ids),
-            "bucket_start": hours * len(ids) + [day] * len(ids),
-            "minutes": [60] * (len(ids) * 24) + [1440] * len(ids),
-            "samples": [240] * (len(ids) * 24) + [5760] * len(ids),
-        }
-        for name, values in hourly.items():
-            fold = (
-                values.sum(1)
-                if name in sums
-                else values.max(1)
-                if name in maxes
-                else values.mean(1)
-            )
-            columns[name] = values.ravel().tolist() + fold.tolist()
-        insert_columns(database, GpuRollup, columns)
+        _write_day(database, GPU, ids, day, hourly, packed=day < pack_before)
+        served = np.round(load[::GPUS_PER_HOST] * 36)  # requests an hour per vLLM instance
+        running = np.round(load[::GPUS_PER_HOST] / 6, 2)
+        _write_day(database, SERVER, servers, day, {
+            "requests": served, "aborted_requests": np.round(served / 200),
+            "failed_requests": np.zeros_like(served), "prompt_tokens": served * 2600,
+            "generation_tokens": served * 420, "running_mean": running,
+            "running_max": np.ceil(running * 1.5), "waiting_mean": np.round(running / 10, 2),
+            "waiting_max": np.ceil(running / 5), "kv_cache_mean": np.round(load[::8] / 120, 3),
+            "kv_cache_max": np.round(load[::8] / 100, 3), "latency_sum_s": served * 4.2,
+            "latency_count": served, "saturated_s": np.zeros_like(served),
+        }, packed=day < pack_before)  # fmt: skip
+        _write_latency(database, servers, day, served, packed=day < latency_before)
         requests = int(3000 * weekday * rng.uniform(0.9, 1.1))
         usage.append(
             {"source": "openai", "bucket_start": day, "bucket_seconds": 86400,
@@ -402,17 +514,15 @@ def measure_year(
     ask = p95_ms(lambda: answer("should we go local?", services), repeat)
     verdict = answer("should we go local?", services).data.get("verdict")
     print(f'  "should we go local?" p95 on {days} days: {ask:.0f} ms (verdict {verdict})')
-    # the trade-off an operator can make: hourly detail for 90 days, days for the year
-    apply_retention(database, RetentionPolicy(14, 90, None), now=now)
-    if database.dialect == "postgresql":
-        with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-            c.exec_driver_sql("VACUUM FULL")
-    else:
-        with database.engine.connect() as c:
-            c.exec_driver_sql("VACUUM")
-    smaller = database_bytes(database, path)
+    # the retention job: it packs the one day that has just aged out
+    started = time.perf_counter()
+    done = apply_retention(database, RetentionPolicy(), now=now)
     database.dispose()
-    print(f"  with retention.hourly_days = 90 (days kept for the year): {smaller / 2**20:,.0f} MiB")
+    print(
+        f"  retention packing a day of {done['gpu_hour_archive:packed']:,} GPUs and "
+        f"{done['server_hour_archive:packed']:,} servers: "
+        f"{time.perf_counter() - started:.1f} s"
+    )
     short = open_database(week_url)
     write_year(short, hosts, 7, now)
     if short.dialect == "postgresql":

@@ -25,7 +25,8 @@ from typing import Any
 
 from golocal.db.database import Database, open_database
 from golocal.db.models import GpuMinute, GpuRollup
-from golocal.db.rollups import GPU, RetentionPolicy, apply_retention, rollup_telemetry
+from golocal.db.retention import RetentionPolicy, apply_retention
+from golocal.db.rollups import GPU, rollup_telemetry
 from golocal.db.telemetry import insert_rows, register_gpu, table_counts, touch_gpus
 from golocal.jobs.gpu_report import build_gpu_report
 

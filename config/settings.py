@@ -91,12 +91,19 @@ class Retention(Section):
 
     minute_days: int = Field(14, ge=1)
     hourly_days: int = Field(400, ge=1)
+    #: hours of days older than this are packed into one row per GPU (server) and day
+    pack_hours_after_days: int = Field(35, ge=2)
     daily_days: int | None = Field(None, ge=1)
 
     @model_validator(mode="after")
     def _ordered(self) -> Retention:
         if self.hourly_days < self.minute_days:
             raise ValueError("retention.hourly_days must be at least retention.minute_days")
+        if self.pack_hours_after_days < self.minute_days:
+            # an hour is re-rolled from its minutes while they exist: it must still be a row
+            raise ValueError(
+                "retention.pack_hours_after_days must be at least retention.minute_days"
+            )
         if self.daily_days is not None and self.daily_days < self.hourly_days:
             raise ValueError("retention.daily_days must be at least retention.hourly_days")
         return self

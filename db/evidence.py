@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 
 from golocal.db.database import Database
+from golocal.db.hour_archive import archived_hours
 from golocal.db.models import (
     AlertIncident,
     Gpu,
@@ -22,6 +23,7 @@ from golocal.db.models import (
     GpuRollup,
     ServerRollup,
 )
+from golocal.db.rollups import SERVER
 
 
 def _bounds(since: date, until: date) -> tuple[datetime, datetime]:
@@ -152,8 +154,14 @@ class ServerLatency:
     mean_seconds: float
 
 
+def _sum(total: Any, value: Any) -> Any:
+    """A SUM that stays NULL until something is reported, as SQL's does."""
+    return total if value is None else (total or 0) + value
+
+
 def server_latency(database: Database, since: date, until: date) -> ServerLatency | None:
-    """Mean end-to-end latency from the servers' histogram sums and counts (hourly rollups)."""
+    """Mean end-to-end latency from the servers' histogram sums and counts (hourly
+    rollups, rows and packed days alike)."""
     start, end = _bounds(since, until)
     query = select(
         func.sum(ServerRollup.latency_sum_s), func.sum(ServerRollup.latency_count)
@@ -164,6 +172,9 @@ def server_latency(database: Database, since: date, until: date) -> ServerLatenc
     )
     with database.engine.connect() as connection:
         total, count = connection.execute(query).one()
+        for hour in archived_hours(connection, SERVER, start, end):
+            total = _sum(total, hour.values["latency_sum_s"])
+            count = _sum(count, hour.values["latency_count"])
     if not count or total is None:
         return None
     return ServerLatency(requests=int(count), mean_seconds=float(total) / int(count))

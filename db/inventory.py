@@ -15,7 +15,9 @@ from typing import Any
 from sqlalchemy import and_, func, select
 
 from golocal.db.database import Database
+from golocal.db.hour_archive import archived_hours
 from golocal.db.models import Gpu, GpuRollup, InferenceServer, ServerRollup
+from golocal.db.rollups import SERVER
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +107,8 @@ class ServerDecode:
 
 
 def server_decode(database: Database, since: date, until: date) -> list[ServerDecode]:
-    """Per server: generated tokens and sequence-seconds over hourly rollups in the window."""
+    """Per server: generated tokens and sequence-seconds over the busy hours in the window
+    (hourly rollups, rows and packed days alike)."""
     start = datetime(since.year, since.month, since.day, tzinfo=UTC)
     end = datetime(until.year, until.month, until.day, tzinfo=UTC)
     busy = and_(
@@ -128,10 +131,24 @@ def server_decode(database: Database, since: date, until: date) -> list[ServerDe
         .group_by(InferenceServer.name, InferenceServer.model)
         .order_by(InferenceServer.name)
     )
+    totals: dict[tuple[str, str | None], list[float]] = {}
     with database.engine.connect() as connection:
-        rows = connection.execute(query).all()
+        for name, model, tokens, seconds, hours in connection.execute(query):
+            totals[(name, model)] = [float(tokens or 0), float(seconds or 0.0), hours]
+        servers = select(InferenceServer.id, InferenceServer.name, InferenceServer.model)
+        owners = {row[0]: (row[1], row[2]) for row in connection.execute(servers)}
+        for hour in archived_hours(connection, SERVER, start, end):
+            v = hour.values
+            if v["generation_tokens"] is None or not (v["running_mean"] or 0) > 0:
+                continue  # the same busy hours as the rows above
+            total = totals.setdefault(owners[hour.key], [0.0, 0.0, 0])
+            total[0] += v["generation_tokens"]
+            total[1] += v["running_mean"] * v["minutes"] * 60
+            total[2] += 1
     return [
-        ServerDecode(row[0], row[1], int(row[2] or 0), float(row[3] or 0.0), int(row[4]))
-        for row in rows
-        if row[2] and row[3]
+        ServerDecode(name, model, int(tokens), seconds, int(hours))
+        for (name, model), (tokens, seconds, hours) in sorted(
+            totals.items(), key=lambda item: item[0][0]
+        )
+        if tokens and seconds
     ]

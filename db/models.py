@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -189,6 +190,18 @@ class GpuRollup(GpuAggregates, Base):
     minutes: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class GpuHourArchive(Base):
+    """The hourly rollups of one GPU's UTC day, packed into one row once they are older
+    than ``retention.pack_hours_after_days`` (see :mod:`golocal.db.hour_archive`)."""
+
+    __tablename__ = "gpu_hour_archive"
+    __table_args__ = (Index("ix_gpu_hour_archive_gpu_id", "gpu_id"),)
+
+    day: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    gpu_id: Mapped[int] = mapped_column(ForeignKey("gpus.id", ondelete="CASCADE"), primary_key=True)
+    hours: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class InferenceServer(Base):
     """A local inference server (vLLM, llama.cpp, TGI, SGLang, Ollama) golocal scrapes."""
 
@@ -257,6 +270,20 @@ class ServerRollup(ServerAggregates, Base):
     minutes: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class ServerHourArchive(Base):
+    """The hourly rollups of one inference server's UTC day, packed like
+    :class:`GpuHourArchive`."""
+
+    __tablename__ = "server_hour_archive"
+    __table_args__ = (Index("ix_server_hour_archive_server_id", "server_id"),)
+
+    day: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    server_id: Mapped[int] = mapped_column(
+        ForeignKey("inference_servers.id", ondelete="CASCADE"), primary_key=True
+    )
+    hours: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class ServerLatencyBucket(Base):
     """Hourly increases of an inference server's latency histogram buckets.
 
@@ -276,6 +303,20 @@ class ServerLatencyBucket(Base):
     metric: Mapped[str] = mapped_column(String(8), primary_key=True)
     le: Mapped[str] = mapped_column(String(32), primary_key=True)
     count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ServerLatencyDay(Base):
+    """One inference server's latency bucket increases of a whole UTC day, packed once the
+    day is two days old (``buckets``: see :mod:`golocal.db.latency`)."""
+
+    __tablename__ = "server_latency_days"
+    __table_args__ = (Index("ix_server_latency_days_server_id", "server_id"),)
+
+    day: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    server_id: Mapped[int] = mapped_column(
+        ForeignKey("inference_servers.id", ondelete="CASCADE"), primary_key=True
+    )
+    buckets: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class SourceStatus(Base):

@@ -8,7 +8,8 @@ minutes → hours → days → weeks and months (``resolution`` ``'hour'``, ``'d
 ``'week'`` (ISO, from Monday), ``'month'`` in the rollup tables). Reports read whole months
 from the monthly rollups, whole weeks at the edges from the weekly ones and only the last
 few days from the daily ones, so a year costs about what a week does. A NULL stays NULL
-("not reported") through every step.
+("not reported") through every step. Retention (:mod:`golocal.db.retention`) later packs
+old hours (:mod:`golocal.db.hour_archive`) and deletes what is past its time.
 """
 
 from __future__ import annotations
@@ -19,17 +20,16 @@ from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, delete, func, literal, select
+from sqlalchemy import Connection, and_, case, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.expression import ColumnElement
 
 from golocal.db.database import Database
 from golocal.db.models import (
-    Gpu,
+    GpuHourArchive,
     GpuMinute,
     GpuRollup,
-    InferenceServer,
-    ServerLatencyBucket,
+    ServerHourArchive,
     ServerMinute,
     ServerRollup,
 )
@@ -44,6 +44,8 @@ class AggregateSpec:
     key: str
     minute: type[Any]
     rollup: type[Any]
+    #: where the hours of days older than ``retention.pack_hours_after_days`` are packed
+    archive: type[Any]
     sums: tuple[str, ...]
     maxes: tuple[str, ...]
     means: tuple[str, ...]
@@ -53,6 +55,7 @@ GPU = AggregateSpec(
     key="gpu_id",
     minute=GpuMinute,
     rollup=GpuRollup,
+    archive=GpuHourArchive,
     sums=("energy_j", "throttled_s", "saturated_s"),
     maxes=("util_max", "mem_used_max_mib", "power_max_w", "temp_max_c"),
     means=("util_mean", "mem_util_mean", "mem_used_mean_mib", "power_mean_w"),
@@ -61,6 +64,7 @@ SERVER = AggregateSpec(
     key="server_id",
     minute=ServerMinute,
     rollup=ServerRollup,
+    archive=ServerHourArchive,
     sums=(
         "requests",
         "aborted_requests",
@@ -126,18 +130,19 @@ def _floor_hour(at: datetime) -> datetime:
     return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
-def _floor_day(at: datetime) -> datetime:
+def floor_day(at: datetime) -> datetime:
+    """The first instant of ``at``'s UTC day."""
     return _floor_hour(at).replace(hour=0)
 
 
 def floor_month(at: datetime) -> datetime:
     """The first instant of ``at``'s UTC month."""
-    return _floor_day(at).replace(day=1)
+    return floor_day(at).replace(day=1)
 
 
 def floor_week(at: datetime) -> datetime:
     """The first instant of ``at``'s ISO week (Monday, UTC)."""
-    day = _floor_day(at)
+    day = floor_day(at)
     return day - timedelta(days=day.weekday())
 
 
@@ -248,7 +253,7 @@ def rollup_telemetry(
                 written["hour"] += _roll(
                     connection, spec, resolution="hour", start=hour, end=hour + timedelta(hours=1)
                 )
-            day = _floor_day(hour)
+            day = floor_day(hour)
             if not days or days[-1] != day:
                 days.append(day)
             hour += timedelta(hours=1)
@@ -289,80 +294,9 @@ def rollup_weeks_and_months(
     """Recompute the weekly and monthly rollups overlapping ``[since, until)`` from the
     daily rollups (for data written as daily rollups directly, e.g. ``golocal demo``)."""
     days = []
-    day = _floor_day(since)
+    day = floor_day(since)
     while day < until:
         days.append(day)
         day += timedelta(days=1)
     with database.engine.begin() as connection:
         return _roll_weeks_and_months(connection, specs, days)
-
-
-@dataclass(frozen=True, slots=True)
-class RetentionPolicy:
-    """Days kept at each resolution; ``daily_days=None`` keeps daily rollups forever."""
-
-    minute_days: int = 14
-    hourly_days: int = 400
-    daily_days: int | None = None
-    #: (GPU source, hours): minute rows of a Prometheus fleet's GPUs and of its vLLM
-    #: instances (servers named ``<source>/<instance>``), kept shorter than ``minute_days``
-    fleet_minute_hours: tuple[tuple[str, int], ...] = ()
-
-
-def _of_fleet(minute: Any, source: str) -> Any:
-    """Minute rows of the GPUs (servers) a Prometheus fleet source brought in."""
-    if minute is GpuMinute:
-        return minute.gpu_id.in_(select(Gpu.id).where(Gpu.source == source))
-    return minute.server_id.in_(
-        select(InferenceServer.id).where(
-            InferenceServer.name.startswith(f"{source}/", autoescape=True)
-        )
-    )
-
-
-def apply_retention(
-    database: Database, policy: RetentionPolicy, *, now: datetime
-) -> dict[str, int]:
-    """Delete telemetry older than the policy allows (the scheduled retention job).
-
-    Returns the rows deleted per table and resolution.
-    """
-    deleted: dict[str, int] = {}
-    minute_cut = now - timedelta(days=policy.minute_days)
-    hour_cut = now - timedelta(days=policy.hourly_days)
-    with database.engine.begin() as connection:
-        for spec in (GPU, SERVER):
-            minute, rollup = spec.minute, spec.rollup
-            result = connection.execute(delete(minute).where(minute.minute < minute_cut))
-            deleted[minute.__tablename__] = result.rowcount or 0
-            for source, hours in policy.fleet_minute_hours:
-                result = connection.execute(
-                    delete(minute).where(
-                        minute.minute < now - timedelta(hours=hours),
-                        _of_fleet(minute, source),
-                    )
-                )
-                deleted[minute.__tablename__] += result.rowcount or 0
-            result = connection.execute(
-                delete(rollup).where(rollup.resolution == "hour", rollup.bucket_start < hour_cut)
-            )
-            deleted[f"{rollup.__tablename__}:hour"] = result.rowcount or 0
-            if policy.daily_days is not None:
-                # weeks and months go with the days: never outliving their days' retention
-                day_cut = now - timedelta(days=policy.daily_days)
-                for resolution, cut in (
-                    ("day", day_cut),
-                    ("week", floor_week(day_cut)),
-                    ("month", floor_month(day_cut)),
-                ):
-                    result = connection.execute(
-                        delete(rollup).where(
-                            rollup.resolution == resolution, rollup.bucket_start < cut
-                        )
-                    )
-                    deleted[f"{rollup.__tablename__}:{resolution}"] = result.rowcount or 0
-        # latency histogram buckets are hourly: they follow the hourly retention
-        buckets = ServerLatencyBucket
-        result = connection.execute(delete(buckets).where(buckets.bucket_start < hour_cut))
-        deleted[buckets.__tablename__] = result.rowcount or 0
-    return deleted

@@ -26,10 +26,13 @@ from sqlalchemy import (
 from golocal.db.database import Database
 from golocal.db.models import (
     Gpu,
+    GpuHourArchive,
     GpuMinute,
     GpuRollup,
     InferenceServer,
+    ServerHourArchive,
     ServerLatencyBucket,
+    ServerLatencyDay,
     ServerMinute,
     ServerRollup,
 )
@@ -168,9 +171,12 @@ def delete_telemetry_sources(database: Database, *, prefix: str) -> int:
         for model, column, ids in (
             (GpuMinute, GpuMinute.gpu_id, gpu_ids),
             (GpuRollup, GpuRollup.gpu_id, gpu_ids),
+            (GpuHourArchive, GpuHourArchive.gpu_id, gpu_ids),
             (ServerMinute, ServerMinute.server_id, server_ids),
             (ServerRollup, ServerRollup.server_id, server_ids),
+            (ServerHourArchive, ServerHourArchive.server_id, server_ids),
             (ServerLatencyBucket, ServerLatencyBucket.server_id, server_ids),
+            (ServerLatencyDay, ServerLatencyDay.server_id, server_ids),
         ):
             deleted += connection.execute(delete(model).where(column.in_(ids))).rowcount or 0
         deleted += connection.execute(delete(Gpu).where(Gpu.id.in_(gpu_ids))).rowcount or 0
@@ -187,7 +193,18 @@ def table_counts(database: Database) -> dict[str, int]:
     """Row counts of the telemetry tables (for summaries and benchmarks)."""
     counts = {}
     with database.engine.connect() as connection:
-        for model in (Gpu, GpuMinute, GpuRollup, InferenceServer, ServerMinute, ServerRollup):
+        for model in (
+            Gpu,
+            GpuMinute,
+            GpuRollup,
+            GpuHourArchive,
+            InferenceServer,
+            ServerMinute,
+            ServerRollup,
+            ServerHourArchive,
+            ServerLatencyBucket,
+            ServerLatencyDay,
+        ):
             counts[model.__tablename__] = int(
                 connection.execute(select(func.count()).select_from(model)).scalar_one()
             )

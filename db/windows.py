@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 
 from golocal.db.database import Database
+from golocal.db.hour_archive import archived_hours
 from golocal.db.models import (
     Gpu,
     GpuMinute,
@@ -20,6 +22,7 @@ from golocal.db.models import (
     ServerMinute,
     UsageBucket,
 )
+from golocal.db.rollups import GPU
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,33 +189,69 @@ class GpuWeek:
     lost: int
 
 
+def _add(total: float | None, value: float | None) -> float | None:
+    """A SUM that stays NULL until something is reported, as SQL's does."""
+    return total if value is None else (total or 0.0) + float(value)
+
+
 def gpu_week(database: Database, since: datetime, until: datetime) -> GpuWeek:
-    """GPU utilisation, energy, saturation and throttling from ``GpuRollup`` hour rows."""
-    weight = GpuRollup.minutes
-    query = select(
-        func.count(func.distinct(GpuRollup.gpu_id)),
-        func.count(),
-        func.sum(GpuRollup.util_mean * weight) / func.nullif(func.sum(weight), 0),
-        func.sum(GpuRollup.energy_j),
-        func.coalesce(func.sum(GpuRollup.saturated_s), 0.0),
-        func.coalesce(func.sum(GpuRollup.throttled_s), 0.0),
-        func.max(GpuRollup.temp_max_c),
-    ).where(
-        GpuRollup.resolution == "hour",
-        GpuRollup.bucket_start >= since,
-        GpuRollup.bucket_start < until,
+    """GPU utilisation, energy, saturation and throttling from the hourly rollups, rows
+    and packed days (:mod:`golocal.db.hour_archive`) alike."""
+    r = GpuRollup
+    query = (
+        select(
+            r.gpu_id,
+            func.count(),
+            func.sum(r.util_mean * r.minutes),
+            func.sum(r.minutes),
+            func.sum(r.energy_j),
+            func.sum(r.saturated_s),
+            func.sum(r.throttled_s),
+            func.max(r.temp_max_c),
+        )
+        .where(r.resolution == "hour", r.bucket_start >= since, r.bucket_start < until)
+        .group_by(r.gpu_id)
     )
     lost_query = select(func.count()).select_from(Gpu).where(Gpu.lost.is_(True))
+    gpus: set[int] = set()
+    hours, weight = 0, 0.0
+    util: float | None = None
+    energy: float | None = None
+    saturated = throttled = 0.0
+    temp: float | None = None
     with database.engine.connect() as connection:
-        row = connection.execute(query).one()
+        rows: list[tuple[Any, ...]] = [tuple(row) for row in connection.execute(query)]
+        rows += [
+            (
+                hour.key,
+                1,
+                None if v["util_mean"] is None else v["util_mean"] * v["minutes"],
+                v["minutes"],
+                v["energy_j"],
+                v["saturated_s"],
+                v["throttled_s"],
+                v["temp_max_c"],
+            )
+            for hour in archived_hours(connection, GPU, since, until)
+            for v in (hour.values,)
+        ]
         lost = int(connection.execute(lost_query).scalar_one())
+    for gpu, count, util_weighted, minutes, joules, sat, thr, hottest in rows:
+        gpus.add(gpu)
+        hours += int(count)
+        weight += float(minutes or 0)
+        util, energy = _add(util, util_weighted), _add(energy, joules)
+        saturated += float(sat or 0.0)
+        throttled += float(thr or 0.0)
+        if hottest is not None and (temp is None or hottest > temp):
+            temp = float(hottest)
     return GpuWeek(
-        gpus=int(row[0]),
-        hours=int(row[1]),
-        util_mean=None if row[2] is None else float(row[2]),
-        energy_kwh=None if row[3] is None else float(row[3]) / 3_600_000,
-        saturated_minutes=float(row[4] or 0.0) / 60,  # coalesced in SQL
-        throttled_minutes=float(row[5] or 0.0) / 60,
-        temp_max_c=row[6],
+        gpus=len(gpus),
+        hours=hours,
+        util_mean=None if util is None or not weight else util / weight,
+        energy_kwh=None if energy is None else energy / 3_600_000,
+        saturated_minutes=saturated / 60,
+        throttled_minutes=throttled / 60,
+        temp_max_c=temp,
         lost=lost,
     )

@@ -28,7 +28,7 @@ from golocal.config.settings import (
     Settings,
 )
 from golocal.db.database import Database
-from golocal.db.rollups import RetentionPolicy, apply_retention
+from golocal.db.retention import RetentionPolicy, apply_retention
 from golocal.db.rollups import rollup_telemetry as rollup
 from golocal.db.sources import record_failure, record_success, source_state
 from golocal.jobs import selfmetrics
@@ -412,6 +412,7 @@ def maintain_telemetry(
             retention.hourly_days,
             retention.daily_days,
             fleet_minute_hours=tuple((s.name, s.minute_hours) for s in settings.prometheus),
+            pack_hours_after_days=retention.pack_hours_after_days,
         ),
         now=now,
     )

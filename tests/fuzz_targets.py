@@ -325,7 +325,7 @@ _SECTIONS = {
     "": ["timezone", "log_level", "database_url", "data_dir"],
     "thresholds": ["cloud_ok_below", "run_cost_model_above"],
     "volume": ["window_days", "min_days", "tokens_per_request"],
-    "retention": ["minute_days", "hourly_days", "daily_days"],
+    "retention": ["minute_days", "hourly_days", "pack_hours_after_days", "daily_days"],
     "collection": ["max_attempts", "timeout_s", "max_pages", "max_response_mb"],
     "schedule": ["digest_day_of_week", "digest_hour", "collect_minutes"],
     "budget": ["monthly_usd"],

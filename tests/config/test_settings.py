@@ -64,6 +64,10 @@ def test_config_file_from_environment_variable(tmp_path, monkeypatch):
             "config error: thresholds.cloud_ok_bellow: unknown",
         ),
         ("[retention]\nminute_days = 30\nhourly_days = 7\n", "config error: retention.hourly_days"),
+        (
+            "[retention]\nminute_days = 20\npack_hours_after_days = 10\n",
+            "config error: retention.pack_hours_after_days must be at least",
+        ),
         ("this is = = not toml", "not valid TOML"),
     ],
 )

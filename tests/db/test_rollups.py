@@ -9,11 +9,10 @@ from sqlalchemy import select
 
 from golocal.db.database import Database
 from golocal.db.models import GpuMinute, GpuRollup, ServerRollup
+from golocal.db.retention import RetentionPolicy, apply_retention
 from golocal.db.rollups import (
     GPU,
     SERVER,
-    RetentionPolicy,
-    apply_retention,
     merge_minutes,
     rollup_telemetry,
 )

@@ -83,7 +83,7 @@ def test_latency_buckets_follow_the_hourly_retention(database: Database) -> None
     from datetime import timedelta
 
     from golocal.db.latency import add_latency_buckets
-    from golocal.db.rollups import RetentionPolicy, apply_retention
+    from golocal.db.retention import RetentionPolicy, apply_retention
     from golocal.db.telemetry import register_server
 
     server = register_server(database, name="box", kind="vllm", url="", model=None, seen_at=T0)
@@ -96,3 +96,65 @@ def test_latency_buckets_follow_the_hourly_retention(database: Database) -> None
     assert deleted["server_latency_buckets"] == 2  # the old hour's two bounds
     kept = latency_histograms(database, recent.date(), recent.date() + timedelta(days=1))
     assert kept[0].buckets == [(0.1, 6), (INF, 8)]
+
+
+def test_old_days_are_packed_and_every_answer_stays(database: Database) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from golocal.db.latency import add_latency_buckets
+    from golocal.db.models import ServerLatencyBucket, ServerLatencyDay
+    from golocal.db.retention import RetentionPolicy, apply_retention
+    from golocal.db.telemetry import delete_telemetry_sources, register_server
+
+    servers = [
+        register_server(database, name=n, kind="vllm", url="", model=None, seen_at=T0)
+        for n in ("a", "b")
+    ]
+    first = T0.replace(hour=0)
+
+    def scrape(hour: int) -> None:
+        for server in servers:
+            add_latency_buckets(
+                database,
+                server,
+                first + timedelta(hours=hour),
+                {"hist:ttft:0.1": hour % 3, "hist:ttft:+Inf": 4 + server, "hist:e2e:+Inf": 1},
+            )
+
+    for hour in range(0, 24 * 3, 5):  # three days, every fifth hour
+        scrape(hour)
+    windows = [(first.date() + timedelta(days=d), first.date() + timedelta(days=d + n))
+               for d in range(3) for n in range(1, 4 - d)]  # fmt: skip
+    before = [latency_histograms(database, *window) for window in windows]
+
+    def rows(model: type) -> int:
+        with database.engine.connect() as connection:
+            query = select(func.count()).select_from(model)
+            return int(connection.execute(query).scalar_one())
+
+    now = first + timedelta(days=3, hours=12)  # the first two days are packed, not the third
+    done = apply_retention(database, RetentionPolicy(), now=now)
+
+    assert done["server_latency_days:packed"] == 2 * 2
+    assert [latency_histograms(database, *window) for window in windows] == before
+    # 2 servers x 3 bounds x 5 hours of the third day stay rows
+    assert (rows(ServerLatencyBucket), rows(ServerLatencyDay)) == (30, 4)
+    assert apply_retention(database, RetentionPolicy(), now=now)["server_latency_days:packed"] == 0
+
+    scrape(7)  # a late increase into a packed day joins it
+    apply_retention(database, RetentionPolicy(), now=now)
+    day = first.date()
+    late = {
+        (h.server, h.metric): h.buckets
+        for h in latency_histograms(database, day, day + timedelta(1))
+    }
+    early = {(h.server, h.metric): h.buckets for h in before[0]}
+    (low, below), (_, total) = early[("a", "ttft")]
+    assert late[("a", "ttft")] == [(low, below + 1), (INF, total + 4 + servers[0])]
+    assert late[("a", "e2e")] == [(INF, early[("a", "e2e")][0][1] + 1)]
+    assert rows(ServerLatencyDay) == 4
+
+    delete_telemetry_sources(database, prefix="")
+    assert rows(ServerLatencyDay) == 0
