@@ -20,17 +20,13 @@ ID_CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
-class GpuHour:
-    """One hour of one GPU, as its rollup holds it; ``None`` = not reported.
+class GpuFigures:
+    """What golocal knows of one GPU over a minute or longer; ``None`` = not reported.
 
-    Means are weighted by samples, maxima are the hour's largest sample, ``energy_j`` and
-    the ``*_s`` seconds are sums over the hour's samples; ``minutes`` is how many minutes of
-    the hour had a sample.
+    Means are weighted by samples, maxima are the largest sample, ``energy_j`` and the
+    ``*_s`` seconds are sums over the samples.
     """
 
-    gpu_id: int
-    hour: datetime
-    minutes: int
     samples: int
     util_mean: float | None
     util_max: float | None
@@ -45,19 +41,21 @@ class GpuHour:
     saturated_s: float | None
 
 
-_VALUES = (
-    GpuRollup.util_mean,
-    GpuRollup.util_max,
-    GpuRollup.mem_util_mean,
-    GpuRollup.mem_used_mean_mib,
-    GpuRollup.mem_used_max_mib,
-    GpuRollup.power_mean_w,
-    GpuRollup.power_max_w,
-    GpuRollup.energy_j,
-    GpuRollup.temp_max_c,
-    GpuRollup.throttled_s,
-    GpuRollup.saturated_s,
-)
+#: the figures' names, in order
+FIGURES = tuple(GpuFigures.__dataclass_fields__)
+
+
+@dataclass(frozen=True, slots=True)
+class GpuHour(GpuFigures):
+    """One hour of one GPU, as its rollup holds it; ``minutes`` is how many minutes of the
+    hour had a sample."""
+
+    gpu_id: int
+    hour: datetime
+    minutes: int
+
+
+_VALUES = tuple(getattr(GpuRollup, name) for name in FIGURES)
 
 
 def gpu_hours(
@@ -69,7 +67,7 @@ def gpu_hours(
     """The hours ``since <= hour < until`` of every GPU (or of ``gpu_ids``), sorted by
     (gpu, hour)."""
     hour = GpuRollup.bucket_start.label("hour")
-    query = select(GpuRollup.gpu_id, hour, GpuRollup.minutes, GpuRollup.samples, *_VALUES).where(
+    query = select(GpuRollup.gpu_id, hour, GpuRollup.minutes, *_VALUES).where(
         GpuRollup.resolution == "hour",
         GpuRollup.bucket_start >= since,
         GpuRollup.bucket_start < until,

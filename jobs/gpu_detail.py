@@ -20,7 +20,7 @@ from typing import Any
 from golocal.config.settings import Settings
 from golocal.db.database import Database
 from golocal.db.gpu_detail import DetailGpu, gpus_seen, stored_minutes
-from golocal.db.gpu_hours import gpu_hours
+from golocal.db.gpu_hours import FIGURES, GpuFigures, gpu_hours
 from golocal.errors import GolocalError, UsageError
 
 #: The most GPU-minutes (GPUs x minutes) one minute report reads: about 70 days of one GPU,
@@ -40,36 +40,22 @@ class DetailUnavailable(GolocalError):
 
 
 @dataclass(frozen=True, slots=True)
-class DetailRow:
-    """One GPU over one minute or hour; ``None`` = not reported. Column meanings are the
-    rollups': sample-weighted means, maxima, sums of energy and seconds."""
+class DetailRow(GpuFigures):
+    """One GPU over one minute or hour (the rollups' column meanings), and where the row
+    came from (``database`` or ``prometheus:<source>``)."""
 
     gpu_id: int
     start: datetime
     minutes: int
-    samples: int
-    util_mean: float | None
-    util_max: float | None
-    mem_used_mean_mib: float | None
-    mem_used_max_mib: float | None
-    power_mean_w: float | None
-    power_max_w: float | None
-    energy_j: float | None
-    temp_max_c: float | None
-    throttled_s: float | None
-    saturated_s: float | None
     origin: str
 
     @classmethod
     def of(cls, row: Any, *, start: datetime, minutes: int, origin: str) -> DetailRow:
         """From a minute-row mapping or a :class:`~golocal.db.gpu_hours.GpuHour`."""
         get: Any = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
-        return cls(
-            get("gpu_id"), start, minutes, int(get("samples") or 0), get("util_mean"),
-            get("util_max"), get("mem_used_mean_mib"), get("mem_used_max_mib"),
-            get("power_mean_w"), get("power_max_w"), get("energy_j"), get("temp_max_c"),
-            get("throttled_s"), get("saturated_s"), origin,
-        )  # fmt: skip
+        figures = {name: get(name) for name in FIGURES}
+        figures["samples"] = int(figures["samples"] or 0)
+        return cls(**figures, gpu_id=get("gpu_id"), start=start, minutes=minutes, origin=origin)
 
 
 def _round(value: float | None, digits: int) -> float | None:

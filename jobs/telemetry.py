@@ -185,21 +185,12 @@ def _raw(client: httpx.Client, url: str, selector: str, end: datetime, seconds: 
 
 
 def fleet_gpu_series(
-    client: httpx.Client,
-    url: str,
-    start: datetime,
-    end: datetime,
-    step: float,
+    client: httpx.Client, url: str, start: datetime, end: datetime, step: float,
     wanted: Callable[[Sequence[str] | None], str] | None = None,
-) -> list[Any]:
-    """Every wanted GPU series of ``[start, end]``: per-instance batches, bounded answers.
-
-    ``wanted(instances)`` is the series selector of those instances (``None``: of all);
-    default: every fleet GPU series.
-
-    Raises:
-        FetchError: Prometheus is unreachable or answered an error.
-    """
+) -> list[Any]:  # fmt: skip
+    """Every wanted GPU series of ``[start, end]``: per-instance batches, bounded answers;
+    ``wanted(instances)`` selects the series of those instances (``None``: of all; default:
+    every fleet GPU series). Raises :class:`FetchError`."""
     if wanted is None:
         wanted, discovery = partial(selector, FLEET_GPU_SERIES), discovery_query(FLEET_GPU_SERIES)
     else:  # the same count, of the series ``wanted`` selects

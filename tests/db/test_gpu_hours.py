@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from golocal.db.database import Database
 from golocal.db.gpu_detail import MINUTE_COLUMNS, gpus_seen, stored_minutes
-from golocal.db.gpu_hours import GpuHour, gpu_hours
+from golocal.db.gpu_hours import FIGURES, GpuHour, gpu_hours
 from golocal.db.models import GpuRollup
 from golocal.db.rollups import GPU, merge_minutes, rollup_telemetry
 from golocal.db.telemetry import register_gpu
@@ -100,11 +100,11 @@ def test_gpu_hours_are_the_hourly_rollups_sorted_and_filtered(database: Database
         assert stored is not None
         first = hours[0] if hours[0].gpu_id == a else hours[2]
         assert first == GpuHour(
-            a, stored.bucket_start, stored.minutes, stored.samples, stored.util_mean,
-            stored.util_max, stored.mem_util_mean, stored.mem_used_mean_mib,
-            stored.mem_used_max_mib, stored.power_mean_w, stored.power_max_w, stored.energy_j,
-            stored.temp_max_c, stored.throttled_s, stored.saturated_s,
-        )  # fmt: skip
+            **{name: getattr(stored, name) for name in FIGURES},
+            gpu_id=a,
+            hour=stored.bucket_start,
+            minutes=stored.minutes,
+        )
     assert (first.minutes, first.samples, first.util_max) == (20, 80, 62.0)
     assert first.energy_j == 20 * 60.0 * (100 + a)
     assert first.mem_used_mean_mib is None  # never reported: not 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -53,10 +54,8 @@ def changing(dcgm: tuple[str, list[DcgmGpu]]) -> Iterator[tuple[str, list[DcgmGp
     thread.join()
 
 
-def _without_origin(row: DetailRow) -> tuple[object, ...]:
-    return (row.gpu_id, row.start, row.minutes, row.samples, row.util_mean, row.util_max,
-            row.mem_used_mean_mib, row.mem_used_max_mib, row.power_mean_w, row.power_max_w,
-            row.energy_j, row.temp_max_c, row.throttled_s, row.saturated_s)  # fmt: skip
+def _without_origin(row: DetailRow) -> DetailRow:
+    return replace(row, origin="")
 
 
 def test_minutes_read_from_the_engine_are_the_minutes_collection_stored(
