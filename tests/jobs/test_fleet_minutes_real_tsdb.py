@@ -100,11 +100,24 @@ def test_minutes_read_from_the_engine_are_the_minutes_collection_stored(
         uuids=["GPU-b0", "GPU-a1"],
     )  # fmt: skip
 
-    assert {row.origin for row in read.rows} == {"prometheus:fleet"}
+    assert (read.notes, {row.origin for row in read.rows}) == ([], {"prometheus:fleet"})
     assert [_without_origin(r) for r in read.rows] == [_without_origin(r) for r in stored]
     wanted = {ids["GPU-b0"], ids["GPU-a1"]}
     assert [_without_origin(r) for r in narrowed.rows] == [
         _without_origin(r) for r in stored if r.gpu_id in wanted
+    ]
+
+    # four hours at 1 s steps is past Prometheus' 11,000 points per series: cut, same rows
+    long_since = minute - timedelta(hours=4)
+    long = build_gpu_detail(
+        database, settings, by="minute", since=long_since, until=minute + timedelta(minutes=1),
+        uuids=["GPU-b0"],
+    )  # fmt: skip
+    assert (long.notes, {r.origin for r in long.rows}) == ([], {"prometheus:fleet"})
+    stored_b0 = stored_minutes(database, long_since, minute + timedelta(minutes=1), [ids["GPU-b0"]])
+    assert [_without_origin(r) for r in long.rows] == [
+        _without_origin(DetailRow.of(row, start=row["minute"], minutes=1, origin="database"))
+        for row in stored_b0
     ]
 
     # an hour golocal rolled up from minutes, which the engine never held: refused
