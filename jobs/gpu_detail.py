@@ -190,6 +190,14 @@ def build_gpu_detail(
         for r in stored_minutes(database, since, until, [g.id for g in local])
     ]
     notes: list[str] = []
+    days = settings.retention.minute_days
+    kept_from = now - timedelta(days=days)
+    if local and since < kept_from:
+        notes.append(
+            f"golocal keeps the minutes of GPUs it scrapes directly {days} days "
+            f"(retention.minute_days): none before {kept_from:%Y-%m-%d %H:%M} UTC; "
+            "--by hour goes back further"
+        )
     if grouped:
         from golocal.jobs.fleet_minutes import read_fleets
 

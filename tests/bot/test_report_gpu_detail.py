@@ -145,3 +145,18 @@ def test_fleet_minutes_when_prometheus_cannot_answer(
     assert older.stdout == ""
     assert "cannot read the minutes of 1 GPUs" in older.stderr
     assert "only 6 h" in older.stderr and "--by hour" in older.stderr
+
+
+def test_minutes_past_their_retention_are_said_to_be_gone(
+    database: Database, config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _store(database, "node1", "GPU-a", NOW - timedelta(hours=1), 2)
+
+    result = run_golocal(
+        capsys, "--config", str(config), "report", "gpus", "--by", "minute", "--gpu", "GPU-a",
+        "--since", (NOW - timedelta(days=20)).date().isoformat(), "--json",
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.stderr
+    assert len(json.loads(result.stdout)["rows"]) == 2
+    assert "scrapes directly 14 days (retention.minute_days): none before" in result.stderr
