@@ -360,35 +360,28 @@ _LATENCY_SHARE = {
 def _write_latency(
     database: Database, servers: list[int], day: datetime, served: np.ndarray, *, packed: bool
 ) -> None:
-    """A day of the servers' histogram bucket increases: hour rows, or one packed row per
-    server once retention would have packed the day."""
+    """A day of the servers' histogram bucket increases: a row per bound of the day, or
+    one packed row per server once retention would have packed the day."""
     names = {m: [f"{b:g}" for b in bounds] + ["+Inf"] for m, bounds in LATENCY_BOUNDS.items()}
+    daily = served.sum(1)
+    counts = {metric: np.round(np.outer(daily, share)).astype(int).tolist()
+              for metric, share in _LATENCY_SHARE.items()}  # fmt: skip
     if packed:
-        daily = served.sum(1)
         records = [
-            pack_buckets({
-                metric: dict(zip(names[metric], np.round(share * daily[i]).astype(int).tolist(),
-                                 strict=True))
-                for metric, share in _LATENCY_SHARE.items()
-            })
+            pack_buckets({m: dict(zip(names[m], counts[m][i], strict=True)) for m in names})
             for i in range(len(servers))
-        ]  # fmt: skip
-        insert_columns(
-            database, ServerLatencyDay, {"day": [day] * len(servers), "server_id": servers,
-                                          "buckets": records}
-        )  # fmt: skip
+        ]
+        packed_day = {"day": [day] * len(servers), "server_id": servers, "buckets": records}
+        insert_columns(database, ServerLatencyDay, packed_day)
         return
-    columns: dict[str, list[Any]] = {"server_id": [], "bucket_start": [], "metric": [], "le": [],
-                                     "count": []}  # fmt: skip
+    columns: dict[str, list[Any]] = {"server_id": [], "metric": [], "le": [], "count": []}
     for i, server in enumerate(servers):
-        for hour in range(24):
-            for metric, share in _LATENCY_SHARE.items():
-                counts = np.round(share * served[i][hour]).astype(int).tolist()
-                columns["server_id"] += [server] * len(counts)
-                columns["bucket_start"] += [day + timedelta(hours=hour)] * len(counts)
-                columns["metric"] += [metric] * len(counts)
-                columns["le"] += names[metric]
-                columns["count"] += counts
+        for metric in names:
+            columns["server_id"] += [server] * len(names[metric])
+            columns["metric"] += [metric] * len(names[metric])
+            columns["le"] += names[metric]
+            columns["count"] += counts[metric][i]
+    columns["bucket_start"] = [day] * len(columns["count"])
     insert_columns(database, ServerLatencyBucket, columns)
 
 

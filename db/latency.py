@@ -1,14 +1,15 @@
-"""Inference servers' latency histogram buckets: hourly increases written, window sums read.
+"""Inference servers' latency histogram buckets: daily increases written, window sums read.
 
-Writes add a scrape's bucket increases to the hour they fall in (a read-modify-write inside
-one transaction per scrape; a scrape touches a few dozen rows). Reads sum a window's hours
-per server, model and metric, so percentiles can be computed for any window of whole days.
+Answers read latency by whole UTC days only, so a scrape's bucket increases are added to
+the row of their UTC day (a read-modify-write inside one transaction per scrape; a scrape
+touches a few dozen rows). Reads sum a window's days per server, model and metric, so
+percentiles can be computed for any window of whole days.
 
-Only whole days are ever read, so once a day is ``PACK_AFTER_DAYS`` old retention packs
-its rows into one ``server_latency_days`` row per server (:func:`pack_latency_days`): the
-day's increase per metric and bound, as zlib-compressed JSON behind a format byte. Three
-histograms of about 22 bounds each, hourly, are some 45 million rows a year for 128 vLLM
-instances; packed they are 47,000, and every window's histogram is the same.
+Once a day is ``PACK_AFTER_DAYS`` old retention packs its rows into one
+``server_latency_days`` row per server (:func:`pack_latency_days`): the day's increase per
+metric and bound, as zlib-compressed JSON behind a format byte. Three histograms of about
+22 bounds each are 3 million rows a year for 128 vLLM instances; packed they are 47,000,
+and every window's histogram is the same.
 """
 
 from __future__ import annotations
@@ -32,19 +33,19 @@ _FORMAT = 1
 def add_latency_buckets(
     database: Database, server_id: int, at: datetime, increases: Mapping[str, float]
 ) -> int:
-    """Add ``hist:<metric>:<le>`` increases to the hour of ``at``; returns rows touched."""
+    """Add ``hist:<metric>:<le>`` increases to the UTC day of ``at``; returns rows touched."""
     if not increases:
         return 0
-    hour = at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    day = at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     with database.session() as session:
         for name, value in increases.items():
             _, metric, le = name.split(":", 2)
             count = max(0, round(value))
-            row = session.get(ServerLatencyBucket, (server_id, hour, metric, le))
+            row = session.get(ServerLatencyBucket, (server_id, day, metric, le))
             if row is None:
                 session.add(
                     ServerLatencyBucket(
-                        server_id=server_id, bucket_start=hour, metric=metric, le=le, count=count
+                        server_id=server_id, bucket_start=day, metric=metric, le=le, count=count
                     )
                 )
             else:
@@ -129,6 +130,7 @@ def unpack_buckets(record: bytes) -> dict[str, dict[str, int]]:
 
 
 def _pack_day(connection: Connection, day: datetime) -> int:
+    # rows of the day: its midnight, or its hours where an older golocal wrote hourly
     b, packed = ServerLatencyBucket, ServerLatencyDay
     in_day = and_(b.bucket_start >= day, b.bucket_start < day + timedelta(days=1))
     query = (
@@ -156,7 +158,7 @@ def _pack_day(connection: Connection, day: datetime) -> int:
 
 
 def pack_latency_days(database: Database, now: datetime) -> int:
-    """Pack the hourly buckets of every UTC day that ended ``PACK_AFTER_DAYS - 1`` or more
+    """Pack the bucket rows of every UTC day that ended ``PACK_AFTER_DAYS - 1`` or more
     days before ``now``, one transaction per day. Returns the server-days packed."""
     b = ServerLatencyBucket
     cut = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)

@@ -285,11 +285,12 @@ class ServerHourArchive(Base):
 
 
 class ServerLatencyBucket(Base):
-    """Hourly increases of an inference server's latency histogram buckets.
+    """Daily increases of an inference server's latency histogram buckets (``bucket_start``
+    is the UTC day; an hour in data written by earlier versions and by the demo).
 
     ``metric`` is ``ttft`` (time to first token), ``e2e`` (end to end) or ``queue``; ``le`` is
     the bucket's upper bound as the server exposes it ("0.1", "+Inf"); ``count`` is how many
-    requests the bucket's *cumulative* count grew by in the hour. Kept so percentiles
+    requests the bucket's *cumulative* count grew by in the day. Kept so percentiles
     (p50/p95) can be computed for any window, not just a mean from sum and count.
     """
 

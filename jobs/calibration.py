@@ -28,6 +28,18 @@ def server_model_key(server: ServerDecode, advisor: Advisor) -> str | None:
     return lookup(name, advisor.models) or find_in(name.replace("-Instruct", ""), advisor.models)
 
 
+def _running(
+    servers: Sequence[ServerDecode], advisor: Advisor, model: str | None
+) -> list[ServerDecode]:
+    """The servers running catalogue ``model``; each served model name is looked up once
+    (a fleet runs one model on a hundred servers)."""
+    keys: dict[str | None, str | None] = {}
+    for server in servers:
+        if server.model not in keys:
+            keys[server.model] = server_model_key(server, advisor)
+    return [s for s in servers if keys[s.model] == model]
+
+
 @dataclass(frozen=True, slots=True)
 class DecodeScale:
     """Measured over physics decode speed for one fit, and how it was measured."""
@@ -47,7 +59,7 @@ def decode_scale(
     than the physics at their measured mean concurrency; ``None`` without a measurement."""
     if not result.fits or result.replicas == 0:
         return None
-    same = [s for s in servers if server_model_key(s, advisor) == result.model]
+    same = _running(servers, advisor, result.model)
     generated = sum(s.generation_tokens for s in same)
     seconds = sum(s.sequence_seconds for s in same)
     hours = sum(s.hours for s in same)
@@ -71,7 +83,7 @@ def calibrate(result: Fit, servers: list[ServerDecode], advisor: Advisor) -> Fit
     """``result`` with its decode rate measured on the team's servers running its model."""
     if not result.fits:
         return result
-    same = [s for s in servers if server_model_key(s, advisor) == result.model]
+    same = _running(servers, advisor, result.model)
     if not same:
         return result
     tokens = sum(s.generation_tokens for s in same)

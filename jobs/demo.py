@@ -23,6 +23,8 @@ import numpy as np
 
 from golocal.db.bulk import insert_columns
 from golocal.db.database import Database
+from golocal.db.hour_archive import pack_old_hours
+from golocal.db.latency import pack_latency_days
 from golocal.db.models import (
     DEMO_PREFIX,
     GpuMinute,
@@ -31,7 +33,7 @@ from golocal.db.models import (
     ServerMinute,
     ServerRollup,
 )
-from golocal.db.rollups import rollup_weeks_and_months
+from golocal.db.rollups import GPU, SERVER, rollup_weeks_and_months
 from golocal.db.telemetry import delete_telemetry_sources, register_gpu, register_server
 from golocal.db.usage import delete_usage_sources, upsert_usage_buckets
 from golocal.jobs.demo_latency import latency_columns
@@ -87,6 +89,8 @@ class DemoOptions:
     days: int = 30
     profile: str = "team"
     minute_days: int = 14
+    #: hours of older days are left packed, as the retention job leaves them
+    pack_hours_after_days: int = 35
     seed: int = 2026
 
 
@@ -341,6 +345,11 @@ def generate_demo(
         datetime(generator.first_day.year, generator.first_day.month, 1, tzinfo=UTC),
         generator.now + timedelta(days=1),
     )
+    # what the retention job leaves of older days: their hours and latency buckets packed
+    pack_cut = generator.now - timedelta(days=options.pack_hours_after_days)
+    for spec in (GPU, SERVER):
+        pack_old_hours(database, spec, pack_cut)
+    pack_latency_days(database, generator.now)
     return DemoSummary(
         profile=options.profile,
         since=generator.first_day,

@@ -37,8 +37,12 @@ def demo(app: AppContext, days: int, profile: str, clear: bool) -> None:
         removed = clear_demo(database)
         click.echo(f"removed {removed:,} demo rows")
         return
+    retention = app.settings.retention
     options = DemoOptions(
-        days=days, profile=profile, minute_days=app.settings.retention.minute_days
+        days=days,
+        profile=profile,
+        minute_days=retention.minute_days,
+        pack_hours_after_days=retention.pack_hours_after_days,
     )
     console = Console(stderr=True)
     # A bar on a terminal; nothing at all when piped or redirected.
