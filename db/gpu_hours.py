@@ -1,7 +1,8 @@
-"""Hourly rollup rows of GPUs, read for ``golocal report gpus --by hour``.
+"""Hourly rollups of GPUs, read for ``golocal report gpus --by hour``.
 
-Every read of per-GPU hours goes through :func:`gpu_hours`, whichever table holds them, so
-the callers never learn where an hour is kept.
+Every read of per-GPU hours goes through :func:`gpu_hours`, whichever table holds them
+(recent hours as rollup rows, older days packed by :mod:`golocal.db.hour_archive`), so the
+callers never learn where an hour is kept.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from golocal.db.database import Database
+from golocal.db.hour_archive import archived_hours
 from golocal.db.models import GpuRollup
+from golocal.db.rollups import GPU
 
 #: ``gpu_ids`` are sent in chunks of this many (bound parameters per statement)
 ID_CHUNK = 500
@@ -72,17 +75,21 @@ def gpu_hours(
         GpuRollup.bucket_start >= since,
         GpuRollup.bucket_start < until,
     )
-    if gpu_ids is None:
-        chunks = [query]
-    else:
+    groups: list[list[int] | None] = [None]
+    if gpu_ids is not None:
         ids = sorted(set(gpu_ids))
-        chunks = [
-            query.where(GpuRollup.gpu_id.in_(ids[i : i + ID_CHUNK]))
-            for i in range(0, len(ids), ID_CHUNK)
-        ]
+        groups = [ids[i : i + ID_CHUNK] for i in range(0, len(ids), ID_CHUNK)]
     hours: list[GpuHour] = []
     with database.engine.connect() as connection:
-        for chunk in chunks:
-            hours.extend(GpuHour(**row._mapping) for row in connection.execute(chunk))
+        for group in groups:
+            rows = query if group is None else query.where(GpuRollup.gpu_id.in_(group))
+            hours.extend(GpuHour(**row._mapping) for row in connection.execute(rows))
+            # days older than retention.pack_hours_after_days: their hours are packed
+            for packed in archived_hours(connection, GPU, since, until, group):
+                figures = {name: packed.values.get(name) for name in FIGURES}
+                figures["samples"] = int(figures["samples"] or 0)
+                minutes = int(packed.values.get("minutes") or 0)
+                at, key = packed.hour, packed.key
+                hours.append(GpuHour(**figures, gpu_id=key, hour=at, minutes=minutes))
     hours.sort(key=lambda h: (h.gpu_id, h.hour))
     return hours

@@ -8,9 +8,12 @@ import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from golocal.db.database import Database
 from golocal.db.gpu_detail import MINUTE_COLUMNS, gpus_seen, stored_minutes
 from golocal.db.gpu_hours import FIGURES, GpuHour, gpu_hours
+from golocal.db.hour_archive import pack_old_hours
 from golocal.db.models import GpuRollup
 from golocal.db.rollups import GPU, merge_minutes, rollup_telemetry
 from golocal.db.telemetry import register_gpu
@@ -110,6 +113,21 @@ def test_gpu_hours_are_the_hourly_rollups_sorted_and_filtered(database: Database
     assert first.mem_used_mean_mib is None  # never reported: not 0
     assert [h.gpu_id for h in gpu_hours(database, T0, T0 + timedelta(hours=9), [b])] == [b] * 3
     assert gpu_hours(database, T0, T0 + timedelta(hours=9), []) == []
+
+    # the day packed (retention), the same hours come back from the archive
+    everything = gpu_hours(database, T0, T0 + timedelta(hours=9))
+    assert pack_old_hours(database, GPU, T0 + timedelta(days=1)) == 2
+    packed = gpu_hours(database, T0, T0 + timedelta(hours=9))
+    assert [(h.gpu_id, h.hour, h.minutes, h.samples) for h in packed] == [
+        (h.gpu_id, h.hour, h.minutes, h.samples) for h in everything
+    ]
+    for before, after in zip(everything, packed, strict=True):
+        for name in FIGURES:  # packed as 32-bit floats: seven significant digits
+            old, new = getattr(before, name), getattr(after, name)
+            assert new == old if old is None else new == pytest.approx(old, rel=1e-6)
+    assert [
+        h.hour for h in gpu_hours(database, T0 + timedelta(hours=1), T0 + timedelta(hours=2), [a])
+    ] == [T0 + timedelta(hours=1)]
 
 
 def test_gpus_a_filter_names(database: Database) -> None:
