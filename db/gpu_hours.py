@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -86,7 +87,7 @@ def gpu_hours(
             hours.extend(GpuHour(**row._mapping) for row in connection.execute(rows))
             # days older than retention.pack_hours_after_days: their hours are packed
             for packed in archived_hours(connection, GPU, since, until, group):
-                figures = {name: packed.values.get(name) for name in FIGURES}
+                figures: dict[str, Any] = {name: packed.values.get(name) for name in FIGURES}
                 figures["samples"] = int(figures["samples"] or 0)
                 minutes = int(packed.values.get("minutes") or 0)
                 at, key = packed.hour, packed.key
