@@ -11,8 +11,8 @@ The record (format 1): one byte of format, then zlib of: a 24-bit mask of the ho
 (``<I``), and for each column (``minutes``, ``samples``, then the spec's sums, maxima and
 means in that order) a 24-bit mask of the present hours whose value is NULL followed by the
 other values of the present hours in hour order: integer columns (counts, tokens) as exact
-64-bit integers, measurements as 32-bit floats (seven significant digits: finer than any
-sensor golocal reads). NULL stays NULL, never 0.
+64-bit integers, measurements as 32-bit floats, read back to seven significant digits
+(finer than any sensor golocal reads: 80.9 °C stays 80.9). NULL stays NULL, never 0.
 """
 
 from __future__ import annotations
@@ -45,6 +45,11 @@ def columns_of(spec: AggregateSpec) -> tuple[str, ...]:
 
 def _is_integer(spec: AggregateSpec, name: str) -> bool:
     return isinstance(spec.rollup.__table__.columns[name].type, Integer)
+
+
+def _decimal(value: float) -> float:
+    """The shortest decimal within a 32-bit float's precision (seven significant digits)."""
+    return float(f"{value:.7g}")
 
 
 def _mask(hours: Iterable[int]) -> int:
@@ -90,7 +95,8 @@ def unpack_hours(spec: AggregateSpec, record: bytes) -> dict[int, dict[str, Any]
         size = count * typed.itemsize
         typed.frombytes(payload[at : at + size])
         at += size
-        values = iter(typed.tolist())
+        # a 32-bit float read back as the decimal it stands for: 80.9, not 80.9000015258789
+        values = iter(typed.tolist() if typed.typecode == "q" else map(_decimal, typed))
         for hour in present:
             rows[hour][name] = None if nulls >> hour & 1 else next(values)
     if at != len(payload):

@@ -75,39 +75,31 @@ def latency_histograms(database: Database, since: date, until: date) -> list[Lat
     """Per server and metric, the window's bucket increases, sorted by bound."""
     start = datetime(since.year, since.month, since.day, tzinfo=UTC)
     end = datetime(until.year, until.month, until.day, tzinfo=UTC)
+    b, packed = ServerLatencyBucket, ServerLatencyDay
     query = (
-        select(
-            InferenceServer.name,
-            InferenceServer.model,
-            ServerLatencyBucket.metric,
-            ServerLatencyBucket.le,
-            func.sum(ServerLatencyBucket.count),
-        )
-        .join(InferenceServer, InferenceServer.id == ServerLatencyBucket.server_id)
-        .where(
-            and_(ServerLatencyBucket.bucket_start >= start, ServerLatencyBucket.bucket_start < end)
-        )
-        .group_by(
-            InferenceServer.name,
-            InferenceServer.model,
-            ServerLatencyBucket.metric,
-            ServerLatencyBucket.le,
-        )
+        select(b.server_id, b.metric, b.le, func.sum(b.count))
+        .where(b.bucket_start >= start, b.bucket_start < end)
+        .group_by(b.server_id, b.metric, b.le)
     )
-    grouped: dict[tuple[str, str | None, str], dict[str, int]] = {}
-    packed = select(InferenceServer.name, InferenceServer.model, ServerLatencyDay.buckets).join(
-        InferenceServer, InferenceServer.id == ServerLatencyDay.server_id
-    )
+    days = select(packed.server_id, packed.buckets).where(packed.day >= start, packed.day < end)
+    servers = select(InferenceServer.id, InferenceServer.name, InferenceServer.model)
+    per_server: dict[int, dict[str, dict[str, int]]] = {}
     with database.engine.connect() as connection:
-        for name, model, metric, le, count in connection.execute(query):
-            counts = grouped.setdefault((name, model, metric), {})
+        for server, metric, le, count in connection.execute(query):
+            counts = per_server.setdefault(server, {}).setdefault(metric, {})
             counts[le] = counts.get(le, 0) + int(count or 0)
-        in_window = and_(ServerLatencyDay.day >= start, ServerLatencyDay.day < end)
-        for name, model, record in connection.execute(packed.where(in_window)):
+        for server, record in connection.execute(days):
+            metrics = per_server.setdefault(server, {})
             for metric, bounds in unpack_buckets(record).items():
-                counts = grouped.setdefault((name, model, metric), {})
+                counts = metrics.setdefault(metric, {})
                 for le, count in bounds.items():
                     counts[le] = counts.get(le, 0) + count
+        owners = {row[0]: (row[1], row[2]) for row in connection.execute(servers)}
+    grouped = {
+        (*owners[server], metric): counts
+        for server, metrics in per_server.items()
+        for metric, counts in metrics.items()
+    }
     result = []
     for (name, model, metric), counts in sorted(grouped.items(), key=lambda i: i[0][:1] + i[0][2:]):
         buckets = [(bound, n) for le, n in counts.items() if (bound := _bound(le)) is not None]
@@ -125,8 +117,8 @@ def unpack_buckets(record: bytes) -> dict[str, dict[str, int]]:
     """The ``{metric: {le: count}}`` a packed record holds."""
     if not record or record[0] != _FORMAT:
         raise ValueError(f"packed latency buckets of format {record[:1].hex() or 'none'}")
-    data = json.loads(zlib.decompress(record[1:]))
-    return {str(m): {str(le): int(n) for le, n in bounds.items()} for m, bounds in data.items()}
+    data: dict[str, dict[str, int]] = json.loads(zlib.decompress(record[1:]))
+    return data  # written by pack_buckets alone: metric -> bound -> whole count
 
 
 def _pack_day(connection: Connection, day: datetime) -> int:

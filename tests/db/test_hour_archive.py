@@ -66,7 +66,8 @@ def test_a_packed_day_reads_back_what_was_packed(hours: dict[int, dict]) -> None
             elif name in ("minutes", "samples", "requests", "prompt_tokens"):
                 assert got == sent  # counts are exact
             else:
-                assert got == _float32(sent)  # seven significant digits
+                assert got == pytest.approx(_float32(sent), rel=1e-6)  # seven digits
+                assert got == float(f"{got:.7g}")  # and no 32-bit tail: 80.9, not 80.90000152
 
 
 def test_a_record_of_an_unknown_format_is_refused() -> None:
@@ -172,8 +173,8 @@ def test_retention_packs_old_days_and_the_hours_read_back(database: Database) ->
     for hour in packed:
         row = by_key[(hour.key, hour.hour)]
         assert hour.values["minutes"] == row.minutes and hour.values["samples"] == row.samples
-        assert hour.values["util_mean"] == pytest.approx(row.util_mean, rel=1e-7)
-        assert hour.values["energy_j"] == pytest.approx(row.energy_j, rel=1e-7)
+        assert hour.values["util_mean"] == pytest.approx(row.util_mean, rel=1e-6)
+        assert hour.values["energy_j"] == pytest.approx(row.energy_j, rel=1e-6)
         assert hour.values["mem_used_mean_mib"] is None  # not reported stays unknown
     assert {h.key for h in one_gpu} == {gpus[1]}
     assert [h.values["prompt_tokens"] for h in servers] == [3_000_000_017 + h for h in range(24)]
@@ -283,3 +284,11 @@ def test_the_maintenance_job_packs_as_configured(database: Database, tmp_path) -
 
     assert done["deleted:gpu_hour_archive:packed"] == 2
     assert [r["resolution"] for r in _rows(database, GpuRollup)].count("hour") == 0
+
+
+def test_measurements_read_back_as_the_decimals_they_were() -> None:
+    hours = {h: {"minutes": 60, "samples": 240, "temp_max_c": 80.9, "util_mean": 41.37,
+                 "energy_j": 2_519_999.5, "power_mean_w": 0.1} for h in range(24)}  # fmt: skip
+    back = unpack_hours(GPU, pack_hours(GPU, hours))
+    assert {(v["temp_max_c"], v["util_mean"], v["energy_j"], v["power_mean_w"])
+            for v in back.values()} == {(80.9, 41.37, 2_520_000.0, 0.1)}  # fmt: skip
