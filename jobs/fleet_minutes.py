@@ -2,8 +2,8 @@
 
 golocal keeps a fleet's minute rows only ``minute_hours``; older minutes stay in Prometheus
 and are read back when a report asks for them, never stored. The read goes through the
-collector's batched, bounded fleet reader (:func:`golocal.jobs.telemetry.fleet_gpu_series`)
-on the collector's own evaluation grid (its cursor plus whole steps), and the samples become
+collector's batched, bounded fleet queries (:func:`read_series`) on the collector's own
+evaluation grid (its cursor plus whole steps), and the samples become
 minute rows through :func:`golocal.jobs.gpu_points.minute_rows`, merged in the order and
 with the arithmetic of the database's merging upsert
 (:func:`golocal.db.rollups.merge_minutes`). A minute read here therefore has the figures of
@@ -13,7 +13,7 @@ the same minute stored by collection, sample for sample.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,9 +28,17 @@ from golocal.db.sources import source_state
 from golocal.jobs.gpu_detail import DetailUnavailable
 from golocal.jobs.gpu_points import gpu_key, inventory_uuid, minute_rows
 from golocal.jobs.server_minutes import shown_url
-from golocal.jobs.sources.fleet_batches import regex_alternation, selector
+from golocal.jobs.sources.fleet_batches import (
+    DISCOVERY_STEP,
+    discovery_range,
+    group_instances,
+    regex_alternation,
+    selector,
+    time_chunks,
+)
 from golocal.jobs.sources.gpu_metrics import FLEET_GPU_SERIES, points_from_matrix
-from golocal.jobs.telemetry import FetchError, fleet_gpu_series, telemetry_client
+from golocal.jobs.sources.prometheus_api import PrometheusError, query_range
+from golocal.jobs.telemetry import telemetry_client
 
 #: Steps per ``query_range`` at most: Prometheus refuses more than 11,000 points per series
 #: (``exceeded maximum resolution``), however few series an answer holds.
@@ -62,8 +70,8 @@ def spans(first: datetime, last: datetime, step: float) -> list[tuple[datetime, 
     return out
 
 
-def uuid_selector(uuids: Sequence[str]) -> Any:
-    """``wanted(instances)`` for :func:`fleet_gpu_series`: only the series of these GPUs.
+def uuid_selector(uuids: Sequence[str]) -> Selector:
+    """A selector for :func:`read_series`: only the series of these GPUs.
 
     dcgm-exporter labels a GPU ``UUID`` (a MIG instance by its parent's), ``golocal agent``
     ``uuid``: a selector cannot say "either label", so the two are joined with ``or``
@@ -76,6 +84,46 @@ def uuid_selector(uuids: Sequence[str]) -> Any:
         return " or ".join(f'{base},{label}=~"{pattern}"}}' for label in ("UUID", "uuid"))
 
     return wanted
+
+
+Selector = Callable[[Sequence[str] | None], str]
+
+
+def whole_fleet(instances: Sequence[str] | None) -> str:
+    """Every fleet GPU series of those instances (``None``: of all)."""
+    return selector(FLEET_GPU_SERIES, instances)
+
+
+def read_series(
+    client: httpx.Client, url: str, start: float, end: float, step: float, wanted: Selector
+) -> list[Any]:
+    """The series ``wanted`` selects at ``start + k * step`` up to ``end``, read as the
+    collector reads a fleet: one count of series per instance, then per-instance batches
+    of at most ``SERIES_PER_QUERY`` series in chunks of at most ``SAMPLES_PER_QUERY``
+    samples (:mod:`golocal.jobs.sources.fleet_batches`).
+
+    Raises:
+        PrometheusError: Prometheus is unreachable or answered an error.
+    """
+    first, last = discovery_range(start, end)
+    found = query_range(
+        client, url, f"count by (instance) ({wanted(None)})", start=first, end=last,
+        step=DISCOVERY_STEP,
+    )  # fmt: skip
+    counts = {
+        labels.get("instance", ""): max(int(v) for _at, v in values if not math.isnan(v))
+        for _name, labels, values in found.series
+        if any(not math.isnan(v) for _at, v in values)
+    }
+    series: list[Any] = []
+    for batch in group_instances(counts):
+        total = sum(counts[instance] for instance in batch)
+        for chunk_start, chunk_end in time_chunks(start, end, step, total):
+            answer = query_range(
+                client, url, wanted(batch), start=chunk_start, end=chunk_end, step=step
+            )
+            series.extend(answer.series)
+    return series
 
 
 def merge_minute_rows(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -128,7 +176,7 @@ def read_fleet_minutes(
             than the whole fleet's.
 
     Raises:
-        FetchError: Prometheus is unreachable or answered an error.
+        PrometheusError: Prometheus is unreachable or answered an error.
     """
     first = grid_start(anchor, step, since)
     last = grid_start(anchor, step, until) - timedelta(seconds=step)
@@ -136,12 +184,14 @@ def read_fleet_minutes(
         return []
     # one step before the first: the energy counter's baseline for the first sample
     start = first - timedelta(seconds=step)
-    wanted = (
-        uuid_selector([u for g in gpus for u in (g.uuid, g.parent_uuid) if u]) if narrow else None
-    )
+    wanted: Selector = whole_fleet
+    if narrow:
+        wanted = uuid_selector([u for g in gpus for u in (g.uuid, g.parent_uuid) if u])
     points = []
     for span_start, span_end in spans(start, last, step):
-        series = fleet_gpu_series(client, url, span_start, span_end, step, wanted)
+        series = read_series(
+            client, url, span_start.timestamp(), span_end.timestamp(), step, wanted
+        )
         points.extend(points_from_matrix(series, default_host=source))
     inventory = {(g.host, g.uuid): g.id for g in gpus}
     ids = {
@@ -191,8 +241,8 @@ def fleet_minute_rows(
             client, url=source.url, source=source.name, step=source.step_seconds,
             anchor=anchor, since=since, until=until, gpus=gpus, narrow=narrow,
         )  # fmt: skip
-    except FetchError as exc:
-        raise FleetMinutesMissing(str(exc)) from None
+    except PrometheusError as exc:
+        raise FleetMinutesMissing(exc.message) from None
     answered = {(row["gpu_id"], _hour(row["minute"])) for row in rows}
     missing = [
         hour

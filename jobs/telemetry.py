@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from typing import Any
 
 import httpx
@@ -184,20 +183,13 @@ def _raw(client: httpx.Client, url: str, selector: str, end: datetime, seconds: 
         raise FetchError(exc.message) from None
 
 
-def fleet_gpu_series(
-    client: httpx.Client, url: str, start: datetime, end: datetime, step: float,
-    wanted: Callable[[Sequence[str] | None], str] | None = None,
-) -> list[Any]:  # fmt: skip
-    """Every wanted GPU series of ``[start, end]``: per-instance batches, bounded answers;
-    ``wanted(instances)`` selects the series of those instances (``None``: of all; default:
-    every fleet GPU series). Raises :class:`FetchError`."""
-    if wanted is None:
-        wanted, discovery = partial(selector, FLEET_GPU_SERIES), discovery_query(FLEET_GPU_SERIES)
-    else:  # the same count, of the series ``wanted`` selects
-        discovery = f"count by (instance) ({wanted(None)})"
+def _gpu_series(
+    client: httpx.Client, url: str, start: datetime, end: datetime, step: float
+) -> list[Any]:
+    """Every wanted GPU series of ``[start, end]``: per-instance batches, bounded answers."""
     first, last = discovery_range(start.timestamp(), end.timestamp())
     found = _query(
-        client, url, discovery, datetime.fromtimestamp(first, UTC),
+        client, url, discovery_query(FLEET_GPU_SERIES), datetime.fromtimestamp(first, UTC),
         datetime.fromtimestamp(last, UTC), DISCOVERY_STEP,
     )  # fmt: skip
     counts = {
@@ -207,11 +199,11 @@ def fleet_gpu_series(
     }
     series: list[Any] = []
     for batch in group_instances(counts):
-        query = wanted(batch)
+        wanted = selector(FLEET_GPU_SERIES, batch)
         total = sum(counts[instance] for instance in batch)
         for first, last in time_chunks(start.timestamp(), end.timestamp(), step, total):
             chunk = _query(
-                client, url, query, datetime.fromtimestamp(first, UTC),
+                client, url, wanted, datetime.fromtimestamp(first, UTC),
                 datetime.fromtimestamp(last, UTC), step,
             )  # fmt: skip
             series.extend(chunk.series)
@@ -230,7 +222,7 @@ def _fetch_prometheus(
     points: list[GpuPoint] = []
     cursor = state.cursor if state is not None and state.cursor is not None else end
     if start <= end:
-        series = fleet_gpu_series(client, source.url, start, end, step)
+        series = _gpu_series(client, source.url, start, end, step)
         points = points_from_matrix(series, default_host=source.name)
         # the last evaluated step, so the next window starts right after it
         cursor = start + timedelta(seconds=((end - start).total_seconds() // step) * step)
