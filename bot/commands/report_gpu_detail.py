@@ -6,12 +6,14 @@ from the database (see :mod:`golocal.jobs.gpu_detail`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import click
 from rich import box
+from rich.console import Console
 from rich.table import Table
 
 from golocal.bot.commands.report_options import emit, report_period, wide_console
@@ -94,9 +96,11 @@ def gpu_detail(
 ) -> None:
     """Print the detail report in ``fmt``; notes (where minutes came from) go to stderr."""
     start, end, label = detail_range(app, by, period, since, until)
-    detail = build_gpu_detail(
-        app.database, app.settings, by=by, since=start, until=end, uuids=uuids, hosts=hosts
-    )
+    with _fleet_client(app, by) as client:
+        detail = build_gpu_detail(
+            app.database, app.settings, by=by, since=start, until=end, uuids=uuids,
+            hosts=hosts, client=client,
+        )  # fmt: skip
     for note in detail.notes:
         click.echo(f"note: {note}", err=True)
     data = detail.as_json()
@@ -110,32 +114,58 @@ def gpu_detail(
     wide_console().print(detail_table(data, label))
 
 
+@contextmanager
+def _fleet_client(app: AppContext, by: str) -> Iterator[Any]:
+    """The HTTP client of a read from fleets' Prometheus, counting its queries on a bar on
+    a terminal (nothing when piped); ``None`` when no fleet is read."""
+    if by != "minute" or not app.settings.prometheus:
+        yield None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    from golocal.jobs.telemetry import telemetry_client
+
+    console = Console(stderr=True)
+    with (
+        Progress(
+            SpinnerColumn(),
+            TextColumn("reading minutes from Prometheus: {task.completed} queries answered"),
+            console=console,
+            disable=not console.is_terminal,
+            transient=True,
+        ) as bar,
+        telemetry_client(app.settings) as client,
+    ):
+        task = bar.add_task("read", total=None)
+        client.event_hooks["response"] = [lambda _response: bar.advance(task)]
+        yield client
+
+
 def _pair(row: dict[str, Any], mean: str, peak: str, scale: float = 1.0, fmt: str = ",.0f") -> str:
     cells = ["—" if row[k] is None else f"{row[k] / scale:{fmt}}" for k in (mean, peak)]
     return "/".join(cells)
 
 
 def detail_table(data: dict[str, Any], label: str) -> Table:
-    """One row per GPU and minute (hour)."""
-    by = data["by"]
+    """One row per GPU and minute (hour); fits 80 columns when every row has one origin."""
+    origins = sorted({row["from"] for row in data["rows"]})
+    mixed = len(origins) > 1
     table = Table(
-        title=f"GPUs by {by}, {label}",
+        title=f"GPUs by {data['by']}, {label}",
         caption="mean/peak · sat/thr: saturated/throttled minutes · — not reported · "
-        "from: database or prometheus:<source>",
+        + ("from: database or prometheus:<source>" if mixed else f"from {origins[0]}"),
         box=box.SIMPLE_HEAD,
-        padding=(0, 1),
+        padding=0,  # the box's blank divider alone parts columns, as in `report gpus`
         pad_edge=False,
     )
-    for name in ("start (UTC)", "host", "gpu", "util %", "mem GiB", "power W", "Wh", "°C",
-                 "sat/thr", "from"):  # fmt: skip
-        table.add_column(
-            name, justify="left" if name in ("start (UTC)", "host", "from") else "right"
-        )
-    stamp = "%Y-%m-%d %H:%M"
+    names = ["UTC", "host", "gpu", "util %", "mem GiB", "power W", "Wh", "°C", "sat/thr"]
+    for name in [*names, "from"] if mixed else names:
+        justify = "left" if name in ("UTC", "host", "from") else "right"
+        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     for row in data["rows"]:
         energy = row["energy_kwh"]
         table.add_row(
-            datetime.fromisoformat(row["start"]).strftime(stamp),
+            datetime.fromisoformat(row["start"]).strftime("%m-%d %H:%M"),
             row["host"],
             str(row["gpu"]),
             _pair(row, "util_mean_percent", "util_peak_percent"),
@@ -144,6 +174,6 @@ def detail_table(data: dict[str, Any], label: str) -> Table:
             "—" if energy is None else f"{energy * 1000:,.1f}",
             "—" if row["temperature_peak_c"] is None else f"{row['temperature_peak_c']:.0f}",
             _pair(row, "saturated_minutes", "throttled_minutes", 1.0, ",.1f"),
-            row["from"],
+            *([row["from"]] if mixed else []),
         )
     return table
