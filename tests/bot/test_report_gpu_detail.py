@@ -160,3 +160,22 @@ def test_minutes_past_their_retention_are_said_to_be_gone(
     assert result.exit_code == 0, result.stderr
     assert len(json.loads(result.stdout)["rows"]) == 2
     assert "scrapes directly 14 days (retention.minute_days): none before" in result.stderr
+
+
+def test_the_table_names_where_the_minutes_came_from(
+    database: Database, config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    start = NOW - timedelta(hours=2)
+    _store(database, "node1", "GPU-a", start, 2)
+
+    result = run_golocal(
+        capsys, "--config", str(config), "report", "gpus", "--by", "minute",
+        "--since", _day(start), "--until", _day(start + timedelta(minutes=5)),
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.stderr
+    lines = [line.split() for line in result.stdout.splitlines()]
+    stamp = f"{start:%m-%d}", f"{start:%H:%M}"
+    assert [line[:4] for line in lines if tuple(line[:2]) == stamp] == [[*stamp, "node1", "0"]]
+    assert "from database" in result.stdout
+    assert "reading minutes" not in result.stdout + result.stderr  # no bar when piped
