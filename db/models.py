@@ -270,17 +270,22 @@ class ServerRollup(ServerAggregates, Base):
     minutes: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class ServerHourArchive(Base):
+class ServerDay:
+    """The key of a table holding one packed row per inference server per UTC day."""
+
+    day: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    server_id: Mapped[int] = mapped_column(
+        ForeignKey("inference_servers.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class ServerHourArchive(ServerDay, Base):
     """The hourly rollups of one inference server's UTC day, packed like
     :class:`GpuHourArchive`."""
 
     __tablename__ = "server_hour_archive"
     __table_args__ = (Index("ix_server_hour_archive_server_id", "server_id"),)
 
-    day: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
-    server_id: Mapped[int] = mapped_column(
-        ForeignKey("inference_servers.id", ondelete="CASCADE"), primary_key=True
-    )
     hours: Mapped[bytes] = mapped_column(LargeBinary)
 
 
@@ -306,17 +311,13 @@ class ServerLatencyBucket(Base):
     count: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-class ServerLatencyDay(Base):
+class ServerLatencyDay(ServerDay, Base):
     """One inference server's latency bucket increases of a whole UTC day, packed once the
     day is two days old (``buckets``: see :mod:`golocal.db.latency`)."""
 
     __tablename__ = "server_latency_days"
     __table_args__ = (Index("ix_server_latency_days_server_id", "server_id"),)
 
-    day: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
-    server_id: Mapped[int] = mapped_column(
-        ForeignKey("inference_servers.id", ondelete="CASCADE"), primary_key=True
-    )
     buckets: Mapped[bytes] = mapped_column(LargeBinary)
 
 
