@@ -16,7 +16,7 @@ from golocal.db.database import Database
 from golocal.jobs.gpu_detail import MAX_GPU_MINUTES
 from golocal.jobs.gpu_points import store_gpu_points
 from golocal.jobs.sources.gpu_metrics import GpuPoint
-from tests.cli_runner import run_golocal
+from tests.cli_runner import Result, run_golocal
 from tests.ops.processes import free_port
 
 NOW = datetime.now(UTC).replace(second=0, microsecond=0)
@@ -54,20 +54,37 @@ def config(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -
     return path
 
 
+def report(capsys: pytest.CaptureFixture[str], config: Path, *args: str) -> Result:
+    """``golocal --config CONFIG report gpus ARGS``."""
+    return run_golocal(capsys, "--config", str(config), "report", "gpus", *args)
+
+
 def _day(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M")
+
+
+def _local_minutes(
+    database: Database,
+    capsys: pytest.CaptureFixture[str],
+    config: Path,
+    stored: int,
+    asked: int,
+    *args: str,
+) -> tuple[datetime, Result]:
+    """``stored`` minutes of a directly scraped GPU two hours ago, and the minute report
+    of the ``asked`` minutes from their start."""
+    start = NOW - timedelta(hours=2)
+    _store(database, "node1", "GPU-a", start, stored)
+    end = start + timedelta(minutes=asked)
+    return start, report(
+        capsys, config, "--by", "minute", "--since", _day(start), "--until", _day(end), *args
+    )
 
 
 def test_minutes_of_a_directly_scraped_gpu_come_from_the_database(
     database: Database, config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    start = NOW - timedelta(hours=2)
-    _store(database, "node1", "GPU-a", start, 5)
-
-    result = run_golocal(
-        capsys, "--config", str(config), "report", "gpus", "--by", "minute",
-        "--since", _day(start), "--until", _day(start + timedelta(minutes=10)), "--csv",
-    )  # fmt: skip
+    start, result = _local_minutes(database, capsys, config, 5, 10, "--csv")
 
     assert result.exit_code == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
@@ -89,8 +106,8 @@ def test_hours_come_from_the_rollups(
     start = (NOW - timedelta(hours=3)).replace(minute=0)
     _store(database, "fleet", "GPU-f", start, 90)  # a fleet GPU: its hours are rollups too
 
-    result = run_golocal(
-        capsys, "--config", str(config), "report", "gpus", "--by", "hour",
+    result = report(
+        capsys, config, "--by", "hour",
         "--since", _day(start), "--until", _day(start + timedelta(hours=2)), "--json",
     )  # fmt: skip
 
@@ -111,8 +128,8 @@ def test_over_the_cap_is_refused_before_reading(
     _store(database, "fleet", "GPU-f", NOW - timedelta(hours=1), 1)
     days = MAX_GPU_MINUTES // (2 * 1440) + 1
 
-    result = run_golocal(
-        capsys, "--config", str(config), "report", "gpus", "--by", "minute",
+    result = report(
+        capsys, config, "--by", "minute",
         "--since", (NOW - timedelta(days=days)).date().isoformat(),
     )  # fmt: skip
 
@@ -152,8 +169,8 @@ def test_minutes_past_their_retention_are_said_to_be_gone(
 ) -> None:
     _store(database, "node1", "GPU-a", NOW - timedelta(hours=1), 2)
 
-    result = run_golocal(
-        capsys, "--config", str(config), "report", "gpus", "--by", "minute", "--gpu", "GPU-a",
+    result = report(
+        capsys, config, "--by", "minute", "--gpu", "GPU-a",
         "--since", (NOW - timedelta(days=20)).date().isoformat(), "--json",
     )  # fmt: skip
 
@@ -165,13 +182,7 @@ def test_minutes_past_their_retention_are_said_to_be_gone(
 def test_the_table_names_where_the_minutes_came_from(
     database: Database, config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    start = NOW - timedelta(hours=2)
-    _store(database, "node1", "GPU-a", start, 2)
-
-    result = run_golocal(
-        capsys, "--config", str(config), "report", "gpus", "--by", "minute",
-        "--since", _day(start), "--until", _day(start + timedelta(minutes=5)),
-    )  # fmt: skip
+    start, result = _local_minutes(database, capsys, config, 2, 5)
 
     assert result.exit_code == 0, result.stderr
     lines = [line.split() for line in result.stdout.splitlines()]
