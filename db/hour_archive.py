@@ -79,6 +79,31 @@ def pack_hours(spec: AggregateSpec, hours: Mapping[int, Mapping[str, Any]]) -> b
     return bytes([FORMAT]) + zlib.compress(bytes(payload), 6)
 
 
+def pack_hour_columns(
+    spec: AggregateSpec, columns: Mapping[str, Sequence[Any]]
+) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
+    """Split rollup rows given as columns (``spec.key``, ``resolution``, ``bucket_start``,
+    …) into the rows that are not hours and the packed days of the hours, as columns of
+    ``spec.archive`` — what retention would leave of them, without the round trip."""
+    names = list(columns)
+    kept: dict[str, list[Any]] = {name: [] for name in names}
+    days: dict[tuple[int, datetime], dict[int, dict[str, Any]]] = {}
+    for values in zip(*(columns[name] for name in names), strict=True):
+        row = dict(zip(names, values, strict=True))
+        if row["resolution"] != "hour":
+            for name in names:
+                kept[name].append(row[name])
+            continue
+        at = row["bucket_start"]
+        days.setdefault((row[spec.key], floor_day(at)), {})[at.hour] = row
+    packed: dict[str, list[Any]] = {"day": [], spec.key: [], "hours": []}
+    for (key, day), hours in days.items():
+        packed["day"].append(day)
+        packed[spec.key].append(key)
+        packed["hours"].append(pack_hours(spec, hours))
+    return kept, packed
+
+
 def unpack_hours(spec: AggregateSpec, record: bytes) -> dict[int, dict[str, Any]]:
     """The hour rows of a packed day, ``{hour of day: {column: value}}``."""
     if not record or record[0] != FORMAT:

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, select
 
@@ -111,6 +112,24 @@ def pack_buckets(buckets: Mapping[str, Mapping[str, int]]) -> bytes:
     """A day's increases, ``{metric: {le: count}}``, as a packed record."""
     text = json.dumps(buckets, sort_keys=True, separators=(",", ":"))
     return bytes([_FORMAT]) + zlib.compress(text.encode(), 9)
+
+
+def pack_bucket_columns(columns: Mapping[str, Sequence[Any]]) -> dict[str, list[Any]]:
+    """Bucket rows given as columns (``server_id``, ``bucket_start``, ``metric``, ``le``,
+    ``count``) as the packed ``server_latency_days`` columns retention would leave."""
+    days: dict[tuple[int, datetime], dict[str, dict[str, int]]] = {}
+    for server, at, metric, le, count in zip(
+        columns["server_id"], columns["bucket_start"], columns["metric"], columns["le"],
+        columns["count"], strict=True,
+    ):  # fmt: skip
+        day = at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        bounds = days.setdefault((server, day), {}).setdefault(metric, {})
+        bounds[le] = bounds.get(le, 0) + int(count)
+    return {
+        "server_id": [server for server, _ in days],
+        "day": [day for _, day in days],
+        "buckets": [pack_buckets(buckets) for buckets in days.values()],
+    }
 
 
 def unpack_buckets(record: bytes) -> dict[str, dict[str, int]]:

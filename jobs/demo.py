@@ -23,17 +23,20 @@ import numpy as np
 
 from golocal.db.bulk import insert_columns
 from golocal.db.database import Database
-from golocal.db.hour_archive import pack_old_hours
-from golocal.db.latency import pack_latency_days
+from golocal.db.hour_archive import pack_hour_columns
+from golocal.db.latency import PACK_AFTER_DAYS, pack_bucket_columns
 from golocal.db.models import (
     DEMO_PREFIX,
+    GpuHourArchive,
     GpuMinute,
     GpuRollup,
+    ServerHourArchive,
     ServerLatencyBucket,
+    ServerLatencyDay,
     ServerMinute,
     ServerRollup,
 )
-from golocal.db.rollups import GPU, SERVER, rollup_weeks_and_months
+from golocal.db.rollups import GPU, SERVER, floor_day, rollup_weeks_and_months
 from golocal.db.telemetry import delete_telemetry_sources, register_gpu, register_server
 from golocal.db.usage import delete_usage_sources, upsert_usage_buckets
 from golocal.jobs.demo_latency import latency_columns
@@ -147,6 +150,9 @@ class _Generator:
         self.now = now.replace(minute=0, second=0, microsecond=0)
         self.first_day = self.now.date() - timedelta(days=options.days)
         self.minute_cutoff = self.now - timedelta(days=options.minute_days)
+        today = datetime(self.now.year, self.now.month, self.now.day, tzinfo=UTC)
+        self.pack_before = floor_day(self.now - timedelta(days=options.pack_hours_after_days))
+        self.latency_before = today - timedelta(days=PACK_AFTER_DAYS - 1)
         self.gpu_ids: list[int] = []
         self.gpu_hosts: list[int] = []
         self.server_ids: list[int] = []
@@ -262,21 +268,35 @@ class _Generator:
         )
         episode = (self.episode_start, self.episode_start + timedelta(minutes=90))
         day_rows = telemetry_day(self.rng, fleet, hours, episode, self.minute_cutoff)
-        for name, model, columns in (
+        latency = self._latency(hours, day_rows.server_rollups)
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        gpu_rollups, server_rollups = day_rows.gpu_rollups, day_rows.server_rollups
+        # older days as the retention job leaves them: hours and latency buckets packed
+        packed: list[tuple[str, type[Any], dict[str, list[Any]]]] = []
+        if start < self.pack_before:
+            gpu_rollups, gpu_days = pack_hour_columns(GPU, gpu_rollups)
+            server_rollups, server_days = pack_hour_columns(SERVER, server_rollups)
+            packed += [("gpu_rollups", GpuHourArchive, gpu_days)]
+            packed += [("srv_rollups", ServerHourArchive, server_days)]
+        if start < self.latency_before:
+            packed.append(("", ServerLatencyDay, pack_bucket_columns(latency)))
+        else:
+            packed.append(("", ServerLatencyBucket, latency))
+        tables: list[tuple[str, type[Any], dict[str, list[Any]]]] = [
             ("gpu_minutes", GpuMinute, day_rows.gpu_minutes),
-            ("gpu_rollups", GpuRollup, day_rows.gpu_rollups),
+            ("gpu_rollups", GpuRollup, gpu_rollups),
             ("srv_minutes", ServerMinute, day_rows.server_minutes),
-            ("srv_rollups", ServerRollup, day_rows.server_rollups),
-        ):
+            ("srv_rollups", ServerRollup, server_rollups),
+            *packed,
+        ]
+        for name, model, columns in tables:
             pending = self.pending.setdefault(model, {})
             for column, values in columns.items():
                 pending.setdefault(column, []).extend(values)
-            counts[name] = len(next(iter(columns.values()), []))
-            self.pending_rows += counts[name]
-        latency = self._latency(hours, day_rows.server_rollups)
-        pending = self.pending.setdefault(ServerLatencyBucket, {})
-        for column, values in latency.items():
-            pending.setdefault(column, []).extend(values)
+            rows = len(next(iter(columns.values()), []))
+            if name:
+                counts[name] += rows
+            self.pending_rows += rows
         if self.pending_rows >= FLUSH_ROWS:
             self.flush()
         return counts
@@ -345,11 +365,6 @@ def generate_demo(
         datetime(generator.first_day.year, generator.first_day.month, 1, tzinfo=UTC),
         generator.now + timedelta(days=1),
     )
-    # what the retention job leaves of older days: their hours and latency buckets packed
-    pack_cut = generator.now - timedelta(days=options.pack_hours_after_days)
-    for spec in (GPU, SERVER):
-        pack_old_hours(database, spec, pack_cut)
-    pack_latency_days(database, generator.now)
     return DemoSummary(
         profile=options.profile,
         since=generator.first_day,

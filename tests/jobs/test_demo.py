@@ -136,3 +136,48 @@ def test_fleet_profile_has_64_gpus(sqlite_database):
 def test_unknown_profile_is_refused(sqlite_database):
     with pytest.raises(ValueError, match="unknown demo profile"):
         generate_demo(sqlite_database, DemoOptions(profile="galaxy"))
+
+
+def test_older_days_are_left_packed_as_retention_leaves_them(tmp_path):
+    """The demo packs old hours and latency buckets itself; every answer that reads them is
+    the one the unpacked data gives."""
+    from sqlalchemy import func, select
+
+    from golocal.db.database import open_database
+    from golocal.db.evidence import server_latency
+    from golocal.db.inventory import server_decode
+    from golocal.db.latency import latency_histograms
+    from golocal.db.models import GpuHourArchive, GpuRollup, ServerLatencyDay
+    from golocal.db.windows import gpu_week
+
+    def demo(name: str, pack_after: int):
+        database = open_database(f"sqlite:///{tmp_path / name}")
+        options = DemoOptions(days=30, profile="team", minute_days=3,
+                              pack_hours_after_days=pack_after)  # fmt: skip
+        generate_demo(database, options, now=NOW)
+        return database
+
+    packed, rows = demo("packed.db", 10), demo("rows.db", 400)
+    first = (NOW - timedelta(days=30)).date()
+    cut = (NOW - timedelta(days=10)).replace(hour=0, minute=0, second=0, microsecond=0)
+    with packed.engine.connect() as connection:
+        oldest_hour = connection.execute(
+            select(func.min(GpuRollup.bucket_start)).where(GpuRollup.resolution == "hour")
+        ).scalar_one()
+        archived = connection.execute(select(func.count()).select_from(GpuHourArchive)).scalar_one()
+        latency_days = connection.execute(
+            select(func.count()).select_from(ServerLatencyDay)
+        ).scalar_one()
+    assert oldest_hour == cut and archived == 4 * 20  # 4 GPUs x the 20 days before the cut
+    assert latency_days > 0
+    since, until = datetime.combine(first, datetime.min.time(), UTC), NOW
+    for a, b in [(gpu_week(packed, since, until), gpu_week(rows, since, until))]:
+        assert (a.gpus, a.hours) == (b.gpus, b.hours)
+        assert a.energy_kwh == pytest.approx(b.energy_kwh, rel=1e-6)
+        assert a.util_mean == pytest.approx(b.util_mean, rel=1e-6)
+    end = NOW.date() + timedelta(days=1)
+    assert latency_histograms(packed, first, end) == latency_histograms(rows, first, end)
+    assert server_latency(packed, first, end).requests == server_latency(rows, first, end).requests
+    assert [d.generation_tokens for d in server_decode(packed, first, end)] == [
+        d.generation_tokens for d in server_decode(rows, first, end)
+    ]
