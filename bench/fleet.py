@@ -10,9 +10,11 @@
    collection would leave them (hourly rows, then daily, weekly and monthly from them), plus
    a year of cloud usage, on SQLite and (with ``--postgres-url`` or
    ``GOLOCAL_TEST_POSTGRES_URL``) PostgreSQL; the database size is printed (target <= 1 GiB).
-3. Answer time on that year: ``report gpus`` for the last 7 days and for 365 days, and
-   "should we go local?" on the year's database and on a 7-day one; p95 of ``--repeat``
-   answers each and the 365/7 ratios (targets: p95 <= 200 ms, ratio <= 1.5).
+3. Answer time on that year: ``report gpus`` for the last 7 days against 365 days, and
+   "should we go local?" on the year's database against a 7-day one (the same fleet), each
+   pair interleaved call by call after warm-up calls; p95 of ``--repeat`` calls per round,
+   the median over ``--rounds`` rounds and the median of the rounds' 365/7 ratios
+   (targets: p95 <= 200 ms, ratio <= 1.5; see ``answer_timing.py``).
 
     .venv/bin/python bench/fleet.py [--hosts 128] [--days 365] [--skip-cycle] [--skip-year]
 """
@@ -41,6 +43,7 @@ from urllib.parse import parse_qs
 
 import httpx
 import numpy as np
+from answer_timing import Figure, interleaved_p95, ratio_text  # beside this script
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
@@ -507,19 +510,21 @@ def database_bytes(database: Database, path: Path | None) -> int:
     return path.stat().st_size
 
 
-def p95_ms(function: Callable[[], object], repeat: int) -> float:
-    function()  # warm up
-    timings = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        timings.append((time.perf_counter() - started) * 1000)
-    ordered = sorted(timings)
-    return ordered[max(0, min(len(ordered) - 1, round(0.95 * len(ordered)) - 1))]
+def settle(database: Database) -> None:
+    """What autovacuum does after a bulk load (VACUUM ANALYZE), done before timing so it
+    does not run beside the timed answers; SQLite needs nothing."""
+    if database.dialect == "postgresql":
+        with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.exec_driver_sql("VACUUM (ANALYZE)")
+
+
+def p95_check(figure: Figure) -> str:
+    met = "met" if figure.median <= TARGET_P95_MS else "NOT met"
+    return f"target <= {TARGET_P95_MS:.0f} ms: {met}"
 
 
 def measure_year(
-    url: str, path: Path | None, hosts: int, days: int, repeat: int, week_url: str
+    url: str, path: Path | None, hosts: int, days: int, repeat: int, rounds: int, week_url: str
 ) -> None:
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     label = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
@@ -527,10 +532,7 @@ def measure_year(
     database = open_database(url)
     write_year(database, hosts, days, now)
     written = time.perf_counter() - started
-    if database.dialect == "postgresql":  # what autovacuum does after a bulk load
-        with database.engine.connect() as connection:
-            connection.exec_driver_sql("ANALYZE")
-            connection.commit()
+    settle(database)
     size = database_bytes(database, path)
     counts = table_counts(database)
     print(f"{label}: {hosts * GPUS_PER_HOST:,} GPUs x {days} days written in {written:.0f} s")
@@ -539,17 +541,34 @@ def measure_year(
         f"  database size: {size / 2**20:,.0f} MiB (target <= {TARGET_BYTES / 2**20:,.0f} MiB: "
         f"{'met' if size <= TARGET_BYTES else 'NOT met'})"
     )
+    short = open_database(week_url)  # the same fleet with a week of history, to compare with
+    write_year(short, hosts, 7, now)
+    settle(short)
     until = now.date()
-    week = p95_ms(lambda: build_gpu_report(database, until - timedelta(days=7), until), repeat)
-    year = p95_ms(lambda: build_gpu_report(database, until - timedelta(days=days), until), repeat)
-    print(
-        f"  report gpus p95: 7 days {week:.0f} ms, {days} days {year:.0f} ms, "
-        f"ratio {year / week:.2f}"
+    print(f"  p95 of {repeat} interleaved calls each, median (min-max) of {rounds} rounds:")
+    week, year, ratio = interleaved_p95(
+        lambda: build_gpu_report(database, until - timedelta(days=7), until, now=now),
+        lambda: build_gpu_report(database, until - timedelta(days=days), until, now=now),
+        repeat=repeat,
+        rounds=rounds,
     )
+    print(f"  report gpus p95: 7 days {week}, {days} days {year} ({p95_check(year)})")
+    print(f"    {days} days / 7 days: {ratio_text(ratio, TARGET_RATIO)}")
     services = Services(settings=Settings(), database=database, clock=lambda: now)
-    ask = p95_ms(lambda: answer("should we go local?", services), repeat)
+    services_week = Services(settings=Settings(), database=short, clock=lambda: now)
+    ask_week, ask, ask_ratio = interleaved_p95(
+        lambda: answer("should we go local?", services_week),
+        lambda: answer("should we go local?", services),
+        repeat=repeat,
+        rounds=rounds,
+    )
     verdict = answer("should we go local?", services).data.get("verdict")
-    print(f'  "should we go local?" p95 on {days} days: {ask:.0f} ms (verdict {verdict})')
+    short.dispose()
+    print(
+        f'  "should we go local?" p95: 7-day database {ask_week}, {days}-day database {ask} '
+        f"({p95_check(ask)}; verdict {verdict})"
+    )
+    print(f"    {days}-day / 7-day database: {ratio_text(ask_ratio, TARGET_RATIO)}")
     # the retention job: it packs the one day that has just aged out
     started = time.perf_counter()
     done = apply_retention(database, RetentionPolicy(), now=now)
@@ -559,19 +578,6 @@ def measure_year(
         f"{done['server_hour_archive:packed']:,} servers: "
         f"{time.perf_counter() - started:.1f} s"
     )
-    short = open_database(week_url)
-    write_year(short, hosts, 7, now)
-    if short.dialect == "postgresql":
-        with short.engine.connect() as connection:
-            connection.exec_driver_sql("ANALYZE")
-            connection.commit()
-    services = Services(settings=Settings(), database=short, clock=lambda: now)
-    ask_week = p95_ms(lambda: answer("should we go local?", services), repeat)
-    short.dispose()
-    print(
-        f'  "should we go local?" p95 on 7 days: {ask_week:.0f} ms, ratio {ask / ask_week:.2f} '
-        f"(targets p95 <= {TARGET_P95_MS:.0f} ms, ratio <= {TARGET_RATIO})"
-    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -580,7 +586,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--cycles", type=int, default=5)
     parser.add_argument("--scrape-seconds", type=int, default=5)
-    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=20, help="timed answers per round")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of --repeat answers")
     parser.add_argument("--skip-cycle", action="store_true")
     parser.add_argument("--skip-year", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true", help="the year on PostgreSQL only")
@@ -596,12 +603,14 @@ def main(argv: list[str] | None = None) -> int:
             path = None
         if path is not None:
             week = f"sqlite:///{path.with_name('week.db')}"
-            measure_year(f"sqlite:///{path}", path, args.hosts, args.days, args.repeat, week)
+            measure_year(
+                f"sqlite:///{path}", path, args.hosts, args.days, args.repeat, args.rounds, week
+            )
     if args.postgres_url:
         url, drop = fresh_postgres(args.postgres_url)
         week, drop_week = fresh_postgres(args.postgres_url)
         try:
-            measure_year(url, None, args.hosts, args.days, args.repeat, week)
+            measure_year(url, None, args.hosts, args.days, args.repeat, args.rounds, week)
         finally:
             drop()
             drop_week()

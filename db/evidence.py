@@ -23,6 +23,7 @@ from golocal.db.models import (
     GpuRollup,
     ServerRollup,
 )
+from golocal.db.plans import serial_plan
 from golocal.db.rollups import SERVER
 
 
@@ -105,6 +106,7 @@ def gpu_power(database: Database, since: date, until: date) -> GpuPower | None:
             )
         )
         with database.engine.connect() as connection:
+            serial_plan(connection)
             row = connection.execute(query).one()
         if row[0]:
             return _gpu_power(row, resolution)

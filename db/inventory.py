@@ -17,6 +17,7 @@ from sqlalchemy import and_, func, select
 from golocal.db.database import Database
 from golocal.db.hour_archive import archived_hours
 from golocal.db.models import Gpu, GpuRollup, InferenceServer, ServerRollup
+from golocal.db.plans import serial_plan
 from golocal.db.rollups import SERVER
 
 
@@ -69,6 +70,7 @@ def gpu_inventory(database: Database, since: date, until: date) -> list[GpuGroup
         )
 
     with database.engine.connect() as connection:
+        serial_plan(connection)
         counted = connection.execute(groups).all()
         # daily rows (a week of a 1,024-GPU fleet: 7,000 rows, not 172,000 hourly ones);
         # hourly where no day was rolled up

@@ -22,11 +22,13 @@ UTIL_SATURATED = 90.0
 MEMORY_SATURATED = 0.9
 
 
-def _gpu_key(point: GpuPoint) -> str:
+def gpu_key(point: GpuPoint) -> str:
+    """The key a GPU's energy baseline is kept under: ``host/uuid`` (or ``host/index``)."""
     return f"{point.host}/{point.uuid or point.index}"
 
 
-def _uuid(point: GpuPoint) -> str:
+def inventory_uuid(point: GpuPoint) -> str:
+    """The uuid a GPU is registered under (its index where the source gave no uuid)."""
     return point.uuid or f"index-{point.index}"
 
 
@@ -63,6 +65,34 @@ def _minute_row(
     return row
 
 
+def minute_rows(
+    points: Iterable[GpuPoint],
+    ids: Mapping[str, int],
+    energy: dict[str, float],
+    interval: float,
+) -> list[dict[str, Any]]:
+    """One minute-row sample per point of a GPU in ``ids`` (by :func:`gpu_key`), lost ones
+    left out; ``energy`` (each GPU's last counter reading, J) is read and advanced.
+
+    ``points`` must be in (GPU, time) order: the rows are merged in that order, and a
+    minute's means depend on it. Collection and on-demand reads of a Prometheus fleet
+    both make their rows here, so they agree sample for sample.
+    """
+    rows = []
+    for point in points:
+        key = gpu_key(point)
+        if point.lost or key not in ids:
+            continue
+        used = None
+        if point.energy_j is not None:
+            before = energy.get(key)
+            if before is not None:
+                used = point.energy_j if point.energy_j < before else point.energy_j - before
+            energy[key] = point.energy_j
+        rows.append(_minute_row(ids[key], point, used, interval))
+    return rows
+
+
 def store_gpu_points(
     database: Database,
     source: str,
@@ -80,11 +110,11 @@ def store_gpu_points(
         (minute samples written, the new energy state).
     """
     energy = dict(energy_state or {})
-    ordered = sorted(points, key=lambda p: (_gpu_key(p), p.at))
+    ordered = sorted(points, key=lambda p: (gpu_key(p), p.at))
     latest: dict[str, GpuPoint] = {}
     first_live: dict[str, GpuPoint] = {}
     for point in ordered:
-        key = _gpu_key(point)
+        key = gpu_key(point)
         latest[key] = point  # ordered by time within a GPU: the last one stays
         if not point.lost:
             first_live.setdefault(key, point)
@@ -96,7 +126,7 @@ def store_gpu_points(
             GpuSeen(
                 host=point.host,
                 gpu_index=point.index,
-                uuid=_uuid(point),
+                uuid=inventory_uuid(point),
                 name=point.name,
                 memory_total_mib=_rounded(point.memory_total_mib),
                 power_limit_w=point.power_limit_w,
@@ -107,7 +137,9 @@ def store_gpu_points(
             for key, point in first_live.items()
         ],
     )
-    ids = {key: registered[(point.host, _uuid(point))] for key, point in first_live.items()}
+    ids = {
+        key: registered[(point.host, inventory_uuid(point))] for key, point in first_live.items()
+    }
     for point in latest.values():
         if point.lost:  # the GPU's latest state in this collection
             mark_gpu_lost(
@@ -118,18 +150,7 @@ def store_gpu_points(
                 uuid=point.uuid,
                 seen_at=datetime.fromtimestamp(point.at, UTC),
             )
-    rows = []
-    for point in ordered:
-        if point.lost:
-            continue
-        key = _gpu_key(point)
-        used = None
-        if point.energy_j is not None:
-            before = energy.get(key)
-            if before is not None:
-                used = point.energy_j if point.energy_j < before else point.energy_j - before
-            energy[key] = point.energy_j
-        rows.append(_minute_row(ids[key], point, used, interval))
+    rows = minute_rows(ordered, ids, energy, interval)
     if rows:
         merge_minutes(database, GPU, rows)
         first = min(row["minute"] for row in rows)

@@ -1,6 +1,6 @@
 """The per-GPU report: utilisation, memory, power, energy, saturation, lost/stale GPUs.
 
-Built from :func:`golocal.db.telemetry.gpu_summaries` (daily rollups), so the cost of a
+Built from :func:`golocal.db.gpu_summaries.gpu_summaries` (daily rollups), so the cost of a
 year-long report is the cost of a week's.
 """
 
@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from golocal.db.database import Database
-from golocal.db.telemetry import GpuSummary, gpu_summaries
+from golocal.db.gpu_summaries import GpuSummary, gpu_summaries
 
 #: A GPU not reported for this long before the end of the range (or now) is stale.
 STALE_AFTER = timedelta(hours=1)

@@ -6,6 +6,7 @@ import click
 from rich import box
 from rich.table import Table
 
+from golocal.bot.commands.report_gpu_detail import gpu_detail
 from golocal.bot.commands.report_options import (
     emit,
     output_format,
@@ -18,7 +19,9 @@ from golocal.bot.commands.report_spend import reconcile, spend
 from golocal.bot.context import AppContext, pass_app
 from golocal.bot.handlers.volume import volume_report
 from golocal.bot.periods import open_day
+from golocal.errors import UsageError
 from golocal.jobs.csv_export import gpus_csv, volume_csv
+from golocal.jobs.gpu_detail import MAX_GPU_HOURS, MAX_GPU_MINUTES, RESOLUTIONS
 from golocal.jobs.gpu_report import GpuReport, build_gpu_report
 from golocal.jobs.money import display_parts, usd_display
 from golocal.jobs.periods import Period
@@ -153,6 +156,17 @@ def volume_table(result: VolumeReport, period: Period | None = None) -> Table:
 
 @report.command()
 @period_options
+@click.option(
+    "--by",
+    type=click.Choice(RESOLUTIONS),
+    default=None,
+    help="Per GPU and per minute or hour (default: one line per GPU for the period). "
+    "--since/--until then also take UTC times (YYYY-MM-DDTHH:MM); --by minute covers the "
+    f"last hour unless told. At most {MAX_GPU_MINUTES:,} GPU-minutes or {MAX_GPU_HOURS:,} "
+    "GPU-hours per report.",
+)
+@click.option("--gpu", "uuids", multiple=True, metavar="UUID", help="Only this GPU (repeatable).")
+@click.option("--host", "hosts", multiple=True, metavar="HOST", help="Only this host's GPUs.")
 @output_options()
 @pass_app
 def gpus(
@@ -160,12 +174,28 @@ def gpus(
     period: str | None,
     since: str | None,
     until: str | None,
+    by: str | None,
+    uuids: tuple[str, ...],
+    hosts: tuple[str, ...],
     as_json: bool,
     as_csv: bool,
     format_choice: str | None,
 ) -> None:
-    """Per GPU: mean/peak utilisation, memory, power, energy, saturated and throttled minutes."""
+    """Per GPU: mean/peak utilisation, memory, power, energy, saturated and throttled minutes.
+
+    With --by minute|hour, one line per GPU and minute (hour). Minutes of a [[prometheus]]
+    fleet are read from that Prometheus on demand, as far back as it keeps them; other GPUs'
+    from the database. Exit code 3 when a fleet's Prometheus cannot give the minutes asked
+    (unreachable, or past its retention): never a row of zeros.
+    """
     fmt = output_format(as_json, as_csv, format_choice)
+    if by is not None:
+        gpu_detail(
+            app, by=by, period=period, since=since, until=until, uuids=uuids, hosts=hosts, fmt=fmt
+        )
+        return
+    if uuids or hosts:
+        raise UsageError("--gpu and --host filter the detail: add --by minute or --by hour")
     chosen = report_period(app, period, since, until)
     since_day, until_day = chosen.since, chosen.until
     result = build_gpu_report(app.database, since_day, until_day)

@@ -13,6 +13,10 @@ from golocal.jobs.gpu_report import build_gpu_report
 
 #: Above this share of GPU-minutes saturated, "are we saturated?" is answered yes.
 SATURATED_SHARE = 0.10
+#: where the answer's figures come from in detail (a fleet's minutes: from its Prometheus)
+MINUTE_DETAIL = (
+    "Per GPU and minute: `golocal report gpus --by minute --host HOST` (or `--by hour`)."
+)
 SATURATION_QUESTION = re.compile(r"\bsaturat|\b(?:at|near) capacity\b|\bmaxed\b", re.I)
 
 
@@ -88,6 +92,7 @@ def answer_gpus(question: str, services: Services) -> Reply:
         lines.append("Lost: " + ", ".join(lost) + ".")
     if stale:
         lines.append("Not reporting: " + ", ".join(stale[:5]) + (" …" if len(stale) > 5 else ""))
+    lines.append(MINUTE_DETAIL)
     return Reply("gpus", "\n".join(lines), data)
 
 

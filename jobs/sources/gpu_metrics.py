@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -164,40 +164,41 @@ class PointBuilder:
 
     def __init__(self, default_host: str) -> None:
         self.default_host = default_host
-        self.points: dict[tuple[str, int, str, float], GpuPoint] = {}
+        # a point's fields as they arrive: one GpuPoint per point is made at the end (a
+        # fleet read is millions of samples; a frozen record per sample would dominate it)
+        self.points: dict[tuple[str, int, str, float], dict[str, Any]] = {}
 
     def add(self, sample_name: str, labels: Mapping[str, str], at: float, value: float) -> None:
         """Record one value; NaN means "no data" and is skipped (never 0)."""
         spec = _FIELDS.get(sample_name)
-        if spec is None or math.isnan(value) or math.isinf(value):
+        if spec is not None:
+            self.put(spec, gpu_identity(labels, self.default_host), at, value)
+
+    def put(self, spec: tuple[str, float], who: GpuIdentity, at: float, value: float) -> None:
+        """Record one value of a known field (``_FIELDS``) of device ``who``."""
+        if math.isnan(value) or math.isinf(value):
             return
         field_name, factor = spec
         if field_name == "clock_reasons":
             if value < 0 or value >= 2**64:
                 return  # not a bitmask
             field_name, value = "throttled", float(bool(int(value) & THROTTLE_MASK))
-        who = gpu_identity(labels, self.default_host)
         key = (who.host, who.index, who.uuid, at)
-        point = self.points.get(key) or GpuPoint(
-            host=who.host,
-            index=who.index,
-            uuid=who.uuid,
-            at=at,
-            parent_uuid=who.parent_uuid,
-            mig_profile=who.mig_profile,
-        )
-        if who.name and not point.name:
-            point = replace(point, name=who.name)
-        changes: dict[str, Any] = {field_name: value * factor}
-        self.points[key] = replace(point, **changes)
+        fields = self.points.get(key)
+        if fields is None:
+            fields = self.points[key] = {
+                "name": "", "parent_uuid": who.parent_uuid, "mig_profile": who.mig_profile,
+            }  # fmt: skip
+        if who.name and not fields["name"]:
+            fields["name"] = who.name
+        fields[field_name] = value * factor
 
     def result(self) -> list[GpuPoint]:
-        points = [
-            replace(p, util_percent=p.gr_active_percent)
-            if p.util_percent is None and p.gr_active_percent is not None
-            else p
-            for p in self.points.values()
-        ]
+        points = []
+        for (host, index, uuid, at), fields in self.points.items():
+            if fields.get("util_percent") is None and fields.get("gr_active_percent") is not None:
+                fields["util_percent"] = fields["gr_active_percent"]
+            points.append(GpuPoint(host=host, index=index, uuid=uuid, at=at, **fields))
         return sorted(points, key=lambda p: (p.host, p.index, p.uuid, p.at))
 
 
@@ -225,6 +226,10 @@ def points_from_matrix(
     """GPU points from query_range series: (metric name, labels, [(time, value), ...])."""
     builder = PointBuilder(default_host)
     for name, labels, values in series:
+        spec = _FIELDS.get(name)
+        if spec is None:
+            continue
+        who = gpu_identity(labels, default_host)  # once per series, not per sample
         for at, value in values:
-            builder.add(name, labels, at, value)
+            builder.put(spec, who, at, value)
     return builder.result()

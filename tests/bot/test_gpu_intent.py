@@ -31,3 +31,7 @@ def test_gpus_summarise_utilisation_and_the_saturation_episode(database):
     # the demo's 90-minute episode hits every GPU of the first host, three days ago
     assert "Saturated: 360 GPU-minutes" in reply.text
     assert len(reply.data["gpus"]) == 4
+    # the last line says how to see the detail behind the figures
+    assert reply.text.splitlines()[-1] == (
+        "Per GPU and minute: `golocal report gpus --by minute --host HOST` (or `--by hour`)."
+    )

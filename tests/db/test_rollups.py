@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from golocal.db.database import Database
+from golocal.db.gpu_summaries import gpu_summaries, rollup_segments
 from golocal.db.models import GpuMinute, GpuRollup, ServerRollup
 from golocal.db.retention import RetentionPolicy, apply_retention
 from golocal.db.rollups import (
@@ -17,11 +18,9 @@ from golocal.db.rollups import (
     rollup_telemetry,
 )
 from golocal.db.telemetry import (
-    gpu_summaries,
     mark_gpu_lost,
     register_gpu,
     register_server,
-    rollup_segments,
     server_hour_totals,
     touch_gpus,
 )
