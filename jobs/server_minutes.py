@@ -93,7 +93,9 @@ def store_server_scrape(
     merge_minutes(database, SERVER, [row])
     rollup(database, now, now + timedelta(seconds=1), specs=(SERVER,))
     hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-    write_local_usage(database, source.name, source.kind, server_id, model, [hour])
+    usage = local_usage_rows(database, source.name, source.kind, server_id, model, [hour])
+    if usage:
+        upsert_usage_buckets(database, usage)
     if source.kind == "ollama":
         in_ram = scrape.memory_in_ram_bytes or 0
         message = f"{len(scrape.models)} models loaded" + (
@@ -177,20 +179,6 @@ def store_fleet_servers(
     return len(rows)
 
 
-def write_local_usage(
-    database: Database,
-    name: str,
-    kind: str,
-    server_id: int,
-    model: str | None,
-    hours: Iterable[datetime],
-) -> None:
-    """Hourly local usage buckets from the server's minute rows (re-summed: idempotent)."""
-    rows = local_usage_rows(database, name, kind, server_id, model, hours)
-    if rows:
-        upsert_usage_buckets(database, rows)
-
-
 def local_usage_rows(
     database: Database,
     name: str,
@@ -199,7 +187,8 @@ def local_usage_rows(
     model: str | None,
     hours: Iterable[datetime],
 ) -> list[dict[str, Any]]:
-    """The usage bucket rows :func:`write_local_usage` writes."""
+    """Hourly local usage buckets from the server's minute rows (re-summed, so writing them
+    again is idempotent)."""
     return [
         {
             "source": name,
