@@ -76,6 +76,34 @@ def _sample(pair: Any) -> tuple[float, float]:
     return at, value if math.isfinite(value) else math.nan
 
 
+def _samples(values: list[Any]) -> list[tuple[float, float]]:
+    """The samples of one series, checked as :func:`_sample` checks each one, in a few
+    passes over the list rather than a call per sample (a fleet's vLLM minute is 150,000
+    samples); anything unusual takes :func:`_sample`'s path for its exact verdict."""
+    if all(
+        type(pair) is list
+        and len(pair) == 2
+        and type(pair[0]) in _TIME_TYPES
+        and type(pair[1]) in _VALUE_TYPES
+        for pair in values
+    ):
+        try:
+            times = [float(pair[0]) for pair in values]
+            numbers = [float(pair[1]) for pair in values]
+        except (ValueError, OverflowError):
+            pass
+        else:
+            low, high = _TIME_RANGE
+            if all(low <= at <= high for at in times):  # NaN and ±inf fail the comparison
+                isfinite, nan = math.isfinite, math.nan
+                return list(zip(times, [v if isfinite(v) else nan for v in numbers], strict=True))
+    return [_sample(pair) for pair in values]
+
+
+_TIME_TYPES = frozenset((int, float, str))
+_VALUE_TYPES = frozenset((str, int, float))
+
+
 def parse_envelope(status_code: int, payload: Any) -> RangeResult:
     """Turn a decoded ``query_range`` (or range-vector ``query``) answer into a
     :class:`RangeResult`.
@@ -115,7 +143,7 @@ def parse_envelope(status_code: int, payload: Any) -> RangeResult:
             raise PrometheusError("Prometheus answered a label value that is not a string")
         name = labels.pop("__name__", "")
         try:
-            samples = [_sample(pair) for pair in values or []]
+            samples = _samples(values or [])
         except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: a 400-digit int
             raise PrometheusError(
                 f"Prometheus answered a sample that is malformed ({exc})"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from golocal.jobs.sources.inference import MetricsFormatError, parse_metrics, parse_ollama_ps
 from golocal.jobs.sources.prometheus_api import PrometheusError, parse_envelope
@@ -140,3 +142,26 @@ def test_an_error_message_is_bounded() -> None:
     with pytest.raises(PrometheusError) as caught:
         parse_envelope(400, {"status": "error", "errorType": "bad_data", "error": "x" * 10_000})
     assert len(caught.value.message) < 400
+
+
+_ATOMS = st.one_of(
+    st.integers(-(10**30), 10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["1.5", "NaN", "+Inf", "-Inf", "1" * 400, "x", "", "1e11", "2e11"]),
+    st.booleans(),
+    st.none(),
+)
+
+
+@given(st.lists(st.one_of(st.lists(_ATOMS, min_size=0, max_size=3), _ATOMS), max_size=6))
+def test_a_series_is_checked_as_each_of_its_samples_would_be(values: list) -> None:
+    """The whole-series fast path accepts and refuses exactly what the per-sample check does."""
+    from golocal.jobs.sources.prometheus_api import _sample, _samples
+
+    def outcome(parse):
+        try:
+            return ("ok", [(a, "nan" if math.isnan(b) else b) for a, b in parse()])
+        except (TypeError, ValueError, OverflowError):
+            return ("refused", None)
+
+    assert outcome(lambda: _samples(values)) == outcome(lambda: [_sample(p) for p in values])
