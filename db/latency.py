@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from golocal.db.database import Database
 from golocal.db.models import InferenceServer, ServerLatencyBucket, ServerLatencyDay
@@ -41,9 +42,9 @@ def add_latency_buckets(
 def add_many_latency_buckets(
     database: Database, items: Iterable[tuple[int, datetime, Mapping[str, float]]]
 ) -> int:
-    """:func:`add_latency_buckets` for several servers and hours in one transaction: the
-    rows already stored are read in one query (a fleet of 128 vLLM instances has some 8,500
-    bucket rows a day, too many to read one by one)."""
+    """:func:`add_latency_buckets` for several servers and hours in one statement: an
+    ``INSERT … ON CONFLICT DO UPDATE SET count = count + new`` per row (a fleet of 128 vLLM
+    instances touches some 9,000 bucket rows a minute)."""
     wanted: dict[tuple[int, datetime, str, str], int] = {}
     for server_id, at, increases in items:
         day = at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -51,48 +52,24 @@ def add_many_latency_buckets(
             _, metric, le = name.split(":", 2)
             key = (server_id, day, metric, le)
             wanted[key] = wanted.get(key, 0) + max(0, round(value))
-    touched = len(wanted)
-    if not touched:
+    if not wanted:
         return 0
-    servers = sorted({key[0] for key in wanted})
-    days = sorted({key[1] for key in wanted})
-    with database.session() as session:
-        stored = session.execute(
-            select(
-                ServerLatencyBucket.server_id,
-                ServerLatencyBucket.bucket_start,
-                ServerLatencyBucket.metric,
-                ServerLatencyBucket.le,
-                ServerLatencyBucket.count,
-            ).where(
-                ServerLatencyBucket.server_id.in_(servers),
-                ServerLatencyBucket.bucket_start.in_(days),
-            )
+    b = ServerLatencyBucket
+    with database.engine.begin() as connection:
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(b)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["server_id", "bucket_start", "metric", "le"],
+            set_={"count": b.count + stmt.excluded["count"]},
         )
-        changed = []
-        for server_id, start, metric, le, count in stored:
-            key = (server_id, _utc(start), metric, le)
-            if key in wanted:
-                changed.append(
-                    {"server_id": server_id, "bucket_start": start, "metric": metric, "le": le}
-                    | {"count": count + wanted.pop(key)}
-                )
-        if changed:  # an ORM bulk UPDATE by primary key: one executemany
-            session.execute(update(ServerLatencyBucket), changed)
-        if wanted:
-            session.execute(
-                insert(ServerLatencyBucket),
-                [
-                    {"server_id": s, "bucket_start": h, "metric": m, "le": le, "count": count}
-                    for (s, h, m, le), count in wanted.items()
-                ],
-            )
-    return touched
-
-
-def _utc(moment: datetime) -> datetime:
-    """A stored timestamp as an aware UTC datetime (SQLite gives it back naive)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        connection.execute(
+            stmt,
+            [
+                {"server_id": s, "bucket_start": d, "metric": m, "le": le, "count": count}
+                for (s, d, m, le), count in wanted.items()
+            ],
+        )
+    return len(wanted)
 
 
 @dataclass(frozen=True, slots=True)

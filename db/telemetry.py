@@ -5,7 +5,7 @@ Bulk writes go through Core ``insert()`` with lists of dicts, in batches.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -128,23 +128,48 @@ def mark_gpu_lost(
         return gpu.id
 
 
+@dataclass(frozen=True, slots=True)
+class ServerSeen:
+    """An inference server as a collection saw it."""
+
+    name: str
+    kind: str
+    url: str
+    model: str | None
+    seen_at: datetime
+
+
 def register_server(
     database: Database, *, name: str, kind: str, url: str, model: str | None, seen_at: datetime
 ) -> int:
     """Insert or refresh an inference server; returns its id."""
+    return register_servers(database, [ServerSeen(name, kind, url, model, seen_at)])[name]
+
+
+def register_servers(database: Database, seen: Sequence[ServerSeen]) -> dict[str, int]:
+    """:func:`register_server` for many servers in one transaction (a fleet's vLLM
+    instances); returns their ids by name."""
     with database.session() as session:
-        server = session.scalars(
-            select(InferenceServer).where(InferenceServer.name == name)
-        ).one_or_none()
-        if server is None:
-            server = InferenceServer(name=name, first_seen=seen_at)
-            session.add(server)
-        server.kind = kind
-        server.url = url
-        server.model = model
-        server.last_seen = max(seen_at, server.last_seen) if server.last_seen else seen_at
+        names = sorted({item.name for item in seen})
+        known = {
+            server.name: server
+            for server in session.scalars(
+                select(InferenceServer).where(InferenceServer.name.in_(names))
+            )
+        }
+        for item in seen:
+            server = known.get(item.name)
+            if server is None:
+                server = InferenceServer(name=item.name, first_seen=item.seen_at)
+                session.add(server)
+                known[item.name] = server
+            server.kind = item.kind
+            server.url = item.url
+            server.model = item.model
+            last = server.last_seen
+            server.last_seen = max(item.seen_at, last) if last else item.seen_at
         session.flush()
-        return server.id
+        return {item.name: known[item.name].id for item in seen}
 
 
 def delete_telemetry_sources(database: Database, *, prefix: str) -> int:

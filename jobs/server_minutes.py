@@ -21,7 +21,12 @@ from golocal.db.database import Database
 from golocal.db.latency import add_latency_buckets, add_many_latency_buckets
 from golocal.db.rollups import SERVER, merge_minutes
 from golocal.db.rollups import rollup_telemetry as rollup
-from golocal.db.telemetry import register_server, server_hour_totals
+from golocal.db.telemetry import (
+    ServerSeen,
+    register_server,
+    register_servers,
+    server_hour_totals,
+)
 from golocal.db.usage import upsert_usage_buckets
 from golocal.jobs.counters import counter_increases
 from golocal.jobs.sources.fleet_servers import COUNTER_COLUMNS, WINDOW_SECONDS, FleetServerMinute
@@ -135,11 +140,16 @@ def store_fleet_servers(
     rows: list[dict[str, Any]] = []
     buckets: list[tuple[int, datetime, dict[str, float]]] = []
     usage: list[tuple[str, int, str, set[datetime]]] = []
+    ids = register_servers(
+        database,
+        [
+            ServerSeen(f"{source.name}/{instance}"[:100], "vllm", instance, model or None, now)
+            for instance, model in by_server
+        ],
+    )
     for (instance, model), records in by_server.items():
         name = f"{source.name}/{instance}"[:100]
-        server_id = register_server(
-            database, name=name, kind="vllm", url=instance, model=model or None, seen_at=now
-        )
+        server_id = ids[name]
         histograms: dict[datetime, dict[str, float]] = {}
         hours: set[datetime] = set()
         for record in records:
