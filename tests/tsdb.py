@@ -1,12 +1,12 @@
 """Real time-series databases for the fleet tests: Debian's Prometheus and VictoriaMetrics.
 
 The ``tsdb`` fixture runs each test once per engine (``prometheus``, ``victoria-metrics``,
-the single-node binary) and hands it a function that starts the real server on a free
-loopback port, with a temporary configuration and data directory, scraping the given
-``/metrics`` URLs every second. Both answer the same Prometheus HTTP API
-(``/api/v1/query_range``), which is all golocal's fleet source uses. Where a binary is
-missing the test skips with the reason; under CI (``CI`` set) it fails, because ``.ci/run``
-installs both packages.
+the single-node binary; ``every_tsdb`` starts both in one test) and hands it a function
+that starts the real server on a free loopback port, with a temporary configuration and
+data directory, scraping the given ``/metrics`` URLs every second. Both answer the same
+Prometheus HTTP API (``/api/v1/query_range``), which is all golocal's fleet source uses.
+Where a binary is missing the test skips with the reason; under CI (``CI`` set) it fails,
+because ``.ci/run`` installs both packages.
 
 Engine flags: Prometheus ``--web.listen-address``, ``--storage.tsdb.path`` (prometheus
 2.42 ``cmd/prometheus/main.go``); VictoriaMetrics ``-httpListenAddr``, ``-storageDataPath``,
@@ -64,41 +64,51 @@ class Tsdb:
 StartTsdb = Callable[[list[str]], Tsdb]
 
 
+def _start(engine: str, targets: list[str], folder: Path, running: ExitStack) -> Tsdb:
+    binary_name, package, ready = ENGINES[engine]
+    binary = require_binary(binary_name, package)
+    folder.mkdir()
+    config = folder / "scrape.yml"  # JSON is YAML
+    config.write_text(json.dumps(_scrape_config(targets)), encoding="utf-8")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    if engine == "prometheus":
+        command = [
+            binary,
+            f"--config.file={config}",
+            f"--storage.tsdb.path={folder / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ]
+    else:
+        command = [
+            binary,
+            f"-promscrape.config={config}",
+            f"-storageDataPath={folder / 'data'}",
+            f"-httpListenAddr=127.0.0.1:{port}",
+            "-search.latencyOffset=0s",
+            "-search.disableCache",
+        ]
+    running.enter_context(server_process(command, url + ready, log=folder / "log"))
+    return Tsdb(engine, url)
+
+
 @pytest.fixture(params=sorted(ENGINES))
 def tsdb(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StartTsdb]:
     """``start(["http://127.0.0.1:PORT/metrics", ...])`` -> a scraping :class:`Tsdb`."""
     engine = request.param
-    binary_name, package, ready = ENGINES[engine]
-    binary = require_binary(binary_name, package)
+    require_binary(*ENGINES[engine][:2])
     with ExitStack() as running:
+        yield lambda targets: _start(engine, targets, tmp_path / engine, running)
 
-        def start(targets: list[str]) -> Tsdb:
-            folder = tmp_path / engine
-            folder.mkdir()
-            config = folder / "scrape.yml"  # JSON is YAML
-            config.write_text(json.dumps(_scrape_config(targets)), encoding="utf-8")
-            port = free_port()
-            url = f"http://127.0.0.1:{port}"
-            if engine == "prometheus":
-                command = [
-                    binary,
-                    f"--config.file={config}",
-                    f"--storage.tsdb.path={folder / 'data'}",
-                    f"--web.listen-address=127.0.0.1:{port}",
-                ]
-            else:
-                command = [
-                    binary,
-                    f"-promscrape.config={config}",
-                    f"-storageDataPath={folder / 'data'}",
-                    f"-httpListenAddr=127.0.0.1:{port}",
-                    "-search.latencyOffset=0s",
-                    "-search.disableCache",
-                ]
-            running.enter_context(server_process(command, url + ready, log=folder / "log"))
-            return Tsdb(engine, url)
 
-        yield start
+@pytest.fixture
+def every_tsdb(tmp_path: Path) -> Iterator[Callable[[list[str]], list[Tsdb]]]:
+    """``start([...])`` -> every engine scraping the same targets, for a test that waits
+    on the wall clock once for all of them."""
+    with ExitStack() as running:
+        yield lambda targets: [
+            _start(engine, targets, tmp_path / engine, running) for engine in sorted(ENGINES)
+        ]
 
 
 def _scrape_config(targets: list[str]) -> dict[str, object]:

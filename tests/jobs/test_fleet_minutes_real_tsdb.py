@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from golocal.db.database import Database, open_database
 from golocal.db.gpu_detail import stored_minutes
 from golocal.db.models import Gpu
 from golocal.db.rollups import GPU, merge_minutes, rollup_telemetry
@@ -28,6 +29,7 @@ from golocal.jobs.telemetry import collect_telemetry
 from tests.fakes.dcgm import DcgmGpu
 from tests.jobs.telemetry_fixtures import settings_for
 from tests.ops.processes import wait_for
+from tests.tsdb import Tsdb
 
 pytest_plugins = ["tests.jobs.test_fleet_real_tsdb"]  # its agent and dcgm fixtures
 
@@ -59,22 +61,36 @@ def _without_origin(row: DetailRow) -> DetailRow:
 
 
 def test_minutes_read_from_the_engine_are_the_minutes_collection_stored(
-    tsdb, agent, changing, sqlite_database, tmp_path: Path
+    every_tsdb, agent, changing, tmp_path: Path
 ) -> None:
-    database = sqlite_database
-    engine = tsdb([agent[0], changing[0]])
+    # both engines scrape the same endpoints, so one wait for the end of a minute serves both
+    engines = every_tsdb([agent[0], changing[0]])
     energy = "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION or golocal_gpu_energy_joules_total"
-    engine.wait_until(f"count({energy})", lambda values: values == [4.0])
-    settings = settings_for(
-        tmp_path, f'[[prometheus]]\nname = "fleet"\nurl = "{engine.url}"\nstep_seconds = 1\n'
-    )
-    # the minute the engine's data starts in (its first samples have no energy baseline
-    # in either read), and a moment after its end
-    minute = datetime.now(UTC).replace(second=0, microsecond=0)
+    for engine in engines:
+        engine.wait_until(f"count({energy})", lambda values: values == [4.0])
+    # the minute the engines' data starts in (its first samples have no energy baseline
+    # in either read), or the next when this one has too few seconds left to vary in
+    now = datetime.now(UTC)
+    minute = now.replace(second=0, microsecond=0)
+    if now - minute > timedelta(seconds=40):
+        minute += timedelta(minutes=1)
     wait_for(
         lambda: datetime.now(UTC) > minute + timedelta(minutes=1, seconds=2),
         timeout=65,
         what="the end of the minute",
+    )
+    for engine in engines:
+        database = open_database(f"sqlite:///{tmp_path / engine.engine}.db")
+        try:
+            _check_engine(database, engine, minute, tmp_path / f"{engine.engine}-config")
+        finally:
+            database.dispose()
+
+
+def _check_engine(database: Database, engine: Tsdb, minute: datetime, folder: Path) -> None:
+    folder.mkdir()
+    settings = settings_for(
+        folder, f'[[prometheus]]\nname = "fleet"\nurl = "{engine.url}"\nstep_seconds = 1\n'
     )
     (collected,) = collect_telemetry(database, settings, now=datetime.now(UTC))
     assert collected.ok, collected.message
