@@ -17,6 +17,7 @@ other values of the present hours in hour order: integer columns (counts, tokens
 
 from __future__ import annotations
 
+import sys
 import zlib
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -32,6 +33,8 @@ from golocal.db.rollups import AggregateSpec, floor_day
 
 FORMAT = 1
 _FULL = (1 << 24) - 1
+#: records are little-endian whatever the machine that writes or reads them
+_SWAP = sys.byteorder != "little"
 
 
 class ArchiveFormatError(ValueError):
@@ -75,6 +78,8 @@ def pack_hours(spec: AggregateSpec, hours: Mapping[int, Mapping[str, Any]]) -> b
         payload += nulls.to_bytes(4, "little")
         kept = [value for value in values if value is not None]
         typed = array("q", map(int, kept)) if _is_integer(spec, name) else array("f", kept)
+        if _SWAP:
+            typed.byteswap()
         payload += typed.tobytes()
     return bytes([FORMAT]) + zlib.compress(bytes(payload), 6)
 
@@ -119,6 +124,8 @@ def unpack_hours(spec: AggregateSpec, record: bytes) -> dict[int, dict[str, Any]
         count = sum(1 for hour in present if not nulls >> hour & 1)
         size = count * typed.itemsize
         typed.frombytes(payload[at : at + size])
+        if _SWAP:
+            typed.byteswap()
         at += size
         # a 32-bit float read back as the decimal it stands for: 80.9, not 80.9000015258789
         values = iter(typed.tolist() if typed.typecode == "q" else map(_decimal, typed))
