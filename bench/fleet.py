@@ -44,8 +44,8 @@ from urllib.parse import parse_qs
 import httpx
 import numpy as np
 from answer_timing import Figure, interleaved_p95, ratio_text  # beside this script
+from ingest import drop_database  # beside this script
 from sqlalchemy import create_engine, text
-from sqlalchemy.exc import DBAPIError
 
 from golocal.bot.chat import answer
 from golocal.bot.services import Services
@@ -53,8 +53,8 @@ from golocal.config.settings import Retention, Settings, load_settings
 from golocal.db import migrate
 from golocal.db.bulk import insert_columns
 from golocal.db.database import Database, create_database_engine, normalise_url, open_database
-from golocal.db.hour_archive import pack_hours
-from golocal.db.latency import PACK_AFTER_DAYS, pack_buckets
+from golocal.db.hour_archive import pack_hour_columns
+from golocal.db.latency import PACK_AFTER_DAYS, pack_bucket_columns
 from golocal.db.models import ServerLatencyBucket, ServerLatencyDay
 from golocal.db.retention import RetentionPolicy, apply_retention
 from golocal.db.rollups import GPU, SERVER, AggregateSpec, floor_day, rollup_weeks_and_months
@@ -305,17 +305,6 @@ def report_cycles(
 # --- 2. a year of rollups ------------------------------------------------------------
 
 
-def drop_database(connection: Any, name: str) -> None:
-    """Drop a bench database; autovacuum (another role) may still be analysing it."""
-    for _ in range(30):
-        try:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            return
-        except DBAPIError:
-            time.sleep(1)
-    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
 def fresh_postgres(admin_url: str) -> tuple[str, Callable[[], None]]:
     admin = normalise_url(admin_url)
     name = f"golocal_fleet_{uuid.uuid4().hex[:10]}"
@@ -345,13 +334,13 @@ def _write_day(
     packed: bool,
 ) -> None:
     """One day of hourly values (one row per GPU or server, 24 columns) as collection and
-    retention leave it: hour rows (packed once ``packed``) and the day's rollup."""
-    rows = 0 if packed else len(ids) * 24
+    retention leave it: hour rows (packed once ``packed``, as the demo packs them) and the
+    day's rollup."""
+    rows = len(ids) * 24
     columns: dict[str, list[Any]] = {
-        spec.key: (np.repeat(ids, 24).tolist() if rows else []) + ids,
+        spec.key: np.repeat(ids, 24).tolist() + ids,
         "resolution": ["hour"] * rows + ["day"] * len(ids),
-        "bucket_start": ([day + timedelta(hours=h) for h in range(24)] * len(ids) if rows else [])
-        + [day] * len(ids),
+        "bucket_start": [day + timedelta(hours=h) for h in range(24)] * len(ids) + [day] * len(ids),
         "minutes": [60] * rows + [1440] * len(ids),
         "samples": [240] * rows + [5760] * len(ids),
     }
@@ -367,20 +356,11 @@ def _write_day(
         )
         if name in integers:
             values, fold = values.astype(np.int64), fold.astype(np.int64)
-        columns[name] = (values.ravel().tolist() if rows else []) + fold.tolist()
-    insert_columns(database, spec.rollup, columns)
+        columns[name] = values.ravel().tolist() + fold.tolist()
     if packed:  # what retention leaves of a day older than pack_hours_after_days
-        lists = {name: values.tolist() for name, values in hourly.items()}
-        records = [
-            pack_hours(spec, {
-                h: {"minutes": 60, "samples": 240, **{n: v[i][h] for n, v in lists.items()}}
-                for h in range(24)
-            })
-            for i in range(len(ids))
-        ]  # fmt: skip
-        insert_columns(
-            database, spec.archive, {"day": [day] * len(ids), spec.key: ids, "hours": records}
-        )
+        columns, packed_days = pack_hour_columns(spec, columns)
+        insert_columns(database, spec.archive, packed_days)
+    insert_columns(database, spec.rollup, columns)
 
 
 #: vLLM's histogram bounds (vllm/v1/metrics/loggers.py): time to first token, end to end,
@@ -412,14 +392,6 @@ def _write_latency(
     daily = served.sum(1)
     counts = {metric: np.round(np.outer(daily, share)).astype(int).tolist()
               for metric, share in _LATENCY_SHARE.items()}  # fmt: skip
-    if packed:
-        records = [
-            pack_buckets({m: dict(zip(names[m], counts[m][i], strict=True)) for m in names})
-            for i in range(len(servers))
-        ]
-        packed_day = {"day": [day] * len(servers), "server_id": servers, "buckets": records}
-        insert_columns(database, ServerLatencyDay, packed_day)
-        return
     columns: dict[str, list[Any]] = {"server_id": [], "metric": [], "le": [], "count": []}
     for i, server in enumerate(servers):
         for metric in names:
@@ -428,7 +400,10 @@ def _write_latency(
             columns["le"] += names[metric]
             columns["count"] += counts[metric][i]
     columns["bucket_start"] = [day] * len(columns["count"])
-    insert_columns(database, ServerLatencyBucket, columns)
+    if packed:
+        insert_columns(database, ServerLatencyDay, pack_bucket_columns(columns))
+    else:
+        insert_columns(database, ServerLatencyBucket, columns)
 
 
 def write_year(database: Database, hosts: int, days: int, now: datetime) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 
 from golocal.db.database import Database
-from golocal.db.hour_archive import archived_hours
+from golocal.db.hour_archive import archived_hours, null_sum
 from golocal.db.models import (
     AlertIncident,
     Gpu,
@@ -156,11 +156,6 @@ class ServerLatency:
     mean_seconds: float
 
 
-def _sum(total: Any, value: Any) -> Any:
-    """A SUM that stays NULL until something is reported, as SQL's does."""
-    return total if value is None else (total or 0) + value
-
-
 def server_latency(database: Database, since: date, until: date) -> ServerLatency | None:
     """Mean end-to-end latency from the servers' histogram sums and counts (hourly
     rollups, rows and packed days alike)."""
@@ -175,8 +170,8 @@ def server_latency(database: Database, since: date, until: date) -> ServerLatenc
     with database.engine.connect() as connection:
         total, count = connection.execute(query).one()
         for hour in archived_hours(connection, SERVER, start, end):
-            total = _sum(total, hour.values["latency_sum_s"])
-            count = _sum(count, hour.values["latency_count"])
+            total = null_sum(total, hour.values["latency_sum_s"])
+            count = null_sum(count, hour.values["latency_count"])
     if not count or total is None:
         return None
     return ServerLatency(requests=int(count), mean_seconds=float(total) / int(count))

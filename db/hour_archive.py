@@ -136,6 +136,12 @@ def unpack_hours(spec: AggregateSpec, record: bytes) -> dict[int, dict[str, Any]
     return rows
 
 
+def null_sum(total: Any, value: Any) -> Any:
+    """A SUM that stays NULL until something is reported, as SQL's does: for adding
+    archived hours to what a query summed over rows."""
+    return total if value is None else (total or 0) + value
+
+
 @dataclass(frozen=True, slots=True)
 class ArchivedHour:
     """One hour of one GPU (server) read back from the archive."""

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 
 from golocal.db.database import Database
-from golocal.db.hour_archive import archived_hours
+from golocal.db.hour_archive import archived_hours, null_sum
 from golocal.db.models import (
     Gpu,
     GpuMinute,
@@ -189,11 +189,6 @@ class GpuWeek:
     lost: int
 
 
-def _add(total: float | None, value: float | None) -> float | None:
-    """A SUM that stays NULL until something is reported, as SQL's does."""
-    return total if value is None else (total or 0.0) + float(value)
-
-
 def gpu_week(database: Database, since: datetime, until: datetime) -> GpuWeek:
     """GPU utilisation, energy, saturation and throttling from the hourly rollups, rows
     and packed days (:mod:`golocal.db.hour_archive`) alike."""
@@ -240,7 +235,7 @@ def gpu_week(database: Database, since: datetime, until: datetime) -> GpuWeek:
         gpus.add(gpu)
         hours += int(count)
         weight += float(minutes or 0)
-        util, energy = _add(util, util_weighted), _add(energy, joules)
+        util, energy = null_sum(util, util_weighted), null_sum(energy, joules)
         saturated += float(sat or 0.0)
         throttled += float(thr or 0.0)
         if hottest is not None and (temp is None or hottest > temp):
