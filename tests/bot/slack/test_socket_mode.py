@@ -30,6 +30,11 @@ def socket_mode(services: Services, fake_slack_web: FakeSlackWeb) -> Iterator[Fa
         try:
             yield fake_socket
         finally:
+            # the client's close waits out its receiver's poll (seconds) unless the server
+            # hangs up first; with reconnection off it then stops at once
+            handler.client.auto_reconnect_enabled = False
+            if fake_socket.connection is not None:
+                fake_socket.connection.close()
             handler.close()
 
 
