@@ -53,6 +53,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
+from tests.fakes.server import QUICK_SHUTDOWN
 from tests.fakes.slack_history import conversation, store_message
 
 BOT_USER_ID = "UBOT0001"
@@ -413,7 +414,7 @@ def running_fake_slack_web() -> Iterator[FakeSlackWeb]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
     server.daemon_threads = True
     fake.server = server
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs=QUICK_SHUTDOWN, daemon=True)
     thread.start()
     try:
         yield fake

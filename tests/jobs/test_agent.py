@@ -25,6 +25,7 @@ from golocal.jobs.sources import nvml
 from golocal.jobs.sources.gpu_metrics import parse_gpu_metrics
 from golocal.jobs.telemetry import collect_telemetry
 from tests.fakes.nvml import NOT_SUPPORTED, ScriptedGpu, install
+from tests.fakes.server import QUICK_SHUTDOWN
 
 
 @pytest.fixture(autouse=True)
@@ -47,7 +48,7 @@ def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     agent = GpuAgent(host="node1", sample_seconds=3600)
     server = make_server(agent, "127.0.0.1", 0)
     agent.start_sampling()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs=QUICK_SHUTDOWN, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()

@@ -69,14 +69,14 @@ def test_minutes_read_from_the_engine_are_the_minutes_collection_stored(
     for engine in engines:
         engine.wait_until(f"count({energy})", lambda values: values == [4.0])
     # the minute the engines' data starts in (its first samples have no energy baseline
-    # in either read), or the next when this one has too few seconds left to vary in
+    # in either read), or the next when this one has under 10 s (10 scrapes) left to vary in
     now = datetime.now(UTC)
     minute = now.replace(second=0, microsecond=0)
-    if now - minute > timedelta(seconds=40):
+    if now - minute > timedelta(seconds=50):
         minute += timedelta(minutes=1)
     wait_for(
         lambda: datetime.now(UTC) > minute + timedelta(minutes=1, seconds=2),
-        timeout=90,  # up to 20 s of this minute, the next, and 2 s
+        timeout=90,  # up to 10 s of this minute, the next, and 2 s
         what="the end of the minute",
     )
     for engine in engines:

@@ -34,7 +34,7 @@ from golocal.jobs.telemetry import collect_telemetry
 from tests.fakes.dcgm import DcgmGpu, dcgm_metrics
 from tests.fakes.inference_servers import VllmEngine, vllm_metrics
 from tests.fakes.nvml import ScriptedGpu, install
-from tests.fakes.server import PROMETHEUS_TEXT, LoopbackServer, Reply
+from tests.fakes.server import PROMETHEUS_TEXT, QUICK_SHUTDOWN, LoopbackServer, Reply
 from tests.jobs.telemetry_fixtures import settings_for
 
 
@@ -71,7 +71,7 @@ def agent(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, list[ScriptedG
     sampler = GpuAgent(host="node-a", sample_seconds=0.2)
     server = make_server(sampler, "127.0.0.1", 0)
     sampler.start_sampling()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs=QUICK_SHUTDOWN, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/metrics", gpus
     server.shutdown()
