@@ -26,7 +26,9 @@ from collections.abc import Sequence
 import httpx
 
 from golocal.jobs.sources.fleet_batches import (
+    BOUNDARY_MINUTES,
     DISCOVERY_STEP,
+    boundary_batches,
     density_block,
     density_query,
     density_range,
@@ -35,6 +37,7 @@ from golocal.jobs.sources.fleet_batches import (
     group_instances,
     lead_seconds,
     raw_plan,
+    resets_query,
     selector,
     time_chunks,
 )
@@ -45,6 +48,8 @@ from golocal.jobs.sources.fleet_servers import (
     LOOKBACK_SECONDS,
     NEAR_SECONDS,
     WINDOW_SECONDS,
+    reset_checks,
+    sampled_buckets,
     without_previous,
 )
 from golocal.jobs.sources.gpu_metrics import FLEET_GPU_SERIES
@@ -52,7 +57,9 @@ from golocal.jobs.sources.prometheus_api import query_range, raw_samples
 
 Series = tuple[str, dict[str, str], list[tuple[float, float]]]
 #: every series name a vLLM instance is read for
-SERVER_COUNTERS = (*COUNTER_SERIES, *BUCKET_SERIES)
+COUNTER_NAMES = tuple(COUNTER_SERIES)
+BUCKET_NAMES = tuple(BUCKET_SERIES)
+SERVER_COUNTERS = (*COUNTER_NAMES, *BUCKET_NAMES)
 SERVER_GAUGES = tuple(GAUGE_SERIES)
 
 
@@ -157,20 +164,40 @@ def server_series(
     client: httpx.Client, url: str, start: float, end: float
 ) -> tuple[list[Series], list[Series]]:
     """vLLM counters' raw samples for the whole minutes ``[start, end)`` (with what came
-    before each series' first increase) and gauges at one-minute steps."""
+    before each series' first increase) and gauges at one-minute steps.
+
+    Latency buckets (nine in ten of an instance's counter series) are read at the minutes'
+    boundaries when the window is short and the engine saw no reset in them
+    (:func:`bucket_boundaries`), else raw like the other counters.
+    """
     near = start - NEAR_SECONDS
-    counts = series_per_instance(client, url, SERVER_COUNTERS, near, end)
+    counter_counts = series_per_instance(client, url, COUNTER_NAMES, near, end)
+    bucket_counts = series_per_instance(client, url, BUCKET_NAMES, near, end)
     counters: list[Series] = []
-    if counts:
+    if counter_counts or bucket_counts:
         density, block = raw_density(client, url, SERVER_COUNTERS, near, end)
         # the previous sample of each series is in the last two scrapes before the window
-        lead = start - lead_seconds(density, block, counts, NEAR_SECONDS)
-        known = (counts, density, block)
-        counters = read_raw(client, url, SERVER_COUNTERS, lead, end, known=known)
+        lead = lead_seconds(
+            density, block, counter_counts.keys() | bucket_counts.keys(), NEAR_SECONDS
+        )
+        if counter_counts:
+            known = (counter_counts, density, block)
+            counters = read_raw(client, url, COUNTER_NAMES, start - lead, end, known=known)
+        raw_buckets = bucket_counts
+        if bucket_counts and end - start <= BOUNDARY_MINUTES * WINDOW_SECONDS:
+            sampled, unsure = bucket_boundaries(
+                client, url, (bucket_counts, density, block), start, end, lead
+            )
+            counters.extend(sampled)
+            raw_buckets = {i: n for i, n in bucket_counts.items() if i in unsure}
+        if raw_buckets:
+            known = (raw_buckets, density, block)
+            buckets = read_raw(client, url, BUCKET_NAMES, start - lead, end, known=known)
+            counters = merge_series(counters, buckets)
         missing = without_previous(counters, start)
         if missing:
             earlier = read_raw(
-                client, url, SERVER_COUNTERS, start - LOOKBACK_SECONDS, lead, missing
+                client, url, SERVER_COUNTERS, start - LOOKBACK_SECONDS, start - lead, missing
             )
             counters = merge_series(counters, earlier)
     # gauges are a few series an instance beside some 70 counters: batched by their own count
@@ -180,10 +207,62 @@ def server_series(
     return counters, gauges
 
 
+def bucket_boundaries(
+    client: httpx.Client,
+    url: str,
+    known: tuple[dict[str, int], dict[str, int], int],
+    start: float,
+    end: float,
+    lead: int,
+) -> tuple[list[Series], set[str]]:
+    """Latency buckets as their last samples before each minute boundary of ``[start,
+    end]``, and the instances to read raw instead (:func:`sampled_buckets`).
+
+    One query asks the engine for the resets and the series of every bucket over the window
+    and the ``lead`` before it; then each boundary is one bounded read per batch of the
+    ``lead`` seconds before it (a millisecond before it: a sample on the boundary belongs
+    to the next minute). A minute of 5 s scrapes is read as 2 samples a bucket, not 14.
+    """
+    counts, density, block = known
+    check = query_range(
+        client,
+        url,
+        resets_query(BUCKET_NAMES, int(end - start) + lead),
+        start=end,
+        end=end,
+        step=WINDOW_SECONDS,
+    )
+    batches = boundary_batches(counts, density, block, lead)
+    boundaries = [start + k * WINDOW_SECONDS for k in range(int(end - start) // WINDOW_SECONDS + 1)]
+    reads = [
+        [
+            series
+            for batch in batches
+            for series in raw_samples(
+                client, url, selector(BUCKET_NAMES, batch), end=at - 0.001, seconds=lead
+            ).series
+        ]
+        for at in boundaries
+    ]
+    return sampled_buckets(reads, reset_checks(check.series))
+
+
 def merge_series(*parts: list[Series]) -> list[Series]:
-    """The series of several answers, each once, a sample read twice kept once."""
-    merged: dict[tuple[str, tuple[tuple[str, str], ...]], set[tuple[float, float]]] = {}
+    """The series of several answers, each once, a sample read twice kept once.
+
+    A series found in one answer only is kept as it came (one answer never repeats a
+    sample); only series split across answers are merged and sorted.
+    """
+    found: dict[tuple[str, tuple[tuple[str, str], ...]], list[Series]] = {}
     for part in parts:
-        for name, labels, samples in part:
-            merged.setdefault((name, tuple(sorted(labels.items()))), set()).update(samples)
-    return [(name, dict(labels), sorted(samples)) for (name, labels), samples in merged.items()]
+        for series in part:
+            key = (series[0], tuple(sorted(series[1].items())))
+            found.setdefault(key, []).append(series)
+    merged: list[Series] = []
+    for (name, labels), pieces in found.items():
+        if len(pieces) == 1:
+            merged.append(pieces[0])
+        else:
+            samples = sorted({sample for piece in pieces for sample in piece[2]})
+            merged.append((name, dict(labels), samples))
+    return merged

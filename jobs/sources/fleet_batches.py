@@ -38,6 +38,9 @@ DISCOVERY_STEP = 300
 DENSITY_BLOCK = 60
 #: the most blocks a density query evaluates, so its answer stays small on long windows
 DENSITY_STEPS = 30
+#: windows of at most this many minutes read histogram buckets at the minutes' boundaries
+#: (:func:`resets_query`); longer ones (a catch-up) read every raw sample
+BOUNDARY_MINUTES = 5
 
 # RE2 metacharacters; everything else stands for itself
 _RE2_SPECIAL = re.compile(r"([\\.+*?()|\[\]{}^$])")
@@ -182,3 +185,42 @@ def raw_plan(
             reads.append((batch, at, length))
             at -= length
     return reads
+
+
+def resets_query(names: Sequence[str], seconds: int, instances: Sequence[str] | None = None) -> str:
+    """Per instance, the counter resets of the wanted series over the last ``seconds`` and
+    how many of those series had samples there.
+
+    ``resets`` over several names would drop their names and collide, so each name is its
+    own pair of aggregations, told apart by a ``golocal_figure`` label (``resets:<k>`` and
+    ``series:<k>``, ``k`` the name's position) for ``or`` to keep every one.
+    """
+    terms = []
+    for k, name in enumerate(names):
+        inner = f"resets({selector([name], instances)}[{seconds}s])"
+        for operator, figure in (("sum", "resets"), ("count", "series")):
+            terms.append(
+                f"label_replace({operator} by (instance) ({inner}), "
+                f'"golocal_figure", "{figure}:{k}", "", "")'
+            )
+    return " or ".join(terms)
+
+
+def boundary_batches(
+    series_per_instance: Mapping[str, int],
+    samples_per_block: Mapping[str, int],
+    block: int,
+    seconds: int,
+    budget: int | None = None,
+) -> list[list[str]]:
+    """Instances batched so one read of the last ``seconds`` before a boundary holds at most
+    ``budget`` (:data:`SAMPLES_PER_QUERY`) samples: a series holds about ``seconds`` at its
+    density, plus one for the scrape that straddles the edge (unknown density: one a
+    second)."""
+    budget = SAMPLES_PER_QUERY if budget is None else budget
+    weights = {
+        instance: count
+        * (-int(-max(1, samples_per_block.get(instance, block)) * seconds // block) + 1)
+        for instance, count in series_per_instance.items()
+    }
+    return group_instances(weights, limit=budget)

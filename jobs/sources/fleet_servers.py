@@ -23,8 +23,9 @@ failure, not a request; ``abort`` is a request, also counted apart). Metric name
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from golocal.jobs.sources.inference import (
@@ -112,6 +113,66 @@ def without_previous(counters: Matrix, start: float) -> list[str]:
         if times and min(times) >= start:
             found.add(labels.get("instance", ""))
     return sorted(found)
+
+
+def reset_checks(answer: Matrix) -> dict[str, tuple[int, int]]:
+    """Per instance, (resets, series) from the answer to
+    :func:`~golocal.jobs.sources.fleet_batches.resets_query`, summed over the names."""
+    found: dict[str, list[int]] = {}
+    for _name, labels, values in answer:
+        figure = labels.get("golocal_figure", "").split(":")[0]
+        numbers = [value for _at, value in values if math.isfinite(value)]
+        if figure not in ("resets", "series") or not numbers:
+            continue
+        counts = found.setdefault(labels.get("instance", ""), [0, 0])
+        counts[figure == "series"] += int(numbers[-1])
+    return {instance: (resets, series) for instance, (resets, series) in found.items()}
+
+
+def sampled_buckets(
+    reads: Sequence[Matrix], checks: Mapping[str, tuple[int, int]]
+) -> tuple[list[tuple[str, dict[str, str], list[tuple[float, float]]]], set[str]]:
+    """Histogram buckets from the last sample before each minute boundary, where that gives
+    exactly what every raw sample would; the instances where it may not, to read raw.
+
+    ``reads[k]`` holds the raw samples of the few seconds before the ``k``-th boundary of a
+    window (its start, each minute, its end). Between resets a bucket's increases over a
+    minute add up to its last value before the minute's end less its last value before
+    the minute's start, so those samples alone give each minute's increase, on the minute
+    of the later one, as :func:`fleet_server_minutes` counts it. An instance is read raw
+    instead when the engine counted a reset in its buckets (``checks``), when a series
+    misses a boundary (a scrape gap, a series that began or ended) or has a non-finite,
+    negative or falling value there, or when the engine saw series there that the
+    boundaries did not. (A reset hidden behind a NaN sample between two boundaries is not
+    seen by ``resets``; prometheus_client never exports one in a bucket.)
+    """
+    lasts: dict[tuple[str, tuple[tuple[str, str], ...]], list[tuple[float, float] | None]] = {}
+    for k, read in enumerate(reads):
+        for name, labels, samples in read:
+            points = list(samples)
+            if points:
+                key = (name, tuple(sorted(labels.items())))
+                lasts.setdefault(key, [None] * len(reads))[k] = max(points)
+    unsure = {instance for instance, (resets, _series) in checks.items() if resets > 0}
+    seen: dict[str, int] = {}
+    for (_name, items), found in lasts.items():
+        instance = dict(items).get("instance", "")
+        seen[instance] = seen.get(instance, 0) + 1
+        numbers = [sample[1] for sample in found if sample is not None]
+        if (
+            len(numbers) < len(found)
+            or not all(math.isfinite(number) and number >= 0 for number in numbers)
+            or any(later < earlier for earlier, later in itertools.pairwise(numbers))
+        ):
+            unsure.add(instance)
+    unsure |= {i for i, count in seen.items() if checks.get(i, (0, -1))[1] != count}
+    unsure |= {i for i, (_resets, series) in checks.items() if series and i not in seen}
+    series = [
+        (name, dict(items), sorted({s for s in found if s is not None}))
+        for (name, items), found in lasts.items()
+        if dict(items).get("instance", "") not in unsure
+    ]
+    return series, unsure
 
 
 def fleet_server_minutes(

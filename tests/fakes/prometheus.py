@@ -14,7 +14,12 @@ prometheus/prometheus ``docs/querying/api.md`` and ``docs/querying/basics.md`` (
   ``max by (instance) (count_over_time(<selector>[<n>s]) or …)``: per step, the most raw
   samples one series of each ``instance`` holds in ``(t - n, t]`` (``count_over_time``
   drops the name; ``or`` keeps a right-hand element only when no left-hand one has its
-  labels, ``docs/querying/operators.md``).
+  labels, ``docs/querying/operators.md``); and terms
+  ``label_replace(sum|count by (instance) (resets(<selector>[<n>s])), "<label>", "<value>",
+  "", "")`` joined by ``or``: per step, each ``instance``'s counter resets (a value below
+  the one before it, ``docs/querying/functions.md``) over the raw samples in ``(t - n, t]``
+  summed, or the series with samples there counted, with ``<label>`` set to ``<value>``
+  (an empty regex matches the empty source, so ``label_replace`` adds the label).
 
 Sample values are strings, as ``strconv.FormatFloat(v, 'f', -1, 64)`` writes them; times
 are Unix seconds (JSON numbers). Other PromQL is answered ``bad_data`` (HTTP 400), the way
@@ -24,6 +29,7 @@ and that one aggregation, nothing else.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -38,6 +44,10 @@ _MATCHER = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]
 _COUNT_BY_INSTANCE = re.compile(r"^count by \(instance\) \((.*)\)$")
 _MAX_BY_INSTANCE = re.compile(r"^max by \(instance\) \((count_over_time\(.*\))\)$")
 _COUNT_OVER_TIME = re.compile(r"^count_over_time\((.*)\)$")
+_RESETS_TERM = re.compile(
+    r"^label_replace\((sum|count) by \(instance\) \(resets\((.*)\)\), "
+    r'"([A-Za-z_]+)", "([^"]*)", "", ""\)$'
+)
 
 
 def _matchers(name: str | None, braces: str | None) -> list[tuple[str, str, str]]:
@@ -120,6 +130,8 @@ class FakePrometheus(LoopbackServer):
         density = _MAX_BY_INSTANCE.match(query)
         if density and request.path == "/api/v1/query_range":
             return self._density(density.group(1), request)
+        if query.startswith("label_replace(") and request.path == "/api/v1/query_range":
+            return self._resets(query, request)
         count = _COUNT_BY_INSTANCE.match(query)
         match = _SELECTOR.match(count.group(1) if count else query)
         try:
@@ -210,6 +222,37 @@ class FakePrometheus(LoopbackServer):
                 for instance, per_step in sorted(per_instance.items())
             ],
         )
+
+    def _resets(self, query: str, request: Request) -> Reply:
+        result = []
+        for term in query.split(" or "):
+            parsed = _RESETS_TERM.match(term)
+            match = _SELECTOR.match(parsed.group(2)) if parsed else None
+            if parsed is None or match is None or match.group(3) is None:
+                return _error("bad_data", f"this fake does not evaluate {term!r}", 400)
+            operator, label, value = parsed.group(1, 3, 4)
+            seconds = float(match.group(3))
+            matchers = _matchers(*match.group(1, 2))
+            chosen = [
+                s for s in self.series if _matches({"__name__": s.name, **s.labels}, matchers)
+            ]
+            per_instance: dict[str, dict[float, int]] = {}
+            for t in self._steps(request):
+                for s in chosen:
+                    values = [v for at, v in s.samples if t - seconds < at <= t]
+                    if not values:
+                        continue
+                    resets = sum(1 for a, b in itertools.pairwise(values) if b < a)
+                    counts = per_instance.setdefault(s.labels.get("instance", ""), {})
+                    counts[t] = counts.get(t, 0) + (resets if operator == "sum" else 1)
+            result.extend(
+                {
+                    "metric": {"instance": instance, label: value},
+                    "values": [[t, str(n)] for t, n in sorted(per_step.items())],
+                }
+                for instance, per_step in sorted(per_instance.items())
+            )
+        return self._matrix(query, result)
 
     @staticmethod
     def _count_by_instance(chosen: list[Series], steps: list[float]) -> list[dict[str, object]]:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from golocal.db.database import Database
 from golocal.db.models import InferenceServer, ServerMinute
-from golocal.jobs.fleet_reads import SERVER_COUNTERS, SERVER_GAUGES, merge_series
+from golocal.jobs.fleet_reads import BUCKET_NAMES, COUNTER_NAMES, SERVER_GAUGES, merge_series
 from golocal.jobs.sources import fleet_batches
 from golocal.jobs.sources.fleet_batches import lead_seconds, raw_plan
 from golocal.jobs.telemetry import collect_telemetry
@@ -92,22 +92,30 @@ def test_300_instances_take_a_few_bounded_queries_not_one_per_metric(
     answers = _vllm_answers(prometheus)
     assert max(samples for _query, samples in answers) <= 10_000  # no answer over the cap
     discovery = [q for q, _ in answers if q.startswith(("count by", "max by"))]
-    reads = [q for q, _ in answers if not q.startswith(("count by", "max by"))]
-    assert len(discovery) == 3  # counter series, their density, gauge series
+    checks = [q for q, _ in answers if q.startswith("label_replace")]
+    reads = [q for q, _ in answers if not q.startswith(("count by", "max by", "label_replace"))]
+    assert len(discovery) == 4  # counter series, bucket series, their density, gauge series
+    assert len(checks) == 1  # the buckets' resets and series, every instance at once
     # every read asks for every wanted name of its kind at once, for a batch of instances
     counters = [q for q in reads if "vllm:request_success_total" in q]
+    buckets = [q for q in reads if "_bucket" in q]
     gauges = [q for q in reads if "vllm:num_requests_running" in q]
-    assert all(all(name in q for name in SERVER_COUNTERS) for q in counters)
+    assert all(all(name in q for name in COUNTER_NAMES) for q in counters)
+    assert all(all(name in q for name in BUCKET_NAMES) for q in buckets)
     assert all(all(name in q for name in SERVER_GAUGES) for q in gauges)
-    assert len(counters) + len(gauges) == len(reads)
+    assert len(counters) + len(buckets) + len(gauges) == len(reads)
     # 4 gauge series an instance (1,200 in all): 250 instances (1,000 series) a batch,
     # ceil(1,200 / 1,000) = 2 queries of 5 one-minute steps each
     assert len(gauges) == math.ceil(300 * 4 / 1_000)
-    # counters: 8 series x 4 samples a minute = 32 an instance, batched to half the cap
-    # (156 instances), read a minute at a time ((1 + 1) minutes x 4,992 <= 10,000) over the
-    # 5 minutes and the two 15 s scrapes (and a second) before them: 2 batches x 6 reads,
-    # where one query per metric name was 8 (each answer of 300 instances unbounded)
-    assert len(counters) == math.ceil(300 / (5_000 // 32)) * math.ceil((300 + 31) / 60)
+    # counters: 5 series x 4 samples a minute = 20 an instance, batched to half the cap:
+    # 250 instances read a minute at a time ((1 + 1) minutes x 5,000 <= 10,000) over the 5
+    # minutes and the two 15 s scrapes (and a second) before them, 6 reads; the other 50 in
+    # one read of 9 minutes. One query per metric name was 5, each answer unbounded.
+    assert len(counters) == math.ceil((300 + 31) / 60) + 1
+    # buckets, no reset among them: the 31 s before each of the 6 minute boundaries, about
+    # 3 samples a series (4 counted), 3 series an instance: one batch, one read a boundary
+    assert len(buckets) == 6
+    assert all(q.endswith("[31s]") for q in buckets)
 
 
 def test_a_six_hour_catch_up_is_cut_into_bounded_reads_and_counts_every_request(
