@@ -14,12 +14,21 @@ Engine flags: Prometheus ``--web.listen-address``, ``--storage.tsdb.path`` (prom
 samples are queryable at once (VictoriaMetrics 1.79 ``app/vmselect/searchutils`` and
 ``app/vmselect/promql``); ``/internal/force_flush`` makes freshly scraped samples
 searchable (``app/vmstorage``).
+
+``backfilled_tsdb`` starts an engine that already holds given samples in the past, so a
+test reads whole past minutes without waiting for them: Prometheus from blocks written by
+``promtool tsdb create-blocks-from openmetrics`` (prometheus 2.42
+``docs/storage.md#backfilling-from-openmetrics-format``: OpenMetrics text, times in seconds,
+``# EOF`` last), VictoriaMetrics through ``/api/v1/import/prometheus`` (the exposition
+format with a timestamp in milliseconds, ``docs/README.md`` "How to import data in
+Prometheus exposition format").
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+import subprocess
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,7 +76,7 @@ StartTsdb = Callable[[list[str]], Tsdb]
 def _start(engine: str, targets: list[str], folder: Path, running: ExitStack) -> Tsdb:
     binary_name, package, ready = ENGINES[engine]
     binary = require_binary(binary_name, package)
-    folder.mkdir()
+    folder.mkdir(exist_ok=True)
     config = folder / "scrape.yml"  # JSON is YAML
     config.write_text(json.dumps(_scrape_config(targets)), encoding="utf-8")
     port = free_port()
@@ -109,6 +118,53 @@ def every_tsdb(tmp_path: Path) -> Iterator[Callable[[list[str]], list[Tsdb]]]:
         yield lambda targets: [
             _start(engine, targets, tmp_path / engine, running) for engine in sorted(ENGINES)
         ]
+
+
+Samples = Sequence[tuple[str, dict[str, str], Sequence[tuple[float, float]]]]
+
+
+def _exposition(series: Samples, *, milliseconds: bool) -> str:
+    lines = []
+    for name, labels, samples in series:
+        body = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+        for at, value in sorted(samples):
+            stamp = str(int(at * 1000)) if milliseconds else f"{at:.3f}"
+            lines.append(f"{name}{{{body}}} {value:g} {stamp}")
+    return "\n".join(lines) + "\n"
+
+
+def _start_backfilled(engine: str, series: Samples, folder: Path, running: ExitStack) -> Tsdb:
+    folder.mkdir()
+    if engine == "prometheus":
+        promtool = require_binary("promtool", "prometheus")
+        source = folder / "backfill.om"
+        source.write_text(_exposition(series, milliseconds=False) + "# EOF\n", encoding="utf-8")
+        subprocess.run(
+            [promtool, "tsdb", "create-blocks-from", "openmetrics", "-q", source, folder / "data"],
+            check=True,
+            capture_output=True,
+        )
+        return _start(engine, [], folder, running)
+    started = _start(engine, [], folder, running)
+    answer = httpx.post(
+        f"{started.url}/api/v1/import/prometheus",
+        content=_exposition(series, milliseconds=True),
+        timeout=30,
+    )
+    assert answer.status_code == 204, answer.text
+    httpx.get(f"{started.url}/internal/force_flush", timeout=5)
+    return started
+
+
+@pytest.fixture(params=sorted(ENGINES))
+def backfilled_tsdb(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Callable[[Samples], Tsdb]]:
+    """``start(series)`` -> an engine (once per engine) holding those past samples."""
+    engine = request.param
+    require_binary(*ENGINES[engine][:2])
+    with ExitStack() as running:
+        yield lambda series: _start_backfilled(engine, series, tmp_path / engine, running)
 
 
 def _scrape_config(targets: list[str]) -> dict[str, object]:
