@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
@@ -61,6 +62,8 @@ COUNTER_NAMES = tuple(COUNTER_SERIES)
 BUCKET_NAMES = tuple(BUCKET_SERIES)
 SERVER_COUNTERS = (*COUNTER_NAMES, *BUCKET_NAMES)
 SERVER_GAUGES = tuple(GAUGE_SERIES)
+#: queries a boundary read keeps in flight at once
+BOUNDARY_READERS = 3
 
 
 def _per_instance(series: list[Series]) -> dict[str, int]:
@@ -224,27 +227,32 @@ def bucket_boundaries(
     to the next minute). A minute of 5 s scrapes is read as 2 samples a bucket, not 14.
     """
     counts, density, block = known
-    check = query_range(
-        client,
-        url,
-        resets_query(BUCKET_NAMES, int(end - start) + lead),
-        start=end,
-        end=end,
-        step=WINDOW_SECONDS,
-    )
+    check_query = resets_query(BUCKET_NAMES, int(end - start) + lead)
     batches = boundary_batches(counts, density, block, lead)
     boundaries = [start + k * WINDOW_SECONDS for k in range(int(end - start) // WINDOW_SECONDS + 1)]
-    reads = [
-        [
-            series
-            for batch in batches
-            for series in raw_samples(
-                client, url, selector(BUCKET_NAMES, batch), end=at - 0.001, seconds=lead
-            ).series
+    # the check and the reads are independent: sent side by side, the engine evaluates one
+    # while golocal parses another (a few at a time, so a fleet never floods it)
+    with ThreadPoolExecutor(max_workers=BOUNDARY_READERS, thread_name_prefix="boundary") as pool:
+        check = pool.submit(
+            query_range, client, url, check_query, start=end, end=end, step=WINDOW_SECONDS
+        )
+        pending = [
+            [
+                pool.submit(
+                    raw_samples,
+                    client,
+                    url,
+                    selector(BUCKET_NAMES, b),
+                    end=at - 0.001,
+                    seconds=lead,
+                )
+                for b in batches
+            ]
+            for at in boundaries
         ]
-        for at in boundaries
-    ]
-    return sampled_buckets(reads, reset_checks(check.series))
+        reads = [[s for read in reads_at for s in read.result().series] for reads_at in pending]
+        checks = reset_checks(check.result().series)
+    return sampled_buckets(reads, checks)
 
 
 def merge_series(*parts: list[Series]) -> list[Series]:

@@ -104,6 +104,59 @@ _TIME_TYPES = frozenset((int, float, str))
 _VALUE_TYPES = frozenset((str, int, float))
 
 
+def _ordinary_series(
+    items: list[Any],
+) -> list[tuple[str, dict[str, str], list[tuple[float, float]]]] | None:
+    """Every series of an ordinary answer, checked in a few passes over all its samples at
+    once (a fleet's answer is thousands of series of a few samples each, where a pass per
+    series costs more than its samples); ``None`` at anything unusual, which the per-series
+    path of :func:`parse_envelope` then judges exactly."""
+    labels_of: list[dict[str, Any]] = []
+    lengths: list[int] = []
+    pairs: list[Any] = []
+    for item in items:
+        if type(item) is not dict:
+            return None
+        metric, values = item.get("metric"), item.get("values")
+        if type(metric) is not dict or type(values) is not list:
+            return None
+        labels_of.append(metric)
+        lengths.append(len(values))
+        pairs.extend(values)
+    if not all(
+        type(pair) is list
+        and len(pair) == 2
+        and type(pair[0]) in _TIME_TYPES
+        and type(pair[1]) in _VALUE_TYPES
+        for pair in pairs
+    ):
+        return None
+    try:
+        times = [float(pair[0]) for pair in pairs]
+        numbers = [float(pair[1]) for pair in pairs]
+    except (ValueError, OverflowError):
+        return None
+    low, high = _TIME_RANGE
+    if not all(low <= at <= high for at in times):  # NaN and ±inf fail the comparison
+        return None
+    isfinite = math.isfinite
+    if not all(map(isfinite, numbers)):
+        numbers = [v if isfinite(v) else math.nan for v in numbers]
+    series = []
+    offset = 0
+    for metric, length in zip(labels_of, lengths, strict=True):
+        if not all(type(k) is str and type(v) is str for k, v in metric.items()):
+            return None
+        labels = dict(metric)
+        name = labels.pop("__name__", "")
+        end = offset + length
+        series.append(
+            (name, labels, list(zip(times[offset:end], numbers[offset:end], strict=True)))
+        )
+        offset = end
+    return series
+
+
 def parse_envelope(status_code: int, payload: Any) -> RangeResult:
     """Turn a decoded ``query_range`` (or range-vector ``query``) answer into a
     :class:`RangeResult`.
@@ -133,6 +186,10 @@ def parse_envelope(status_code: int, payload: Any) -> RangeResult:
     if not isinstance(items, list) or not isinstance(warnings, list):
         raise PrometheusError("Prometheus answered a result that is not a list")
     result = RangeResult(warnings=[_text(w) for w in warnings])
+    ordinary = _ordinary_series(items)
+    if ordinary is not None:
+        result.series = ordinary
+        return result
     for item in items:
         metric = item.get("metric") if isinstance(item, Mapping) else None
         values = item.get("values") if isinstance(item, Mapping) else None

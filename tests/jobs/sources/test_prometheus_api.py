@@ -165,3 +165,44 @@ def test_a_series_is_checked_as_each_of_its_samples_would_be(values: list) -> No
             return ("refused", None)
 
     assert outcome(lambda: _samples(values)) == outcome(lambda: [_sample(p) for p in values])
+
+
+_LABELS = st.dictionaries(
+    st.sampled_from(["__name__", "instance", "le", "gpu"]),
+    st.one_of(st.sampled_from(["up", "a:1", "0.1"]), st.integers(0, 3), st.none()),
+    max_size=3,
+)
+_ITEMS = st.one_of(
+    st.fixed_dictionaries(
+        {
+            "metric": _LABELS,
+            "values": st.lists(st.lists(_ATOMS, min_size=2, max_size=2), max_size=3),
+        }
+    ),
+    st.fixed_dictionaries(
+        {"metric": st.one_of(_LABELS, _ATOMS), "values": st.one_of(st.none(), _ATOMS)}
+    ),
+    _ATOMS,
+)
+
+
+@given(st.lists(_ITEMS, max_size=5))
+def test_a_whole_answer_is_checked_as_series_by_series_would_be(items: list) -> None:
+    """The whole-answer fast path gives exactly the series (or the refusal) that the
+    series-by-series path gives."""
+    from golocal.jobs.sources import prometheus_api
+
+    def outcome():
+        try:
+            series = parse_envelope(200, _matrix(items)).series
+        except PrometheusError as exc:
+            return ("refused", exc.message)
+        return (
+            "ok",
+            [(n, ls, [(a, "nan" if math.isnan(b) else b) for a, b in s]) for n, ls, s in series],
+        )
+
+    fast = outcome()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(prometheus_api, "_ordinary_series", lambda _items: None)
+        assert fast == outcome()
