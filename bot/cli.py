@@ -19,7 +19,6 @@ from pathlib import Path
 
 import click
 
-from golocal import __version__
 from golocal.bot.context import AppContext
 from golocal.bot.lazy_group import LazyCommand, LazyGroup
 from golocal.bot.logsetup import configure_logging, log_unexpected
@@ -98,6 +97,17 @@ COMMANDS = {
 }
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    # the version is looked up only when asked for: the package metadata reader costs
+    # every other command's start-up some 12 ms
+    if not value or ctx.resilient_parsing:
+        return
+    from golocal import __version__
+
+    click.echo(f"golocal, version {__version__}")
+    ctx.exit()
+
+
 @click.group(
     cls=LazyGroup,
     lazy=COMMANDS,
@@ -113,7 +123,14 @@ COMMANDS = {
 @click.option(
     "--debug", is_flag=True, envvar="GOLOCAL_DEBUG", help="Show tracebacks and debug logs."
 )
-@click.version_option(__version__, prog_name="golocal")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and exit.",
+)
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
     """golocal: should we run our AI coding assistance locally, in the cloud, or both?

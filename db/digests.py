@@ -24,10 +24,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from golocal.db.database import Database
 from golocal.db.models import DigestPost
+from golocal.db.upsert import dialect_insert
 from golocal.redaction import redact
 
 MAX_ERROR_LENGTH = 2000
@@ -77,7 +77,7 @@ def _lock_key(period: str, channel: str) -> int:
 
 
 def _claim_row(connection: Connection, period: str, channel: str, now: datetime) -> Row[Any]:
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    insert = dialect_insert(connection)
     if connection.dialect.name == "postgresql":
         connection.execute(
             text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(period, channel)}

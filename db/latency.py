@@ -22,10 +22,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from golocal.db.database import Database
 from golocal.db.models import InferenceServer, ServerLatencyBucket, ServerLatencyDay
+from golocal.db.upsert import dialect_insert
 
 #: a day's hourly buckets are packed once the day ended this many days ago, minus one
 PACK_AFTER_DAYS = 2
@@ -56,8 +56,7 @@ def add_many_latency_buckets(
         return 0
     b = ServerLatencyBucket
     with database.engine.begin() as connection:
-        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(b)
+        stmt = dialect_insert(connection)(b)
         stmt = stmt.on_conflict_do_update(
             index_elements=["server_id", "bucket_start", "metric", "le"],
             set_={"count": b.count + stmt.excluded["count"]},

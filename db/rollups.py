@@ -21,7 +21,6 @@ from itertools import islice
 from typing import Any
 
 from sqlalchemy import Connection, and_, case, func, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.expression import ColumnElement
 
 from golocal.db.database import Database
@@ -33,6 +32,7 @@ from golocal.db.models import (
     ServerMinute,
     ServerRollup,
 )
+from golocal.db.upsert import dialect_insert
 
 BATCH = 5000
 
@@ -81,7 +81,7 @@ SERVER = AggregateSpec(
 
 
 def _insert(connection: Connection) -> Any:
-    return postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    return dialect_insert(connection)
 
 
 def _batches(rows: Iterable[Mapping[str, Any]], size: int = BATCH) -> Iterator[list[Any]]:

@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+from importlib.metadata import version
 
 import click
 import pytest
@@ -75,8 +76,9 @@ def test_help_imports_no_heavy_library_and_no_command_module():
     packages, stdout = imported_by("--help")
     assert "Usage: golocal" in stdout
     assert packages.isdisjoint(HEAVY), sorted(packages & set(HEAVY))
-    full, _ = imported_by("--version")
+    full, stdout = imported_by("--version")
     assert full.isdisjoint(HEAVY)
+    assert stdout.strip() == f"golocal, version {version('golocal')}"
 
 
 def test_help_lists_every_command_with_its_own_summary():
