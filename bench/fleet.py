@@ -289,9 +289,9 @@ def report_cycles(
     with_vllm = [seconds for seconds, c in runs if c["vllm"]]
     if with_vllm:
         worst = max(with_vllm)
-        each = ", ".join(f"{seconds:.2f}" for seconds in with_vllm)
+        each = ", ".join(f"{s:.2f} s/{len(c['vllm'])} queries" for s, c in runs if c["vllm"])
         print(
-            f"  cycles reading a vLLM minute: {len(with_vllm)} of {len(runs)} ({each} s), "
+            f"  cycles reading a vLLM minute: {len(with_vllm)} of {len(runs)} ({each}), "
             f"slowest {worst:.2f} s = {worst / interval:.1%} of the interval "
             f"(target <= {TARGET_CYCLE_SHARE:.0%}: "
             + ("met)" if worst / interval <= TARGET_CYCLE_SHARE else "NOT met)")

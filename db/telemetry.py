@@ -232,30 +232,46 @@ def server_hour_totals(
     Returns ``{"bucket_start", "requests", "prompt_tokens", "generation_tokens"}`` per hour
     that has minute rows; sums stay NULL when the server reports no such counter.
     """
-    totals = []
+    return servers_hour_totals(database, {server_id: set(hours)}).get(server_id, [])
+
+
+def servers_hour_totals(
+    database: Database, wanted: Mapping[int, Iterable[datetime]]
+) -> dict[int, list[dict[str, Any]]]:
+    """:func:`server_hour_totals` of many servers: one query per hour for all the servers
+    that want it (a fleet's minute is a hundred servers in the same hour)."""
+    by_hour: dict[datetime, list[int]] = {}
+    for server_id, hours in wanted.items():
+        for hour in set(hours):
+            by_hour.setdefault(hour, []).append(server_id)
+    totals: dict[int, list[dict[str, Any]]] = {}
     with database.engine.connect() as connection:
-        for hour in sorted(set(hours)):
-            row = connection.execute(
+        for hour in sorted(by_hour):
+            rows = connection.execute(
                 select(
+                    ServerMinute.server_id,
                     func.count(),
                     func.sum(ServerMinute.requests),
                     func.sum(ServerMinute.prompt_tokens),
                     func.sum(ServerMinute.generation_tokens),
-                ).where(
-                    ServerMinute.server_id == server_id,
+                )
+                .where(
+                    ServerMinute.server_id.in_(by_hour[hour]),
                     ServerMinute.minute >= hour,
                     ServerMinute.minute < hour + timedelta(hours=1),
                 )
-            ).one()
-            if row[0]:
-                totals.append(
-                    {
-                        "bucket_start": hour,
-                        "requests": None if row[1] is None else int(row[1]),
-                        "prompt_tokens": None if row[2] is None else int(row[2]),
-                        "generation_tokens": None if row[3] is None else int(row[3]),
-                    }
-                )
+                .group_by(ServerMinute.server_id)
+            )
+            for server_id, count, requests, prompt, generation in rows:
+                if count:
+                    totals.setdefault(server_id, []).append(
+                        {
+                            "bucket_start": hour,
+                            "requests": None if requests is None else int(requests),
+                            "prompt_tokens": None if prompt is None else int(prompt),
+                            "generation_tokens": None if generation is None else int(generation),
+                        }
+                    )
     return totals
 
 

@@ -26,6 +26,7 @@ from golocal.db.telemetry import (
     register_server,
     register_servers,
     server_hour_totals,
+    servers_hour_totals,
 )
 from golocal.db.usage import upsert_usage_buckets
 from golocal.jobs.counters import counter_increases
@@ -179,10 +180,11 @@ def store_fleet_servers(
     first = min(row["minute"] for row in rows)
     last = max(row["minute"] for row in rows)
     rollup(database, first, last + timedelta(minutes=1), specs=(SERVER,))
+    totals = servers_hour_totals(database, {server_id: hours for _, server_id, _, hours in usage})
     usage_rows = [
         row
-        for name, server_id, model, hours in usage
-        for row in local_usage_rows(database, name, "vllm", server_id, model or None, hours)
+        for name, server_id, model, _hours in usage
+        for row in usage_rows_of(name, "vllm", model or None, totals.get(server_id, []))
     ]
     if usage_rows:  # one upsert for the fleet
         upsert_usage_buckets(database, usage_rows)
@@ -199,6 +201,13 @@ def local_usage_rows(
 ) -> list[dict[str, Any]]:
     """Hourly local usage buckets from the server's minute rows (re-summed, so writing them
     again is idempotent)."""
+    return usage_rows_of(name, kind, model, server_hour_totals(database, server_id, hours))
+
+
+def usage_rows_of(
+    name: str, kind: str, model: str | None, totals: Iterable[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Usage bucket rows of one server from its hour totals (:func:`server_hour_totals`)."""
     return [
         {
             "source": name,
@@ -211,6 +220,6 @@ def local_usage_rows(
             "input_tokens": total["prompt_tokens"],
             "output_tokens": total["generation_tokens"],
         }
-        for total in server_hour_totals(database, server_id, hours)
+        for total in totals
         if total["prompt_tokens"] is not None or total["requests"] is not None
     ]

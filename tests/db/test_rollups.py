@@ -22,6 +22,7 @@ from golocal.db.telemetry import (
     register_gpu,
     register_server,
     server_hour_totals,
+    servers_hour_totals,
     touch_gpus,
 )
 
@@ -173,6 +174,12 @@ def test_server_minutes_roll_up_and_sum_per_hour(database: Database) -> None:
         {"bucket_start": T0, "requests": 5, "prompt_tokens": 500, "generation_tokens": 50}
     ]
     assert server_hour_totals(database, llama, [T0])[0]["requests"] is None
+    # many servers at once (a fleet's minute): the same totals, an hour without rows absent
+    empty_hour = T0 + timedelta(hours=5)
+    assert servers_hour_totals(database, {server: [T0, empty_hour], llama: [T0]}) == {
+        server: server_hour_totals(database, server, [T0]),
+        llama: server_hour_totals(database, llama, [T0]),
+    }
     with database.session() as session:
         day = session.scalars(
             select(ServerRollup).where(
