@@ -17,7 +17,9 @@ their density: a second discovery query counts, per instance, the most raw sampl
 series holds in a block of at least :data:`DENSITY_BLOCK` seconds (``max by (instance)
 (count_over_time(…))``, one ``count_over_time`` per name joined by ``or``: a function over
 several names at once drops their names and collides); instances are batched by series x
-density and the window cut into reads of whole blocks (:func:`raw_plan`).
+density and the window cut into reads of whole blocks (:func:`raw_plan`). Histogram
+buckets read at minute boundaries are batched by the few seconds read before each boundary
+(:func:`boundary_batches`), after one query for their resets (:func:`resets_query`).
 
 A 15-second collection of 1,024 GPUs (128 nodes) is then one discovery and four range
 queries; 10,000 GPUs are about forty, each answer bounded. The functions here are pure: the

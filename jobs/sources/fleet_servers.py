@@ -8,9 +8,11 @@ applies to its own scrapes. ``increase()`` is not used: it extrapolates to the w
 edges (123 requests stored for 120 served). Each increase belongs to the minute of its later
 sample; a series that missed a scrape simply has a longer step, never a reset.
 
-Latency histogram buckets (TTFT, end-to-end, queue time) are read the same way, one query
-per ``_bucket`` name with ``le`` kept; each bound's increases are stored as
-``hist:<metric>:<le>``, summed over engines, like a direct scrape's.
+Latency histogram buckets (TTFT, end-to-end, queue time) are counters too, ``le`` kept;
+each bound's increases are stored as ``hist:<metric>:<le>``, summed over engines, like a
+direct scrape's. In a short window without resets they are read as their last sample
+before each minute boundary (:func:`sampled_buckets`), which gives the same increases as
+every raw sample; otherwise raw.
 
 Gauges are read with ``query_range`` at one-minute steps, the value at ``t`` standing for
 the minute before it. Per ``instance`` and ``model_name``: counters and queue depths are
