@@ -123,13 +123,18 @@ def every_tsdb(tmp_path: Path) -> Iterator[Callable[[list[str]], list[Tsdb]]]:
 Samples = Sequence[tuple[str, dict[str, str], Sequence[tuple[float, float]]]]
 
 
+def _escaped(value: str) -> str:
+    """A label value as the exposition format writes it: backslash, quote, newline escaped."""
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
 def _exposition(series: Samples, *, milliseconds: bool) -> str:
     lines = []
     for name, labels, samples in series:
-        body = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+        body = ",".join(f'{k}="{_escaped(v)}"' for k, v in sorted(labels.items()))
         for at, value in sorted(samples):
             stamp = str(int(at * 1000)) if milliseconds else f"{at:.3f}"
-            lines.append(f"{name}{{{body}}} {value:g} {stamp}")
+            lines.append(f"{name}{{{body}}} {float(value)!r} {stamp}")  # every digit kept
     return "\n".join(lines) + "\n"
 
 
