@@ -53,7 +53,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from tests.fakes.server import QUICK_SHUTDOWN
+from tests.fakes.server import QUICK_SHUTDOWN, QuietHTTPServer
 from tests.fakes.slack_history import conversation, store_message
 
 BOT_USER_ID = "UBOT0001"
@@ -411,8 +411,7 @@ def _handler(fake: FakeSlackWeb) -> type[BaseHTTPRequestHandler]:
 def running_fake_slack_web() -> Iterator[FakeSlackWeb]:
     """Start the fake on 127.0.0.1, port 0; stop it afterwards."""
     fake = FakeSlackWeb()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    server.daemon_threads = True
+    server = QuietHTTPServer(("127.0.0.1", 0), _handler(fake))
     fake.server = server
     thread = threading.Thread(target=server.serve_forever, kwargs=QUICK_SHUTDOWN, daemon=True)
     thread.start()
