@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import sys
 from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -51,7 +52,17 @@ def make_route_server(
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     server_class: type[ThreadingHTTPServer] = type(
         f"{name.title()}Server",
-        (ThreadingHTTPServer,),
+        (_RouteServer,),
         {"address_family": family, "daemon_threads": True},
     )
     return server_class((host, port), Handler)
+
+
+class _RouteServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # a scraper that hung up mid-answer is routine: a debug line, not a traceback on stderr
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            log.debug("%s hung up: %s", client_address, error)
+            return
+        super().handle_error(request, client_address)

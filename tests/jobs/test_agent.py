@@ -20,7 +20,7 @@ from golocal.db.database import Database
 from golocal.db.models import Gpu, GpuMinute
 from golocal.errors import UsageError
 from golocal.jobs.agent import GpuAgent, make_server
-from golocal.jobs.http_serving import parse_listen
+from golocal.jobs.http_serving import make_route_server, parse_listen
 from golocal.jobs.sources import nvml
 from golocal.jobs.sources.gpu_metrics import parse_gpu_metrics
 from golocal.jobs.telemetry import collect_telemetry
@@ -235,3 +235,20 @@ def test_mig_utilisation_from_gpm_travels_from_the_agent(monkeypatch: pytest.Mon
     by_uuid = {p.uuid: p for p in points}
     assert (by_uuid["MIG-2222"].util_percent, by_uuid["MIG-2222"].mem_util_percent) == (64.0, 18.5)
     assert by_uuid["GPU-hhh"].util_percent is None
+
+
+def test_a_scraper_hanging_up_is_not_a_traceback_but_a_fault_is(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    server = make_route_server({"/x": lambda: (200, b"", "text/plain")}, "127.0.0.1", 0, name="t")
+    try:
+        for error in (BrokenPipeError(32, "Broken pipe"), ValueError("a bug of ours")):
+            try:
+                raise error
+            except Exception:
+                server.handle_error(None, ("127.0.0.1", 1))
+    finally:
+        server.server_close()
+    printed = capsys.readouterr().err
+    assert "BrokenPipeError" not in printed
+    assert "ValueError: a bug of ours" in printed
